@@ -1,0 +1,131 @@
+"""Stage `clean`: repair each article's text without losing a word, and record what changed.
+
+Reads:  `data/ingest/records/`.
+Writes: `data/clean/records/` (adds `content_sha256`, `clean_changes`; `text` and `title`
+        repaired), `data/quarantine/clean/`, `data/clean/metrics.json`.
+Params: `engine`, `clean`.
+
+Each repair is a small named step (str -> str). A step runs only if its param is on, and its
+name goes into `clean_changes` when it changed the text or the title, so a user can filter on
+(or audit) exactly what the pipeline did to an article.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ftfy
+
+from pipeline import params as params_mod
+from pipeline import quarantine as q
+from pipeline.ingest import sha256_hex
+from pipeline.params import CleanParams
+from pipeline.quarantine import Rejected
+from pipeline.stage import map_stage, parse_args, write_metrics
+
+STAGE = "clean"
+
+# Entities with their terminating semicolon only: "AT&T" and "R&D" are words, not entities,
+# and html.unescape alone would turn a bare "&para" into a pilcrow.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# C0 and C1 controls except tab, line feed, carriage return; U+FEFF (a BOM mid-text).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff]")
+_LINE_BREAK = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+# Horizontal white space: every Unicode space separator and the tab, but not the line feed.
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def fix_mojibake(text: str) -> str:
+    """UTF-8 read as Windows-1252 and similar (ftfy's encoding repair only)."""
+    return ftfy.fix_encoding(text)
+
+
+def unescape_html_entities(text: str) -> str:
+    """`Jos&#233;` -> `José`: literal entities left behind by HTML-to-text exports."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+
+
+def strip_control_chars(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+def normalize_whitespace(text: str) -> str:
+    """One space between words, no trailing spaces, one blank line between paragraphs.
+
+    Single line breaks inside a paragraph are kept: they may be verse, lists or addresses.
+    """
+    text = _LINE_BREAK.sub("\n", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def steps(params: CleanParams) -> list[tuple[str, Callable[[str], str]]]:
+    """The enabled steps, in the order they run. Mojibake first: later steps need real chars."""
+    candidates: list[tuple[str, bool, Callable[[str], str]]] = [
+        ("fix_mojibake", params.fix_mojibake, fix_mojibake),
+        ("unescape_html_entities", params.unescape_html_entities, unescape_html_entities),
+        (
+            "normalize_unicode",
+            bool(params.unicode_form),
+            lambda t: unicodedata.normalize(params.unicode_form, t),
+        ),
+        ("strip_control_chars", params.strip_control_chars, strip_control_chars),
+        ("normalize_whitespace", params.normalize_whitespace, normalize_whitespace),
+    ]
+    return [(name, fn) for name, enabled, fn in candidates if enabled]
+
+
+def apply_steps(
+    text: str, pipeline: list[tuple[str, Callable[[str], str]]]
+) -> tuple[str, list[str]]:
+    changed = []
+    for name, fn in pipeline:
+        fixed = fn(text)
+        if fixed != text:
+            changed.append(name)
+            text = fixed
+    return text, changed
+
+
+def clean_record(record: dict[str, Any], params: CleanParams) -> dict[str, Any] | Rejected:
+    pipeline = steps(params)
+    text, changed = apply_steps(record["text"], pipeline)
+    if not text:
+        return Rejected(
+            q.EMPTY_AFTER_CLEAN, f"no text left after {', '.join(changed) or 'cleaning'}"
+        )
+    title = record["title"]
+    if title is not None:
+        title, title_changed = apply_steps(title, pipeline)
+        changed = [name for name, _ in pipeline if name in changed or name in title_changed]
+        title = title or None
+    return {
+        **record,
+        "text": text,
+        "title": title,
+        "content_sha256": sha256_hex(text),
+        "clean_changes": changed,
+    }
+
+
+def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mod.Params) -> dict:
+    counts = map_stage(
+        STAGE, lambda r: clean_record(r, params.clean), out, quarantine, params, inp=inp
+    )
+    write_metrics(metrics, counts)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args, params = parse_args(argv, __name__, __doc__, ["input", "out", "quarantine", "metrics"])
+    return run(args.input, args.out, args.quarantine, args.metrics, params)
+
+
+if __name__ == "__main__":
+    main()

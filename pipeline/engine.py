@@ -1,0 +1,116 @@
+"""How a stage's per-article function is run over a stream of Arrow record batches.
+
+Stages know *what* to do with one article (a pure function returning a record or `Rejected`);
+this module knows *how* to run it: batch by batch, writing accepted rows and quarantined rows to
+their shard writers and counting both. The unit of work is `apply_to_batch`, a pure function from
+one input batch to (accepted batch, quarantined batch), so another engine (Ray Data's
+`map_batches`) can run the same function and feed the same writers.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from pipeline.quarantine import STAGE_ERROR, Rejected, quarantine_row
+from pipeline.schema import quarantine_schema
+from pipeline.shards import ShardWriter
+
+RecordFn = Callable[[dict[str, Any]], "dict[str, Any] | Rejected"]
+Progress = Callable[[int], None]
+
+
+class StageFailed(RuntimeError):
+    """Too many articles hit unexpected errors: a bug in the stage, not bad articles."""
+
+
+@dataclass
+class StageCounts:
+    """What a stage did with its input; written to `data/<stage>/metrics.json`."""
+
+    stage: str
+    records_in: int = 0
+    records_out: int = 0
+    quarantined: Counter = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "records_in": self.records_in,
+            "records_out": self.records_out,
+            "quarantined": sum(self.quarantined.values()),
+            "quarantined_by_reason": dict(sorted(self.quarantined.items())),
+        }
+
+
+def _call(fn: RecordFn, record: dict[str, Any]) -> dict[str, Any] | Rejected:
+    # A per-article bug must cost one article, not the run: it is quarantined with the error.
+    try:
+        return fn(record)
+    except Exception as exc:  # noqa: BLE001 - the policy is "quarantine and go on"
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return Rejected(STAGE_ERROR, f"{type(exc).__name__}: {exc} ({where.name}:{where.lineno})")
+
+
+def apply_to_batch(
+    fn: RecordFn, batch: pa.RecordBatch, stage: str, out_schema: pa.Schema
+) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    """Run `fn` on every row of `batch`: (accepted rows, quarantined rows), input order kept."""
+    accepted: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    for record in batch.to_pylist():
+        result = _call(fn, record)
+        if isinstance(result, Rejected):
+            rejected.append(quarantine_row(stage, result, record))
+        else:
+            accepted.append(result)
+    return (
+        pa.RecordBatch.from_pylist(accepted, schema=out_schema),
+        pa.RecordBatch.from_pylist(rejected, schema=quarantine_schema().arrow()),
+    )
+
+
+def run_local(
+    fn: RecordFn,
+    batches: Iterable[pa.RecordBatch],
+    stage: str,
+    out: ShardWriter,
+    quarantine: ShardWriter,
+    progress: Progress | None = None,
+    max_error_share: float = 0.5,
+) -> StageCounts:
+    """The local engine: one process, batches in order, bounded memory (one batch at a time)."""
+    counts = StageCounts(stage)
+    for batch in batches:
+        good, bad = apply_to_batch(fn, batch, stage, out.schema)
+        out.write_batch(good)
+        quarantine.write_batch(bad)
+        counts.records_in += batch.num_rows
+        counts.records_out += good.num_rows
+        counts.quarantined.update(bad.column("reason").to_pylist())
+        if progress:
+            progress(batch.num_rows)
+    out.close()
+    quarantine.close()
+    check_error_share(counts, max_error_share)
+    return counts
+
+
+def check_error_share(counts: StageCounts, max_error_share: float) -> None:
+    """Bad articles are quarantined; a stage that fails on most articles is broken, and says so.
+
+    Without this, a bug (a renamed library function, say) would quarantine the whole corpus and
+    the run would "succeed" with an empty release.
+    """
+    errors = counts.quarantined.get(STAGE_ERROR, 0)
+    if counts.records_in and errors > max_error_share * counts.records_in:
+        raise StageFailed(
+            f"stage {counts.stage}: {errors} of {counts.records_in} articles raised an error "
+            f"(more than engine.max_error_share={max_error_share}); "
+            f"see data/quarantine/{counts.stage}/"
+        )

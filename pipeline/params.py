@@ -1,0 +1,102 @@
+"""Typed, frozen view of `params.yaml`: one dataclass per section, unknown keys rejected."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+DEFAULT_PATH = Path("params.yaml")
+
+
+class ParamsError(ValueError):
+    """params.yaml does not match the sections and keys defined here."""
+
+
+@dataclass(frozen=True)
+class EngineParams:
+    batch_size: int = 256
+    row_group_rows: int = 1024
+    compression: str = "zstd"
+    compression_level: int = 9
+    max_error_share: float = 0.5
+
+
+@dataclass(frozen=True)
+class IngestParams:
+    extensions: tuple[str, ...] = (".txt",)
+    sidecar_suffix: str = ".meta.json"
+    max_bytes: int = 20_000_000
+    title_max_chars: int = 200
+    preferred_encodings: tuple[str, ...] = ("cp1252",)
+
+
+@dataclass(frozen=True)
+class CleanParams:
+    unicode_form: str = "NFC"
+    fix_mojibake: bool = True
+    unescape_html_entities: bool = True
+    strip_control_chars: bool = True
+    normalize_whitespace: bool = True
+
+
+@dataclass(frozen=True)
+class AnnotateParams:
+    language_candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ValidateParams:
+    min_word_count: int = 1
+
+
+@dataclass(frozen=True)
+class PublishParams:
+    name: str = "corpus-pipeline-news"
+    version: str = "0.1.0"
+    license: str = "other"
+    shard_max_rows: int = 50_000
+    split: str = "train"
+
+
+@dataclass(frozen=True)
+class Params:
+    engine: EngineParams = field(default_factory=EngineParams)
+    ingest: IngestParams = field(default_factory=IngestParams)
+    clean: CleanParams = field(default_factory=CleanParams)
+    annotate: AnnotateParams = field(default_factory=AnnotateParams)
+    validate: ValidateParams = field(default_factory=ValidateParams)
+    publish: PublishParams = field(default_factory=PublishParams)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+T = TypeVar("T")
+
+
+def _build(cls: type[T], raw: dict[str, Any], where: str) -> T:
+    known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ParamsError(f"unknown key(s) in {where}: {', '.join(unknown)}")
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        default = getattr(cls(), name)
+        if dataclasses.is_dataclass(default):
+            values[name] = _build(type(default), value or {}, f"{where}.{name}")
+        elif isinstance(default, tuple):
+            values[name] = tuple(
+                value or ()
+            )  # lists from YAML, tuples so the object stays hashable
+        else:
+            values[name] = value
+    return cls(**values)
+
+
+def load(path: Path = DEFAULT_PATH) -> Params:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return _build(Params, raw, Path(path).name)

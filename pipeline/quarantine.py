@@ -1,0 +1,62 @@
+"""Quarantine: every record a stage refuses is kept, with a snake_case reason.
+
+Per-article functions return `Rejected(reason, detail)` instead of a record; the engine turns it
+into a row of `schemas/quarantine.schema.json` and the stage writes those rows to
+`data/quarantine/<stage>/`. Nothing is dropped silently and a bad article never stops a run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+# ingest
+EMPTY_INPUT = "empty_input"
+UNDECODABLE = "undecodable"
+UNSUPPORTED_FORMAT = "unsupported_format"
+TOO_LARGE = "too_large"
+BAD_SIDECAR = "bad_sidecar"
+# clean
+EMPTY_AFTER_CLEAN = "empty_after_clean"
+# validate
+SCHEMA_VIOLATION = "schema_violation"
+EXPECTATION_FAILED = "expectation_failed"
+DUPLICATE_ID = "duplicate_id"
+# any stage: a bug or an input no rule foresaw; the exception is the detail
+STAGE_ERROR = "stage_error"
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """What a per-article function returns for an article it refuses."""
+
+    reason: str
+    detail: str = ""
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no whitespace: the same value always gives the same string."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def quarantine_row(stage: str, rejected: Rejected, record: dict[str, Any] | None) -> dict:
+    record = record or {}
+    return {
+        "stage": stage,
+        "reason": rejected.reason,
+        "detail": rejected.detail,
+        "source": record.get("source", ""),
+        "source_sha256": record.get("source_sha256", ""),
+        "id": record.get("id"),
+        "record": json.dumps(record, sort_keys=True, ensure_ascii=False, default=_describe)
+        if record
+        else None,
+    }
+
+
+def _describe(value: Any) -> str:
+    # Raw bytes stay in seeds/ (found by source and source_sha256); the row says only their size.
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,92 @@
+"""What every stage module shares at its edges: argument parsing, progress, metrics files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from pipeline import params as params_mod
+from pipeline.engine import RecordFn, run_local
+from pipeline.schema import quarantine_schema, record_schema
+from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir
+
+# Progress goes to stderr: stdout stays clean for whoever pipes a stage's output.
+_console = Console(stderr=True)
+
+
+def parse_args(
+    argv: list[str] | None, module: str, doc: str | None, paths: list[str]
+) -> tuple[argparse.Namespace, params_mod.Params]:
+    """`--<path>` for each named path (all required, all written in dvc.yaml), plus `--params`."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc)
+    for name in paths:
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=Path, required=True)
+    parser.add_argument("--params", type=Path, default=params_mod.DEFAULT_PATH)
+    args = parser.parse_args(argv)
+    return args, params_mod.load(args.params)
+
+
+@contextmanager
+def progress_bar(stage: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar for one stage; yields `advance(n_articles)`."""
+    columns = (
+        TextColumn(f"[bold]{stage:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("articles"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=_console, disable=not _console.is_terminal) as progress:
+        task = progress.add_task(stage, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+def write_metrics(path: Path, metrics: dict[str, Any]) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_metrics(path: Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def map_stage(
+    stage: str,
+    fn: RecordFn,
+    out: Path,
+    quarantine: Path,
+    params: params_mod.Params,
+    batches: Iterable | None = None,
+    total: int | None = None,
+    inp: Path | None = None,
+) -> dict[str, Any]:
+    """Run a per-article function over a stage's input; write records and quarantine afresh.
+
+    The input is either a previous stage's shard folder (`inp`) or ready-made `batches`.
+    Returns the stage's counts (see `pipeline.engine.StageCounts`).
+    """
+    if inp is not None:
+        batches, total = read_batches(inp, params.engine.batch_size), count_rows(inp)
+    writer = ShardWriter(reset_dir(out), record_schema().arrow(stage), params.engine)
+    qwriter = ShardWriter(reset_dir(quarantine), quarantine_schema().arrow(), params.engine)
+    with progress_bar(stage, total) as advance:
+        counts = run_local(
+            fn, batches, stage, writer, qwriter, advance, params.engine.max_error_share
+        )
+    return counts.as_dict()

@@ -23,7 +23,7 @@ import ftfy
 
 from pipeline import params as params_mod
 from pipeline import quarantine as q
-from pipeline.ingest import sha256_hex
+from pipeline.ids import sha256_hex
 from pipeline.params import CleanParams
 from pipeline.quarantine import Rejected
 from pipeline.stage import map_stage, parse_args, write_metrics
@@ -35,6 +35,14 @@ STAGE = "clean"
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # C0 and C1 controls except tab, line feed, carriage return; U+FEFF (a BOM mid-text).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff]")
+# The controls among them that separate words (vertical tab, form feed, file/group/record
+# separators: line breaks to str.splitlines; unit separator: a space) become white space, not
+# nothing: "page\x0cNext" must stay two words.
+_CONTROL_LINE_BREAK = re.compile(r"[\x0b\x0c\x1c-\x1e]")
+_CONTROL_SPACE = re.compile(r"\x1f")
+# apply_steps repeats the steps until the text is stable; more rounds than this would mean two
+# steps undo each other, so it stops rather than loop forever.
+_MAX_ROUNDS = 8
 _LINE_BREAK = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 # Horizontal white space: every Unicode space separator and the tab, but not the line feed.
 _SPACES = re.compile(r"[^\S\n]+")
@@ -52,6 +60,7 @@ def unescape_html_entities(text: str) -> str:
 
 
 def strip_control_chars(text: str) -> str:
+    text = _CONTROL_SPACE.sub(" ", _CONTROL_LINE_BREAK.sub("\n", text))
     return _CONTROL.sub("", text)
 
 
@@ -84,13 +93,23 @@ def steps(params: CleanParams) -> list[tuple[str, Callable[[str], str]]]:
 def apply_steps(
     text: str, pipeline: list[tuple[str, Callable[[str], str]]]
 ) -> tuple[str, list[str]]:
-    changed = []
-    for name, fn in pipeline:
-        fixed = fn(text)
-        if fixed != text:
-            changed.append(name)
-            text = fixed
-    return text, changed
+    """Run the steps until the text stops changing: (text, names of the steps that changed it).
+
+    One pass is not enough for clean to be idempotent: a later step can expose work for an
+    earlier one (stripping a control char joins a letter to its combining accent, which NFC then
+    composes; `&amp;#233;` unescapes to `&#233;`). Names are in pipeline order.
+    """
+    changed: set[str] = set()
+    for _ in range(_MAX_ROUNDS):
+        before = text
+        for name, fn in pipeline:
+            fixed = fn(text)
+            if fixed != text:
+                changed.add(name)
+                text = fixed
+        if text == before:
+            break
+    return text, [name for name, _ in pipeline if name in changed]
 
 
 def clean_record(record: dict[str, Any], params: CleanParams) -> dict[str, Any] | Rejected:

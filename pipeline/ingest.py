@@ -12,19 +12,18 @@ nothing can decode are quarantined as `undecodable`, never replaced by U+FFFD in
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import charset_normalizer
 import pyarrow as pa
 
 from pipeline import params as params_mod
 from pipeline import quarantine as q
+from pipeline.ids import canonical_url, record_id, sha256_hex
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected, canonical_json
 from pipeline.stage import map_stage, parse_args, write_metrics
@@ -44,27 +43,6 @@ MAX_CONTROL_SHARE = 0.01
 CHAOS_TOLERANCE = 0.02
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SENTENCE_END = ".!?:;,\"'”’»)…"
-_TRACKING_PARAM = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid)$")
-
-
-def sha256_hex(data: bytes | str) -> str:
-    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
-
-
-def canonical_url(url: str) -> str:
-    """One spelling per article URL: lower-case scheme and host, no fragment, no tracking."""
-    parts = urlsplit(url.strip())
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    query = [(k, v) for k, v in query if not _TRACKING_PARAM.match(k)]
-    netloc = parts.netloc.lower().removesuffix(":80").removesuffix(":443")
-    path = parts.path or "/"
-    return urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
-
-
-def record_id(url: str | None, source: str) -> str:
-    """Stable id: the canonical URL when known (survives renames), else the path under seeds/."""
-    key = f"url:{canonical_url(url)}" if url else f"path:{source}"
-    return sha256_hex(key)[:32]
 
 
 def decode(raw: bytes, preferred: tuple[str, ...] = ()) -> tuple[str, str] | Rejected:

@@ -51,6 +51,7 @@ class AnnotateParams:
 @dataclass(frozen=True)
 class ValidateParams:
     min_word_count: int = 1
+    chunk_rows: int = 5000
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,7 @@ class ShardWriter:
         os.replace(self._tmp, self._final)
         self.paths.append(self._final)
         self._writer = None
+        self._shard_rows = 0  # the next shard starts empty (else its first row group is 0 rows)
 
     def close(self) -> None:
         if self._pending_rows:

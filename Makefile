@@ -1,0 +1,38 @@
+# The few commands people need. Everything runs in .venv/, built from uv.lock.
+VENV       := .venv
+BIN        := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP      := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | sha256sum | cut -c1-12)
+export UV_PYTHON_DOWNLOADS := never
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: run test e2e bench lint format env clean-data
+
+# Bootstrap: a venv from the system python3, uv inside it, then exactly the locked packages.
+$(STAMP): uv.lock pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv sync --frozen --quiet
+	rm -f $(VENV)/.synced-* && touch $@
+
+env: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/corpus run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/ruff format --check pipeline tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix pipeline tests bench
+	$(BIN)/ruff format pipeline tests bench
+
+clean-data:
+	rm -rf data/ingest data/clean data/annotate data/validate data/quarantine data/release

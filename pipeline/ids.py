@@ -1,0 +1,29 @@
+"""Deterministic ids and content hashes: the same article gets the same id in every release."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRACKING_PARAM = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid)$")
+
+
+def sha256_hex(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per article URL: lower-case scheme and host, no fragment, no tracking."""
+    parts = urlsplit(url.strip())
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query = [(k, v) for k, v in query if not _TRACKING_PARAM.match(k)]
+    netloc = parts.netloc.lower().removesuffix(":80").removesuffix(":443")
+    path = parts.path or "/"
+    return urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
+
+
+def record_id(url: str | None, source: str) -> str:
+    """Stable id: the canonical URL when known (survives renames), else the path under seeds/."""
+    key = f"url:{canonical_url(url)}" if url else f"path:{source}"
+    return sha256_hex(key)[:32]

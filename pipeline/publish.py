@@ -1,0 +1,282 @@
+"""Stage `publish`: the release, a folder anyone can load, verify and cite.
+
+Reads:  `data/validate/records/`, every stage's quarantine under `data/quarantine/`, and
+        `data/ingest/metrics.json` (how many inputs, and their hash).
+Writes: `data/release/`:
+          `data/<split>-NNNNN-of-NNNNN.parquet`  zstd Parquet shards, Hugging Face naming;
+          `README.md`                            the dataset card (YAML header for `datasets`);
+          `manifest.json`                        sha256, size and rows of every file, the
+                                                 counts, the schema version, the params and
+                                                 the input hash.
+Params: `engine`, `publish` (and all sections, recorded in the manifest).
+
+Nothing here depends on the clock, the host or the path of the checkout: the same inputs and
+params give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pyarrow.parquet as pq
+import yaml
+
+from pipeline import __version__
+from pipeline import params as params_mod
+from pipeline.schema import SCHEMA_DIR, RecordSchema, record_schema
+from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir, shard_paths
+from pipeline.stage import parse_args, progress_bar, read_metrics
+
+STAGE = "publish"
+DATA_DIR = "data"
+
+
+class AccountingError(RuntimeError):
+    """Inputs != published + quarantined: an article went missing, which must never happen."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def hf_features(schema: RecordSchema) -> datasets.Features:
+    return datasets.Features.from_arrow_schema(schema.arrow())
+
+
+def write_shards(inp: Path, release: Path, params: params_mod.Params) -> tuple[list[Path], int]:
+    """Re-shard the validated records into `data/<split>-i-of-n.parquet`.
+
+    The features go into the Parquet metadata under the key `datasets` reads, so a loader gets
+    the schema's types rather than guessing them. Returns the shards and the Arrow size of
+    their rows (what the card's `num_bytes` means to `datasets`).
+    """
+    schema = record_schema()
+    rows = count_rows(inp)
+    per_shard = params.publish.shard_max_rows
+    n = max(1, math.ceil(rows / per_shard))
+    split = params.publish.split
+    hf_meta = {"info": {"features": hf_features(schema).to_dict()}}
+    writer = ShardWriter(
+        release / DATA_DIR,
+        schema.arrow(),
+        params.engine,
+        max_rows=per_shard,
+        metadata={b"huggingface": json.dumps(hf_meta, sort_keys=True).encode()},
+        name_shard=lambda i: f"{split}-{i:05d}-of-{n:05d}.parquet",
+    )
+    num_bytes = 0
+    with writer, progress_bar(STAGE, rows) as advance:
+        for batch in read_batches(inp, params.engine.batch_size):
+            writer.write_batch(batch)
+            num_bytes += batch.nbytes
+            advance(batch.num_rows)
+    return writer.paths, num_bytes
+
+
+def quarantine_counts(quarantine_root: Path) -> dict[str, Counter]:
+    """Quarantined rows per stage and reason, read from `data/quarantine/<stage>/`."""
+    counts: dict[str, Counter] = {}
+    for folder in sorted(p for p in quarantine_root.iterdir() if p.is_dir()):
+        reasons: Counter = Counter()
+        for path in shard_paths(folder):
+            reasons.update(pq.read_table(path, columns=["reason"]).column("reason").to_pylist())
+        counts[folder.name] = reasons
+    return counts
+
+
+def language_counts(release: Path) -> Counter:
+    langs: Counter = Counter()
+    for path in shard_paths(release / DATA_DIR):
+        langs.update(pq.read_table(path, columns=["language"]).column("language").to_pylist())
+    return langs
+
+
+def account(inputs: int, published: int, quarantined: dict[str, Counter]) -> dict[str, Any]:
+    by_reason: Counter = Counter()
+    for reasons in quarantined.values():
+        by_reason.update(reasons)
+    total = sum(by_reason.values())
+    if inputs != published + total:
+        raise AccountingError(f"{inputs} inputs != {published} published + {total} quarantined")
+    return {
+        "inputs": inputs,
+        "published": published,
+        "quarantined": total,
+        "quarantined_by_stage": {s: sum(c.values()) for s, c in quarantined.items()},
+        "quarantined_by_reason": dict(sorted(by_reason.items())),
+    }
+
+
+def card_yaml(params: params_mod.Params, counts: dict, langs: Counter, num_bytes: int) -> str:
+    pub = params.publish
+    header = {
+        "pretty_name": pub.name,
+        "license": pub.license,
+        "language": sorted(langs),
+        "size_categories": [size_category(counts["published"])],
+        "task_categories": ["text-generation"],
+        "configs": [
+            {
+                "config_name": "default",
+                "data_files": [{"split": pub.split, "path": f"{DATA_DIR}/{pub.split}-*.parquet"}],
+            }
+        ],
+        "dataset_info": {
+            "features": hf_features(record_schema())._to_yaml_list(),
+            "splits": [
+                {"name": pub.split, "num_bytes": num_bytes, "num_examples": counts["published"]}
+            ],
+        },
+    }
+    return yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=100)
+
+
+def size_category(n: int) -> str:
+    """The Hub's size buckets: n<1K, 1K<n<10K, ... (one tag, from the published row count)."""
+    bounds = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K")]
+    bounds += [(1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")]
+    return next((tag for limit, tag in bounds if n < limit), "n>10M")
+
+
+def column_table(schema: RecordSchema) -> str:
+    lines = ["| column | type | nullable | description |", "|---|---|---|---|"]
+    for f in schema.fields:
+        nullable = "yes" if f.nullable else "no"
+        lines.append(f"| `{f.name}` | `{f.arrow_type()}` | {nullable} | {f.description} |")
+    return "\n".join(lines)
+
+
+def card(
+    params: params_mod.Params, counts: dict, langs: Counter, num_bytes: int, input_hash: str
+) -> str:
+    """The dataset card: YAML header for the Hub and `datasets`, then a human description."""
+    pub, schema = params.publish, record_schema()
+    reasons = (
+        "\n".join(f"| `{reason}` | {n} |" for reason, n in counts["quarantined_by_reason"].items())
+        or "| (none) | 0 |"
+    )
+    languages = ", ".join(f"`{lang}` {n}" for lang, n in langs.most_common())
+    return f"""---
+{card_yaml(params, counts, langs, num_bytes)}---
+
+# {pub.name} {pub.version}
+
+News and opinion articles, cleaned, annotated and validated by
+corpus-pipeline {__version__}, record schema
+`{schema.name}` {schema.version}. Every article that went in is either here or quarantined with
+a reason; the counts below add up.
+
+## Load
+
+```python
+import datasets
+
+ds = datasets.load_dataset("path/to/release")  # this folder
+```
+
+## Counts
+
+| | articles |
+|---|---|
+| inputs (files under `seeds/`) | {counts["inputs"]} |
+| published | {counts["published"]} |
+| quarantined | {counts["quarantined"]} |
+
+Quarantined by reason:
+
+| reason | articles |
+|---|---|
+{reasons}
+
+Languages (py3langid): {languages or "none"}.
+
+## Columns
+
+{column_table(schema)}
+
+## Provenance and integrity
+
+- Input hash (sha256 over every seed's path and raw-bytes sha256): `{input_hash}`.
+- `manifest.json` lists the sha256, size and row count of every file of this release, the
+  params every stage ran with, and the schema version. Check a copy with
+  `sha256sum` against it.
+- Rerunning the pipeline on the same seeds with the same params gives byte-identical files.
+
+## Licence
+
+`{pub.license}`: the articles keep their publishers' copyright; see each record's `url` and
+`metadata` for its origin.
+
+## Citation
+
+```bibtex
+@misc{{{pub.name.replace("-", "_")}_{pub.version.replace(".", "_")},
+  title   = {{{pub.name}}},
+  version = {{{pub.version}}},
+  note    = {{corpus-pipeline release, input hash {input_hash[:16]}}},
+}}
+```
+"""
+
+
+def manifest(release: Path, params: params_mod.Params, counts: dict, input_hash: str) -> dict:
+    schema = record_schema()
+    files = []
+    for path in sorted(p for p in release.rglob("*") if p.is_file()):
+        rel = path.relative_to(release).as_posix()
+        entry = {"path": rel, "sha256": file_sha256(path), "bytes": path.stat().st_size}
+        if path.suffix == ".parquet":
+            entry["rows"] = pq.ParquetFile(path).metadata.num_rows
+        files.append(entry)
+    return {
+        "name": params.publish.name,
+        "version": params.publish.version,
+        "pipeline_version": __version__,
+        "schema": {
+            "name": schema.name,
+            "version": schema.version,
+            "sha256": file_sha256(SCHEMA_DIR / "record.schema.json"),
+        },
+        "input": {"files": counts["inputs"], "sha256": input_hash},
+        "counts": counts,
+        "params": params.as_dict(),
+        "files": files,
+    }
+
+
+def run(
+    inp: Path, quarantine_root: Path, ingest_metrics: Path, out: Path, params: params_mod.Params
+) -> dict:
+    release = reset_dir(out)
+    shards, num_bytes = write_shards(inp, release, params)
+    ingest = read_metrics(ingest_metrics)
+    published = sum(pq.ParquetFile(p).metadata.num_rows for p in shards)
+    counts = account(ingest["records_in"], published, quarantine_counts(quarantine_root))
+    text = card(params, counts, language_counts(release), num_bytes, ingest["input_hash"])
+    (release / "README.md").write_text(text, encoding="utf-8")
+    result = manifest(release, params, counts, ingest["input_hash"])
+    (release / "manifest.json").write_text(
+        json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args, params = parse_args(
+        argv, __name__, __doc__, ["input", "quarantine_root", "ingest_metrics", "out"]
+    )
+    return run(args.input, args.quarantine_root, args.ingest_metrics, args.out, params)
+
+
+if __name__ == "__main__":
+    main()

@@ -47,7 +47,7 @@ def manifest_path(out: Path) -> Path:
 
 
 def source_files(bbc: Path) -> list[str]:
-    """`<topic>/NNN.txt` paths under `bbc`, sorted (README, MANIFEST and the like are not articles)."""
+    """`<topic>/NNN.txt` paths under `bbc`, sorted (README.TXT and the like are not articles)."""
     if not bbc.is_dir():
         raise CorpusMissing(f"BBC corpus not found at {bbc} (set CORPUS_BBC or pass --bbc)")
     files = sorted(
@@ -74,8 +74,9 @@ def make_copy(raw: bytes, source: str, k: int) -> bytes:
     return title + sep + body + b"\n" + closing
 
 
-def build(n: int = DEFAULT_N, bbc: Path | None = None, out: Path | None = None,
-          force: bool = False) -> Path:
+def build(
+    n: int = DEFAULT_N, bbc: Path | None = None, out: Path | None = None, force: bool = False
+) -> Path:
     """Build (or reuse) the corpus of `n` articles; returns the seeds folder."""
     bbc, out = bbc_dir(bbc), Path(out or default_out(n))
     manifest = manifest_path(out)
@@ -105,11 +106,17 @@ def build(n: int = DEFAULT_N, bbc: Path | None = None, out: Path | None = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.make_corpus", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.make_corpus",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--n", type=int, default=DEFAULT_N, help="number of articles")
-    parser.add_argument("--bbc", type=Path, help="BBC corpus folder (default: $CORPUS_BBC, "
-                        "else <repo>/../shared/corpora/bbc-news)")
+    parser.add_argument(
+        "--bbc",
+        type=Path,
+        help="BBC corpus folder (default: $CORPUS_BBC, else <repo>/../shared/corpora/bbc-news)",
+    )
     parser.add_argument("--out", type=Path, help="seeds folder (default bench/out/corpus-N/seeds)")
     parser.add_argument("--force", action="store_true", help="rebuild even if complete")
     args = parser.parse_args(argv)

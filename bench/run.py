@@ -3,23 +3,29 @@
     python -m bench.run [--n 20000] [--keep] [--stages ingest clean ...]
 
 Builds (or reuses) the corpus of `bench.make_corpus`, then runs each stage of `STAGES` in order
-as `python -m pipeline.<stage> ...` into the scratch folder `bench/out/run-<N>/`, exactly as DVC
-would run it, and measures for each stage process:
+as `python -m pipeline.<stage> ...` from the repo root, into the scratch folder
+`bench/out/run-<N>/`, as DVC would run it. For each stage process it measures:
 
-- wall seconds: from spawning the process to reaping it (interpreter start and imports included);
-- docs/s: documents / wall seconds, documents being `records_in` of the stage's metrics.json;
-- MB/s: input bytes / wall seconds (MB = 10^6 bytes). Input bytes are the raw seed files for
-  ingest and, for the stages that read records, the UTF-8 bytes of the `text` column of their
-  input shards (not the compressed Parquet size on disk);
-- CPU seconds (user + system) and peak RSS of that process alone: `os.wait4(pid)` returns the
-  rusage of the one child it reaps, so no delta of RUSAGE_CHILDREN is needed.
+- Wall s: from spawning the process to reaping it (interpreter start and imports included);
+- Import s: wall time of a separate `python -c "import pipeline.<stage>"` run just before, the
+  fixed cost inside Wall s that does not grow with N;
+- Docs/s: documents / Wall s; documents = `records_in` of the stage's metrics.json;
+- MB/s: input bytes / Wall s (MB = 10^6 bytes). Input bytes are the raw seed files for ingest
+  and, for the stages that read records, the UTF-8 bytes of the `text` column of their input
+  shards (not the compressed Parquet size on disk);
+- CPU s (user + system) and peak RSS of that process alone: `os.wait4(pid)` returns the rusage
+  of the one child it reaps (and of any children *it* reaped), so no RUSAGE_CHILDREN deltas.
+
+Stage processes run with bytecode caching on, cached in `bench/out/pycache/`
+(PYTHONPYCACHEPREFIX; PYTHONDONTWRITEBYTECODE is removed from their environment): the import
+run fills that cache, so the timed run imports what a normal install imports, not every module
+compiled from source again.
 
 Results are printed as a table and written to `bench/out/results-<N>.json`. Every result row
-names its `engine`; rows from another engine running the same stages (datatrove, say) can be
-appended to the same list and are shown by the same table.
-A stage whose module does not exist yet is listed as skipped, and so is everything after a
-stage that did not succeed. The scratch folder is deleted afterwards unless --keep (or a stage
-failed: its log is there).
+names its `engine`; rows of another engine running the same stages can be appended to the same
+`rows` list, and the table and totals show them as they are.
+A stage whose module does not exist yet is skipped, and so is every stage after one that did
+not succeed. The scratch folder is deleted at the end unless --keep or a stage failed.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ class Stage:
     name: str
     argv: Callable[[Path, Path], list[str]]  # (seeds, out) -> arguments after the module name
     input: Callable[[Path, Path], Path]  # (seeds, out) -> the folder it reads
-    metrics: str | None  # its metrics.json under out, if it writes one
+    metrics: str | None  # its metrics.json, relative to out, if it writes one
 
     @property
     def module_file(self) -> Path:
@@ -64,9 +70,9 @@ class Stage:
 
 
 def records_stage(name: str, reads: str, **paths: str) -> Stage:
-    """The usual shape: records of stage `reads` in, records + quarantine + metrics out.
+    """The usual shape: records of stage `reads` in; records, quarantine and metrics out.
 
-    `paths` are further path options, relative to the output folder: data_docs="a/b" gives
+    `paths` are further path options relative to the output folder: data_docs="a/b" gives
     `--data-docs OUT/a/b`.
     """
 
@@ -83,14 +89,19 @@ def records_stage(name: str, reads: str, **paths: str) -> Stage:
     return Stage(name, argv, lambda seeds, out: out / reads / "records", f"{name}/metrics.json")
 
 
+# The command lines of dvc.yaml, with data/ replaced by the scratch folder.
 STAGES = [
     Stage(
         "ingest",
         lambda seeds, out: [
-            "--seeds", str(seeds),
-            "--out", str(out / "ingest" / "records"),
-            "--quarantine", str(out / "quarantine" / "ingest"),
-            "--metrics", str(out / "ingest" / "metrics.json"),
+            "--seeds",
+            str(seeds),
+            "--out",
+            str(out / "ingest" / "records"),
+            "--quarantine",
+            str(out / "quarantine" / "ingest"),
+            "--metrics",
+            str(out / "ingest" / "metrics.json"),
         ],  # fmt: skip
         lambda seeds, out: seeds,
         "ingest/metrics.json",
@@ -101,10 +112,14 @@ STAGES = [
     Stage(
         "publish",
         lambda seeds, out: [
-            "--input", str(out / "validate" / "records"),
-            "--quarantine-root", str(out / "quarantine"),
-            "--ingest-metrics", str(out / "ingest" / "metrics.json"),
-            "--out", str(out / "release"),
+            "--input",
+            str(out / "validate" / "records"),
+            "--quarantine-root",
+            str(out / "quarantine"),
+            "--ingest-metrics",
+            str(out / "ingest" / "metrics.json"),
+            "--out",
+            str(out / "release"),
         ],  # fmt: skip
         lambda seeds, out: out / "validate" / "records",
         None,
@@ -113,7 +128,7 @@ STAGES = [
 
 
 def seed_bytes(folder: Path) -> int:
-    """Bytes of every article file ingest reads (dotfiles are not articles)."""
+    """Bytes of every file ingest reads as an article (dotfiles are not articles)."""
     return sum(
         p.stat().st_size
         for p in folder.rglob("*")
@@ -134,31 +149,51 @@ def input_rows(folder: Path) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in sorted(folder.glob("*.parquet")))
 
 
+def child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPYCACHEPREFIX": str(OUT / "pycache")}
+
+
 def spawn(argv: list[str], log: Path) -> tuple[float, int, os.struct_rusage]:
-    """Run `argv` from the repo root; (wall seconds, exit code, rusage of that process only)."""
+    """Run `argv` from the repo root: (wall seconds, exit code, rusage of that process)."""
     with log.open("wb") as f:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=REPO, stdout=f, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(argv, cwd=REPO, env=child_env(), stdout=f, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     return wall, proc.returncode, usage
 
 
+def failure(code: int, log: Path) -> str:
+    last = (log.read_text(errors="replace").strip().splitlines() or [""])[-1]
+    return f"exit {code}: {last[:200]} (log: {log.relative_to(REPO)})"
+
+
 def measure(stage: Stage, seeds: Path, out: Path) -> dict[str, Any]:
+    """Run one stage (after its import run) and return its result row."""
     row: dict[str, Any] = {"engine": ENGINE, "stage": stage.name, "status": "ok", "note": ""}
     inp = stage.input(seeds, out)
     if not stage.module_file.is_file():
-        return {**row, "status": "skipped", "note": f"{stage.module_file.relative_to(REPO)} "
-                "does not exist yet"}
+        missing = stage.module_file.relative_to(REPO)
+        return {**row, "status": "skipped", "note": f"{missing} does not exist yet"}
     if not inp.is_dir():
         return {**row, "status": "skipped", "note": f"no input {inp.relative_to(REPO)}"}
     is_seeds = inp == seeds
     row["input_bytes"] = seed_bytes(inp) if is_seeds else text_bytes(inp)
     row["input_measure"] = "raw seed bytes" if is_seeds else "text column bytes"
-    log = out / "logs" / f"{stage.name}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", f"pipeline.{stage.name}", *stage.argv(seeds, out)]
+    logs = out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+
+    module = f"pipeline.{stage.name}"
+    log = logs / f"{stage.name}.import.log"
+    import_s, code, _ = spawn([sys.executable, "-c", f"import {module}"], log)
+    row["import_s"] = round(import_s, 3)
+    if code != 0:
+        return {**row, "status": "failed", "note": failure(code, log)}
+
+    argv = [sys.executable, "-m", module, *stage.argv(seeds, out)]
+    log = logs / f"{stage.name}.log"
     wall, code, usage = spawn(argv, log)
     row.update(
         command=" ".join(["python", *argv[1:]]),
@@ -168,56 +203,74 @@ def measure(stage: Stage, seeds: Path, out: Path) -> dict[str, Any]:
         mb_per_s=round(row["input_bytes"] / MB / wall, 3),
     )
     if code != 0:
-        tail = log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
-        return {**row, "status": "failed", "note": f"exit {code}: {tail[0][:200]} (see {log})"}
-    metrics = out / stage.metrics if stage.metrics else None
-    if metrics and metrics.is_file():
-        row["docs"] = json.loads(metrics.read_text())["records_in"]
-    else:  # no metrics.json: count the rows it read
+        return {**row, "status": "failed", "note": failure(code, log)}
+    if stage.metrics and (out / stage.metrics).is_file():
+        row["docs"] = json.loads((out / stage.metrics).read_text())["records_in"]
+    else:
         row["docs"] = input_rows(inp)
-        row["note"] = "docs = input rows (no metrics.json)"
+        row["note"] = "docs = rows of its input (it writes no metrics.json)"
     row["docs_per_s"] = round(row["docs"] / wall, 1)
     return row
 
 
+def totals(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """One row per engine over the stages it ran: the N articles through all of them."""
+    out = []
+    for engine in dict.fromkeys(r["engine"] for r in rows):
+        ran = [r for r in rows if r["engine"] == engine and "wall_s" in r]
+        if not ran:
+            continue
+        wall = sum(r["wall_s"] for r in ran)
+        out.append(
+            {
+                "engine": engine,
+                "stage": "total",
+                "docs": n,
+                "wall_s": round(wall, 3),
+                "import_s": round(sum(r["import_s"] for r in ran), 3),
+                "docs_per_s": round(n / wall, 1),
+                "cpu_s": round(sum(r["cpu_s"] for r in ran), 3),
+                "peak_rss_mib": max(r["peak_rss_mib"] for r in ran),
+                "note": f"{len(ran)} stage(s) run; Docs = corpus size, Docs/s = Docs / Wall s",
+            }
+        )
+    return out
+
+
 def machine() -> dict[str, Any]:
-    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines()
-                  if ln.startswith("model name")), platform.processor())
-    mem = Path("/proc/meminfo").read_text().split()[1] if Path("/proc/meminfo").exists() else "0"
+    def proc(name: str) -> str:
+        path = Path("/proc") / name
+        return path.read_text() if path.exists() else ""
+
+    models = [ln.split(":", 1)[1].strip() for ln in proc("cpuinfo").splitlines() if ":" in ln
+              and ln.startswith("model name")]  # fmt: skip
+    mem_kib = int((proc("meminfo").split() or ["", "0"])[1])
     return {
         "cpus": os.cpu_count(),
-        "cpu_model": model,
-        "mem_gib": round(int(mem) / 2**20, 1),
+        "cpu_model": models[0] if models else platform.processor(),
+        "mem_gib": round(mem_kib / 2**20, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
     }
 
 
 def git_state() -> str | None:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
     try:
-        run = lambda *a: subprocess.run(  # noqa: E731
-            ["git", *a], cwd=REPO, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        return run("rev-parse", "--short", "HEAD") + (" (dirty)" if run("status", "--porcelain") else "")
+        dirty = " (uncommitted changes)" if git("status", "--porcelain") else ""
+        return git("rev-parse", "--short", "HEAD") + dirty
     except (OSError, subprocess.CalledProcessError):
         return None
 
 
-def totals(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
-    """One summary row per engine over the stages it ran."""
-    out = []
-    for engine in dict.fromkeys(r["engine"] for r in rows):
-        ran = [r for r in rows if r["engine"] == engine and "wall_s" in r]
-        if ran:
-            wall = sum(r["wall_s"] for r in ran)
-            out.append({
-                "engine": engine, "stage": "total", "docs": n, "wall_s": round(wall, 3),
-                "docs_per_s": round(n / wall, 1), "cpu_s": round(sum(r["cpu_s"] for r in ran), 3),
-                "peak_rss_mib": max(r["peak_rss_mib"] for r in ran),
-                "note": f"{len(ran)} stages; docs = corpus size",
-            })  # fmt: skip
-    return out
+CAPTION = """\
+Docs: records_in of the stage's metrics.json. Input MB, MB/s (MB = 10^6 bytes): raw seed file
+bytes for ingest; UTF-8 bytes of the text column read for later stages (not on-disk Parquet
+size). Wall s, CPU s (user+sys), peak RSS: the stage process alone (os.wait4), interpreter
+start-up and imports included; Import s: the part of Wall s an import-only run takes."""
 
 
 def table(result: dict[str, Any]) -> Table:
@@ -227,41 +280,40 @@ def table(result: dict[str, Any]) -> Table:
         caption=CAPTION,
         caption_justify="left",
     )
-    for name in ("Engine", "Stage", "Docs", "Wall s", "Docs/s", "Input MB", "MB/s", "CPU s",
-                 "Peak RSS MiB", "Status"):
-        t.add_column(name, justify="left" if name in ("Engine", "Stage", "Status") else "right")
+    columns = ("Engine", "Stage", "Docs", "Wall s", "Import s", "Docs/s", "Input MB", "MB/s",
+               "CPU s", "Peak RSS MiB", "Status")  # fmt: skip
+    for name in columns:
+        left = name in ("Engine", "Stage", "Status")
+        t.add_column(name, justify="left" if left else "right", no_wrap=True)
 
-    def cell(row: dict[str, Any], key: str, fmt: str, scale: float = 1) -> str:
-        return format(row[key] / scale, fmt) if row.get(key) is not None else "-"
+    def cell(row: dict[str, Any], key: str, fmt: str, scale: float | None = None) -> str:
+        value = row.get(key)
+        return "-" if value is None else format(value / scale if scale else value, fmt)
 
     for row in result["rows"] + result["totals"]:
         t.add_row(
             row["engine"], row["stage"], cell(row, "docs", ","), cell(row, "wall_s", ".2f"),
-            cell(row, "docs_per_s", ",.0f"), cell(row, "input_bytes", ".1f", MB),
-            cell(row, "mb_per_s", ".2f"), cell(row, "cpu_s", ".2f"),
-            cell(row, "peak_rss_mib", ",.0f"), row.get("status", ""),
+            cell(row, "import_s", ".2f"), cell(row, "docs_per_s", ",.0f"),
+            cell(row, "input_bytes", ".1f", MB), cell(row, "mb_per_s", ".2f"),
+            cell(row, "cpu_s", ".2f"), cell(row, "peak_rss_mib", ",.0f"), row.get("status", ""),
             end_section=row is result["rows"][-1],
         )  # fmt: skip
     return t
 
 
-CAPTION = """\
-Docs: records_in of the stage's metrics.json. Input MB, MB/s (MB = 10^6 bytes): raw seed
-file bytes for ingest; UTF-8 bytes of the text column read for later stages (not the
-on-disk Parquet size). Wall, CPU (user+sys), peak RSS: the stage process alone (os.wait4),
-interpreter start-up and imports included. Total: Docs/s = N / summed wall time."""
-
-
 def main(argv: list[str] | None = None) -> int:
     names = [s.name for s in STAGES]
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--n", type=int, default=DEFAULT_N, help="articles in the corpus")
-    parser.add_argument("--keep", action="store_true", help=f"keep {OUT}/run-N/ afterwards")
+    parser.add_argument("--keep", action="store_true", help="keep bench/out/run-N/ afterwards")
     parser.add_argument("--stages", nargs="+", choices=names, default=names, metavar="STAGE",
-                        help=f"stages to run, in pipeline order (default: {' '.join(names)})")
+                        help=f"stages to run, in pipeline order (default: {' '.join(names)})")  # fmt: skip
     args = parser.parse_args(argv)
-    console = Console(width=max(Console().width, 100))
+    console = Console(width=max(Console().width, 120))
 
     try:
         seeds = build(args.n)
@@ -274,18 +326,17 @@ def main(argv: list[str] | None = None) -> int:
     for stage in (s for s in STAGES if s.name in args.stages):
         blocked = next((r["stage"] for r in rows if r["status"] != "ok"), None)
         if blocked:
-            row = {"engine": ENGINE, "stage": stage.name, "status": "skipped",
-                   "note": f"{blocked} did not run"}
-        else:
-            console.print(f"[bold]{stage.name}[/] ...", end=" ")
-            row = measure(stage, seeds, out)
-            console.print(row["status"], f"{row['wall_s']:.1f} s" if "wall_s" in row else "")
-        rows.append(row)
+            note = f"not run: {blocked} did not succeed"
+            rows.append({"engine": ENGINE, "stage": stage.name, "status": "skipped", "note": note})
+            continue
+        console.print(f"[bold]{stage.name}[/] ...", end=" ")
+        rows.append(measure(stage, seeds, out))
+        console.print(rows[-1]["status"], f"{rows[-1].get('wall_s', 0):.1f} s")
 
     result = {
         "benchmark": "pipeline stages as subprocesses (bench/run.py)",
         "n": args.n,
-        "corpus": str(seeds),
+        "corpus": str(seeds.relative_to(REPO)),
         "git": git_state(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": machine(),
@@ -295,13 +346,13 @@ def main(argv: list[str] | None = None) -> int:
     results = OUT / f"results-{args.n}.json"
     results.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     console.print(table(result))
-    for row in result["rows"] + result["totals"]:
+    for row in rows + result["totals"]:
         if row["note"]:
-            console.print(f"{row['engine']} {row['stage']}: {row['note']}", soft_wrap=True)
-    console.print(f"written: {results}")
+            console.print(f"{row['stage']}: {row['note']}", soft_wrap=True)
+    console.print(f"written: {results.relative_to(REPO)}")
     failed = any(r["status"] == "failed" for r in rows)
     if args.keep or failed:
-        console.print(f"stage outputs and logs kept in {out}")
+        console.print(f"stage outputs and logs kept in {out.relative_to(REPO)}")
     else:
         shutil.rmtree(out)
     return 1 if failed else 0

@@ -52,19 +52,20 @@ def decode(raw: bytes, preferred: tuple[str, ...] = ()) -> tuple[str, str] | Rej
     else:
         bom = False
     try:
-        return raw.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
+        text, encoding = raw.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
-        pass
-    guess = best_guess(charset_normalizer.from_bytes(raw), preferred)
-    if guess is None:
-        return Rejected(q.UNDECODABLE, "no text encoding fits these bytes")
-    text = str(guess)
+        guess = best_guess(charset_normalizer.from_bytes(raw), preferred)
+        if guess is None:
+            return Rejected(q.UNDECODABLE, "no text encoding fits these bytes")
+        text, encoding = str(guess), guess.encoding
+    # Control characters are valid UTF-8 (and valid in every 8-bit code page): text that is
+    # full of them is a binary file that happens to decode.
     controls = len(_CONTROL.findall(text))
     if controls > MAX_CONTROL_SHARE * max(len(text), 1):
         return Rejected(
-            q.UNDECODABLE, f"binary content: {controls} control characters as {guess.encoding}"
+            q.UNDECODABLE, f"binary content: {controls} control characters as {encoding}"
         )
-    return text, guess.encoding
+    return text, encoding
 
 
 def best_guess(matches: charset_normalizer.CharsetMatches, preferred: tuple[str, ...]):

@@ -80,6 +80,8 @@ T = TypeVar("T")
 
 
 def _build(cls: type[T], raw: dict[str, Any], where: str) -> T:
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{where} must be a mapping of keys to values, not {type(raw).__name__}")
     known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(raw) - set(known))
     if unknown:

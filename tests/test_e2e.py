@@ -1,0 +1,147 @@
+"""End to end: the real DVC pipeline in a copy of the project, loaded back with `datasets`.
+
+One copy of the project serves the whole module (each `dvc repro` costs seconds); the tests run
+in file order and each states what it adds to the copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import datasets
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.publish import hf_features
+from pipeline.schema import record_schema
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_FILES = [
+    "seeds",
+    "pipeline",
+    "schemas",
+    "dvc.yaml",
+    "params.yaml",
+    ".dvc/config",
+    ".dvcignore",
+]
+STAGES = ["ingest", "clean", "annotate", "validate", "publish"]
+
+
+def dvc(project: Path, *args: str) -> str:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dvc", *args], cwd=project, env=env, text=True, capture_output=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def stages_run(output: str) -> list[str]:
+    return [s for s in STAGES if f"Running stage '{s}'" in output]
+
+
+def release_files(project: Path) -> dict[str, bytes]:
+    release = project / "data" / "release"
+    return {
+        p.relative_to(release).as_posix(): p.read_bytes()
+        for p in sorted(release.rglob("*"))
+        if p.is_file()
+    }
+
+
+def manifest(project: Path) -> dict:
+    return json.loads((project / "data" / "release" / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A fresh copy of the project (no data/, no DVC cache) with two bad seeds added."""
+    dest = tmp_path_factory.mktemp("project")
+    for name in PROJECT_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    (dest / "seeds" / "zz_empty.txt").write_bytes(b"")
+    # Bytes no text encoding explains: NULs and C0 controls all over.
+    (dest / "seeds" / "zz_binary.txt").write_bytes(bytes(range(32)) * 64)
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def first_run(project: Path) -> str:
+    return dvc(project, "repro")
+
+
+def test_every_stage_runs_and_release_loads_with_schema_features(project, first_run):
+    assert stages_run(first_run) == STAGES
+    ds = datasets.load_dataset(str(project / "data" / "release"))
+    split = ds["train"]
+    assert split.features == hf_features(record_schema())
+    assert list(split.features) == record_schema().names
+    assert split.num_rows == len(list((ROOT / "seeds").glob("*.txt")))
+    assert all(row["text"] and row["language"] for row in split)
+
+
+def test_bad_seeds_are_quarantined_and_counts_add_up(project, first_run):
+    quarantined = pq.read_table(project / "data" / "quarantine" / "ingest").to_pylist()
+    reasons = {row["source"]: row["reason"] for row in quarantined}
+    assert reasons == {"zz_binary.txt": "undecodable", "zz_empty.txt": "empty_input"}
+    counts = manifest(project)["counts"]
+    assert counts["inputs"] == counts["published"] + counts["quarantined"]
+    assert counts["quarantined_by_reason"] == {"empty_input": 1, "undecodable": 1}
+
+
+def test_manifest_checksums_match_files(project, first_run):
+    files = release_files(project)
+    listed = manifest(project)["files"]
+    assert sorted(f["path"] for f in listed) == sorted(set(files) - {"manifest.json"})
+    for entry in listed:
+        assert entry["bytes"] == len(files[entry["path"]])
+    card = files["README.md"].decode()
+    assert card.startswith("---\n") and "configs:" in card and "license:" in card
+
+
+def test_second_repro_reruns_nothing(project, first_run):
+    assert stages_run(dvc(project, "repro")) == []
+
+
+def test_rerun_from_scratch_is_byte_identical(project, first_run):
+    before = release_files(project)
+    lock = (project / "dvc.lock").read_text()
+    for path in ["data", ".dvc/cache", ".dvc/tmp", "dvc.lock"]:
+        target = project / path
+        shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(
+            missing_ok=True
+        )
+    assert stages_run(dvc(project, "repro")) == STAGES
+    assert release_files(project) == before
+    assert (project / "dvc.lock").read_text() == lock
+
+
+def test_new_article_is_published(project, first_run):
+    text = "Ministers met on Tuesday.\n\nThe talks lasted four hours and ended without a deal.\n"
+    (project / "seeds" / "new-article.txt").write_text(text, encoding="utf-8")
+    before = manifest(project)["counts"]["published"]
+    assert stages_run(dvc(project, "repro")) == STAGES
+    after = manifest(project)
+    assert after["counts"]["published"] == before + 1
+    ds = datasets.load_dataset(str(project / "data" / "release"))["train"]
+    assert "new-article.txt" in ds["source"]
+
+
+def test_publish_param_change_reruns_publish_only(project, first_run):
+    params = project / "params.yaml"
+    params.write_text(params.read_text().replace("version: 0.1.0", "version: 0.1.1"))
+    assert stages_run(dvc(project, "repro")) == ["publish"]
+    assert manifest(project)["version"] == "0.1.1"

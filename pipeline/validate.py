@@ -155,7 +155,6 @@ class Report:
         self.chunks = 0
 
     def add(self, results: list[dict[str, Any]], rows: int) -> None:
-        self.chunks += 1
         for r in results:
             check = self.checks[r["expectation"]]
             check["evaluated"] += rows
@@ -192,6 +191,7 @@ def validate_chunk(
     report: Report,
 ) -> tuple[list[dict[str, Any]], list[tuple[Rejected, dict[str, Any]]]]:
     """(accepted records, (reason, record) pairs) for one chunk, input order kept."""
+    report.chunks += 1
     rejected: dict[int, Rejected] = {}
     for i, record in enumerate(records):
         problem = schema_errors(validator, record)

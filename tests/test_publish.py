@@ -1,0 +1,112 @@
+"""publish: shards, card, manifest; the counts add up and the same input gives the same bytes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import datasets
+import pytest
+import yaml
+
+from pipeline import params as params_mod
+from pipeline.publish import AccountingError, file_sha256, hf_features, run
+from pipeline.quarantine import Rejected, quarantine_row
+from pipeline.schema import quarantine_schema, record_schema
+from pipeline.shards import ShardWriter
+from tests.test_validate import GOOD, article
+
+PARAMS = params_mod.Params()
+RECORDS = [GOOD] + [
+    article(f"n{i}.txt", f"Story number {i} reports that the river rose {i} metres overnight.")
+    for i in range(4)
+]
+
+
+@pytest.fixture
+def stage_outputs(tmp_path: Path) -> dict[str, Path]:
+    """What publish reads: 5 validated records, 2 quarantined at ingest, ingest metrics (7 in)."""
+    validated = tmp_path / "validate"
+    with ShardWriter(validated, record_schema().arrow(), PARAMS.engine) as writer:
+        writer.write_rows(RECORDS)
+    quarantine = tmp_path / "quarantine"
+    with ShardWriter(quarantine / "ingest", quarantine_schema().arrow(), PARAMS.engine) as w:
+        w.write_rows(
+            [
+                quarantine_row("ingest", Rejected("empty_input"), {"source": "e.txt"}),
+                quarantine_row("ingest", Rejected("undecodable"), {"source": "b.txt"}),
+            ]
+        )
+    with ShardWriter(quarantine / "clean", quarantine_schema().arrow(), PARAMS.engine) as w:
+        pass  # a stage that quarantined nothing still has its (empty) folder
+    metrics = tmp_path / "ingest-metrics.json"
+    metrics.write_text(json.dumps({"records_in": 7, "input_hash": "ab" * 32}))
+    return {"input": validated, "quarantine": quarantine, "metrics": metrics}
+
+
+def publish(outputs: dict[str, Path], out: Path, params=PARAMS) -> dict:
+    return run(outputs["input"], outputs["quarantine"], outputs["metrics"], out, params)
+
+
+def test_release_loads_with_schema_features(stage_outputs, tmp_path):
+    publish(stage_outputs, tmp_path / "release")
+    ds = datasets.load_dataset(str(tmp_path / "release"))
+    assert ds["train"].features == hf_features(record_schema())
+    assert ds["train"]["source"] == [r["source"] for r in RECORDS]
+
+
+def test_manifest_counts_and_checksums(stage_outputs, tmp_path):
+    manifest = publish(stage_outputs, tmp_path / "release")
+    assert manifest["counts"] == {
+        "inputs": 7,
+        "published": 5,
+        "quarantined": 2,
+        "quarantined_by_stage": {"clean": 0, "ingest": 2},
+        "quarantined_by_reason": {"empty_input": 1, "undecodable": 1},
+    }
+    for entry in manifest["files"]:
+        assert entry["sha256"] == file_sha256(tmp_path / "release" / entry["path"])
+    assert manifest["schema"]["version"] == record_schema().version
+    assert manifest["params"] == PARAMS.as_dict()
+    assert manifest["input"]["sha256"] == "ab" * 32
+
+
+def test_shards_follow_hugging_face_naming(stage_outputs, tmp_path):
+    params = replace(PARAMS, publish=replace(PARAMS.publish, shard_max_rows=2))
+    manifest = publish(stage_outputs, tmp_path / "release", params)
+    shards = [(f["path"], f["rows"]) for f in manifest["files"] if "rows" in f]
+    assert shards == [
+        ("data/train-00000-of-00003.parquet", 2),
+        ("data/train-00001-of-00003.parquet", 2),
+        ("data/train-00002-of-00003.parquet", 1),
+    ]
+
+
+def test_card_header_configures_datasets(stage_outputs, tmp_path):
+    publish(stage_outputs, tmp_path / "release")
+    card = (tmp_path / "release" / "README.md").read_text()
+    header = yaml.safe_load(card.split("---\n")[1])
+    assert header["configs"][0]["data_files"] == [
+        {"split": "train", "path": "data/train-*.parquet"}
+    ]
+    assert header["license"] == PARAMS.publish.license
+    assert header["dataset_info"]["splits"][0]["num_examples"] == 5
+    assert [f["name"] for f in header["dataset_info"]["features"]] == record_schema().names
+    for field in record_schema().fields:
+        assert f"| `{field.name}` |" in card
+
+
+def test_same_input_gives_same_bytes(stage_outputs, tmp_path):
+    a = publish(stage_outputs, tmp_path / "a")
+    b = publish(stage_outputs, tmp_path / "b")
+    assert a == b
+    assert (tmp_path / "a" / "manifest.json").read_bytes() == (
+        tmp_path / "b" / "manifest.json"
+    ).read_bytes()
+
+
+def test_missing_article_stops_the_release(stage_outputs, tmp_path):
+    stage_outputs["metrics"].write_text(json.dumps({"records_in": 8, "input_hash": "0" * 64}))
+    with pytest.raises(AccountingError, match="8 inputs != 5 published"):
+        publish(stage_outputs, tmp_path / "release")

@@ -12,7 +12,7 @@ export GX_ANALYTICS_ENABLED := false
 $(STAMP): uv.lock pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv sync --frozen --quiet
+	$(BIN)/uv sync --frozen --quiet --compile-bytecode
 	rm -f $(VENV)/.synced-* && touch $@
 
 env: $(STAMP)

@@ -13,6 +13,7 @@ name goes into `clean_changes` when it changed the text or the title, so a user 
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 import unicodedata
 from collections.abc import Callable
@@ -51,12 +52,22 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 
 def fix_mojibake(text: str) -> str:
     """UTF-8 read as Windows-1252 and similar (ftfy's encoding repair only)."""
-    return ftfy.fix_encoding(text)
+    # Mojibake needs non-ASCII characters; most articles have none, and ftfy is the costliest step.
+    return text if text.isascii() else ftfy.fix_encoding(text)
 
 
 def unescape_html_entities(text: str) -> str:
     """`Jos&#233;` -> `José`: literal entities left behind by HTML-to-text exports."""
-    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    return _ENTITY.sub(_unescape_entity, text)
+
+
+def _unescape_entity(match: re.Match[str]) -> str:
+    entity = match.group(0)
+    # Only a whole known name: html.unescape("&notanentity;") would still turn the legacy
+    # prefix "&not" into "¬".
+    if entity[1] != "#" and entity[1:] not in html.entities.html5:
+        return entity
+    return html.unescape(entity)
 
 
 def strip_control_chars(text: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,10 @@ def decode(raw: bytes, preferred: tuple[str, ...] = ()) -> tuple[str, str] | Rej
         text, encoding = raw.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
         guess = best_guess(charset_normalizer.from_bytes(raw), preferred)
+        if guess is None or guess.coherence == 0:
+            # No candidate reads as any language: too short to tell ("Total: £5"). Then the
+            # preferred encodings, if they decode the bytes at all, are the best bet.
+            guess = next(filter(None, (_strict(raw, enc) for enc in preferred)), guess)
         if guess is None:
             return Rejected(q.UNDECODABLE, "no text encoding fits these bytes")
         text, encoding = str(guess), guess.encoding
@@ -66,6 +71,24 @@ def decode(raw: bytes, preferred: tuple[str, ...] = ()) -> tuple[str, str] | Rej
             q.UNDECODABLE, f"binary content: {controls} control characters as {encoding}"
         )
     return text, encoding
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """A decoding made here rather than by charset-normalizer (same two attributes)."""
+
+    text: str
+    encoding: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _strict(raw: bytes, encoding: str) -> _Decoded | None:
+    try:
+        return _Decoded(raw.decode(encoding), encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
 
 
 def best_guess(matches: charset_normalizer.CharsetMatches, preferred: tuple[str, ...]):
@@ -137,6 +160,9 @@ def parse_seed(seed: dict[str, Any], params: IngestParams) -> dict[str, Any] | R
     if not text.strip():
         return Rejected(q.EMPTY_INPUT, f"only whitespace once decoded as {encoding}")
     title, body = split_title(text, params.title_max_chars)
+    # The newline that ends a text file's last line belongs to the file format, not to the
+    # article; anything more (blank lines, spaces) is left for clean to repair and record.
+    body = body.removesuffix("\n").removesuffix("\r")
     url = meta.get("url") or meta.get("canonical_url")
     return {
         "id": record_id(url, source),

@@ -42,6 +42,18 @@ def data_dir() -> Path:
 
 
 @pytest.fixture
+def messy_seed_reasons() -> dict[str, str | None]:
+    """Seed added by `messy_seeds_dir` -> its quarantine reason (None: accepted)."""
+    return dict(MESSY_SEEDS)
+
+
+@pytest.fixture
+def council_tax_text() -> str:
+    """The text of the Windows-1252 seed `legacy/council-tax.txt`."""
+    return COUNCIL_TAX
+
+
+@pytest.fixture
 def repo_params_path() -> Path:
     return REPO / "params.yaml"
 
@@ -128,9 +140,7 @@ def make_record() -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def write_stage_rows(
-    tmp_path: Path, params: Params
-) -> Callable[[str, list[dict[str, Any]]], Path]:
+def write_stage_rows(tmp_path: Path, params: Params) -> Callable[[str, list[dict[str, Any]]], Path]:
     """Write rows as the given stage's output (its Arrow schema) to a tmp shard folder."""
 
     def write(stage: str, rows: list[dict[str, Any]]) -> Path:

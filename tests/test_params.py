@@ -82,11 +82,15 @@ def test_a_section_that_is_not_a_mapping_is_rejected(write_params, text):
 
 def test_lists_become_tuples_and_params_are_hashable(write_params):
     params = load(
-        write_params("ingest:\n  extensions: ['.txt', '.md']\nannotate:\n  language_candidates: [en, fr]\n")
+        write_params(
+            "ingest:\n  extensions: ['.txt', '.md']\nannotate:\n  language_candidates: [en, fr]\n"
+        )
     )
     assert params.ingest.extensions == (".txt", ".md")
     assert params.annotate.language_candidates == ("en", "fr")
-    assert hash(params) == hash(load(write_params(yaml.safe_dump(as_yaml_values(params.as_dict())))))
+    assert hash(params) == hash(
+        load(write_params(yaml.safe_dump(as_yaml_values(params.as_dict()))))
+    )
 
 
 def test_an_empty_list_is_an_empty_tuple(write_params):
@@ -102,7 +106,9 @@ def test_params_are_frozen(repo_params_path):
 def test_round_trip_through_yaml(write_params):
     original = Params(
         engine=EngineParams(batch_size=3, max_error_share=0.25),
-        ingest=IngestParams(extensions=(".txt", ".text"), preferred_encodings=("cp1252", "latin-1")),
+        ingest=IngestParams(
+            extensions=(".txt", ".text"), preferred_encodings=("cp1252", "latin-1")
+        ),
         annotate=AnnotateParams(language_candidates=("de", "en")),
     )
     text = yaml.safe_dump(as_yaml_values(original.as_dict()))

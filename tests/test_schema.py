@@ -109,6 +109,7 @@ def test_unknown_stage_is_an_error():
     [
         ({"type": "string"}, False, pa.string(), "ingest"),
         ({"type": ["string", "null"]}, True, pa.string(), "ingest"),
+        ({"type": ["string"]}, False, pa.string(), "ingest"),
         ({"type": ["null", "integer"], "x-stage": "annotate"}, True, pa.int64(), "annotate"),
         ({"type": "boolean", "x-stage": "validate"}, False, pa.bool_(), "validate"),
         ({"type": "array", "items": {"type": "number"}}, False, pa.list_(pa.float64()), "ingest"),

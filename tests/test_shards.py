@@ -78,7 +78,11 @@ def test_max_rows_splits_shards(tmp_path, schema, engine):
     rows = make_rows(13)
     writer = write_in_batches(tmp_path, schema, engine, rows, [6, 7], max_rows=5)
     paths = shard_paths(tmp_path)
-    assert [p.name for p in paths] == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    assert [p.name for p in paths] == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+        "part-00002.parquet",
+    ]
     assert writer.paths == paths
     assert [row_groups(p) for p in paths] == [[4, 1], [4, 1], [3]]
     assert read_all(tmp_path) == rows
@@ -135,15 +139,22 @@ def test_batches_in_another_column_order_or_type_are_cast_to_the_schema(tmp_path
         writer.write_batch(batch)
     (path,) = shard_paths(tmp_path)
     assert pq.read_schema(path) == schema
-    assert read_all(tmp_path) == [{"n": 1, "text": "a", "tags": ["x"]}, {"n": 2, "text": None, "tags": []}]
+    assert read_all(tmp_path) == [
+        {"n": 1, "text": "a", "tags": ["x"]},
+        {"n": 2, "text": None, "tags": []},
+    ]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     sizes_a=st.lists(st.integers(0, 9), min_size=1, max_size=6),
     data=st.data(),
 )
-def test_same_rows_in_other_batch_sizes_give_identical_bytes(tmp_path_factory, schema, engine, sizes_a, data):
+def test_same_rows_in_other_batch_sizes_give_identical_bytes(
+    tmp_path_factory, schema, engine, sizes_a, data
+):
     n = sum(sizes_a)
     # Another way of cutting the same n rows into batches.
     cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=5)))
@@ -159,20 +170,19 @@ def test_same_rows_in_other_batch_sizes_give_identical_bytes(tmp_path_factory, s
 
 def test_an_exception_leaves_no_tmp_file_and_no_unfinished_shard(tmp_path, schema, engine):
     rows = make_rows(8)
-    with pytest.raises(RuntimeError, match="stage crashed"):
-        with ShardWriter(tmp_path, schema, engine, max_rows=5) as writer:
-            writer.write_rows(rows)  # shard 0 is complete; shard 1 holds 3 pending rows
-            writer.write_rows(make_rows(1))  # shard 1 now has a row group in its .tmp file
-            assert (tmp_path / "part-00001.parquet.tmp").exists()
-            raise RuntimeError("stage crashed")
+    crash = pytest.raises(RuntimeError, match="stage crashed")
+    with crash, ShardWriter(tmp_path, schema, engine, max_rows=5) as writer:
+        writer.write_rows(rows)  # shard 0 is complete; shard 1 holds 3 pending rows
+        writer.write_rows(make_rows(1))  # shard 1 now has a row group in its .tmp file
+        assert (tmp_path / "part-00001.parquet.tmp").exists()
+        raise RuntimeError("stage crashed")
     assert [p.name for p in tmp_path.iterdir()] == ["part-00000.parquet"]
     assert read_all(tmp_path) == rows[:5]
 
 
 def test_an_exception_before_any_row_leaves_nothing(tmp_path, schema, engine):
-    with pytest.raises(RuntimeError):
-        with ShardWriter(tmp_path, schema, engine):
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), ShardWriter(tmp_path, schema, engine):
+        raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
 
 

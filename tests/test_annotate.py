@@ -1,0 +1,129 @@
+"""Stage annotate: language, its score, and the counts researchers filter on."""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline import annotate
+from pipeline.annotate import annotate_record, detect_language, word_count
+from pipeline.params import AnnotateParams
+from pipeline.schema import record_schema
+from pipeline.shards import shard_paths
+
+ENGLISH = (
+    "The government announced on Tuesday that it would raise taxes on fuel to pay for new "
+    "hospitals and schools across the country."
+)
+FRENCH = (
+    "Le gouvernement a annoncé mardi qu'il augmenterait les taxes sur le carburant pour financer "
+    "de nouveaux hôpitaux et des écoles dans tout le pays."
+)
+GERMAN = (
+    "Die Regierung kündigte am Dienstag an, die Steuern auf Kraftstoff zu erhöhen, um neue "
+    "Krankenhäuser und Schulen im ganzen Land zu finanzieren."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [(ENGLISH, "en"), (FRENCH, "fr"), (GERMAN, "de")], ids=["en", "fr", "de"]
+)
+def test_detect_language(text, language):
+    detected, score = detect_language(text)
+    assert detected == language
+    assert 0.9 < score <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [ENGLISH, FRENCH, GERMAN, "", "12345", "?!", "東京"],
+    ids=["en", "fr", "de", "", "digits", "punctuation", "ja"],
+)
+def test_score_is_a_probability_rounded_to_six_places(text):
+    _, score = detect_language(text)
+    assert isinstance(score, float)
+    assert 0.0 <= score <= 1.0
+    assert round(score, 6) == score
+
+
+@pytest.mark.parametrize(
+    ("text", "candidates"),
+    [(FRENCH, ("en", "de")), (ENGLISH, ("fr", "de")), (GERMAN, ("en",))],
+    ids=["fr-as-en-de", "en-as-fr-de", "de-as-en"],
+)
+def test_language_candidates_restrict_the_answer(text, candidates):
+    language, score = detect_language(text, candidates)
+    assert language in candidates
+    assert 0.0 <= score <= 1.0
+
+
+def test_candidates_do_not_leak_into_other_calls():
+    assert detect_language(FRENCH, ("en", "de"))[0] != "fr"
+    assert detect_language(FRENCH)[0] == "fr"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("isn't", 1),
+        ("It isn’t", 2),
+        ("wishful-thinking", 1),
+        ("a state of wishful-thinking, isn't it?", 6),
+        ("rock'n'roll", 1),
+        ("'quoted'", 1),
+        ("well -- done", 2),
+        ("snake_case", 2),  # underscore is not a letter
+        ("naïve café", 2),
+        ("Cafe\u0301", 1),  # a combining accent is inside the word
+        ("東京 tokyo", 2),
+        ("", 0),
+        ("  \n\t ", 0),
+        ("— … !", 0),
+    ],
+)
+def test_word_count(text, words):
+    assert word_count(text) == words
+
+
+def test_annotate_record_adds_the_annotate_fields(make_record):
+    record = {**make_record(text="Déjà vu, isn't it?"), "content_sha256": "c" * 64}
+    record["clean_changes"] = []
+    result = annotate_record(record, AnnotateParams(language_candidates=("fr", "en")))
+    assert result == {
+        **record,
+        "language": result["language"],
+        "language_score": result["language_score"],
+        "char_count": 18,
+        "word_count": 4,
+    }
+    assert result["language"] in {"fr", "en"}
+    assert set(result) == set(record_schema().arrow("annotate").names)
+
+
+@pytest.mark.parametrize(
+    ("text", "chars"), [("café", 4), ("Cafe\u0301", 5), ("😀 ok", 4), ("a\nb", 3)]
+)
+def test_char_count_counts_code_points(make_record, text, chars):
+    assert annotate_record(make_record(text=text), AnnotateParams())["char_count"] == chars
+
+
+def test_run_annotates_every_record(
+    make_record, write_stage_rows, stage_paths, params, read_rows, read_json
+):
+    texts = [ENGLISH, FRENCH, GERMAN]
+    rows = [
+        {**make_record(id=f"{i}" * 32, text=t), "content_sha256": "c" * 64, "clean_changes": []}
+        for i, t in enumerate(texts)
+    ]
+    out, quarantine, metrics = stage_paths("annotate")
+    result = annotate.run(write_stage_rows("clean", rows), out, quarantine, metrics, params)
+
+    assert (result["records_in"], result["records_out"], result["quarantined"]) == (3, 3, 0)
+    assert read_json(metrics) == result
+    annotated = read_rows(out)
+    assert [r["language"] for r in annotated] == ["en", "fr", "de"]
+    assert [r["word_count"] for r in annotated] == [word_count(t) for t in texts]
+    assert [r["char_count"] for r in annotated] == [len(t) for t in texts]
+    assert read_rows(quarantine) == []
+    for path in shard_paths(out):
+        assert pq.read_schema(path) == record_schema().arrow("annotate")

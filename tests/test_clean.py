@@ -1,0 +1,304 @@
+"""Stage clean: named repair steps that never lose a word, and a record of what they changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import sys
+
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import clean
+from pipeline.clean import (
+    clean_record,
+    fix_mojibake,
+    normalize_whitespace,
+    steps,
+    strip_control_chars,
+    unescape_html_entities,
+)
+from pipeline.params import CleanParams
+from pipeline.quarantine import Rejected
+from pipeline.schema import record_schema
+from pipeline.shards import shard_paths
+
+PARAMS = CleanParams()
+WORD = re.compile(r"\w+")
+
+
+def cleaned(text: str, title: str | None = None, params: CleanParams = PARAMS) -> dict:
+    result = clean_record({"text": text, "title": title}, params)
+    assert not isinstance(result, Rejected), result
+    return result
+
+
+# --- one table per step ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Itâ€™s done", "It’s done"),
+        ("â€œQuotedâ€\x9d", "“Quoted”"),
+        ("cafÃ© au lait", "café au lait"),
+        ("The minister\u00e2\u20ac\u2122s plan", "The minister’s plan"),
+        ("It’s “fine” — café", "It’s “fine” — café"),  # real punctuation is left alone
+        ("plain ASCII", "plain ASCII"),
+    ],
+)
+def test_fix_mojibake(text, expected):
+    assert fix_mojibake(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jos&#233;", "José"),
+        ("&#x41;&#X42;", "AB"),
+        ("Fish &amp; chips", "Fish & chips"),
+        ("&lt;b&gt;", "<b>"),
+        ("&para;", "¶"),
+        ("AT&T", "AT&T"),
+        ("R&D", "R&D"),
+        ("AT&T; R&D;", "AT&T; R&D;"),  # one letter is not an entity name
+        ("&para without semicolon", "&para without semicolon"),
+        ("&copy 2024", "&copy 2024"),
+        ("&notanentity;", "&notanentity;"),
+        ("M&S and B&Q", "M&S and B&Q"),
+    ],
+)
+def test_unescape_html_entities(text, expected):
+    assert unescape_html_entities(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Cafe\u0301", "Caf\u00e9"),
+        ("\u212b", "\u00c5"),  # ANGSTROM SIGN -> A WITH RING
+        ("Caf\u00e9", "Caf\u00e9"),
+        ("ﬁne", "ﬁne"),  # NFC keeps compatibility ligatures; NFKC would not
+    ],
+)
+def test_normalize_unicode_nfc(text, expected):
+    (normalize,) = [fn for name, fn in steps(PARAMS) if name == "normalize_unicode"]
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\x00b", "ab"),
+        ("\x07bell", "bell"),
+        ("x\x7fy\x9fz", "xyz"),
+        ("mid\ufefftext", "midtext"),
+        ("tab\tkept", "tab\tkept"),
+        ("lines\nkept\r\n", "lines\nkept\r\n"),
+        ("page one\x0cpage two", "page one\npage two"),  # form feed separates, not glues
+        ("a\x0bb", "a\nb"),
+        ("field\x1fvalue", "field value"),
+        ("record\x1enext", "record\nnext"),
+        ("é and ’ stay", "é and ’ stay"),
+    ],
+)
+def test_strip_control_chars(text, expected):
+    assert strip_control_chars(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\r\nb", "a\nb"),
+        ("a\rb", "a\nb"),
+        ("a\u2028b\u2029c", "a\nb\nc"),
+        ("trailing   \nspaces\t\n", "trailing\nspaces"),
+        ("  leading", "leading"),
+        ("one  \t two", "one two"),
+        ("non\u00a0breaking\u2009thin", "non breaking thin"),
+        ("p1\n\n\np2", "p1\n\np2"),
+        ("p1\n\n\n\n\n\np2", "p1\n\np2"),
+        ("p1\n \n\t\n  \np2", "p1\n\np2"),  # lines of spaces are blank lines
+        ("p1\n\np2", "p1\n\np2"),
+        ("verse line one\nverse line two", "verse line one\nverse line two"),
+        ("\n\n\nbody\n\n\n", "body"),
+        ("", ""),
+    ],
+)
+def test_normalize_whitespace(text, expected):
+    assert normalize_whitespace(text) == expected
+
+
+# --- clean_record ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "changes"),
+    [
+        ("Clean text.", None, []),
+        ("Itâ€™s fine.", None, ["fix_mojibake"]),
+        ("Jos&#233; said  so.\r\n", None, ["unescape_html_entities", "normalize_whitespace"]),
+        ("Cafe\u0301.", None, ["normalize_unicode"]),
+        ("a\x00b", None, ["strip_control_chars"]),
+        ("Clean text.", "Jos&#233;", ["unescape_html_entities"]),  # the title counts too
+        ("Itâ€™s fine.", "Title  ", ["fix_mojibake", "normalize_whitespace"]),
+        ("“Curly” quotes and ‘single’ ones aren’t changed.", "“Quoted” title", []),
+    ],
+)
+def test_clean_changes_lists_exactly_the_steps_that_changed_something(text, title, changes):
+    assert cleaned(text, title)["clean_changes"] == changes
+
+
+def test_golden_articles(data_dir):
+    for line in (data_dir / "clean" / "golden.jsonl").read_text(encoding="utf-8").splitlines():
+        case = json.loads(line)
+        result = cleaned(case["text"], case["title"])
+        assert result["text"] == case["expected_text"], case["name"]
+        assert result["title"] == case["expected_title"], case["name"]
+        assert result["clean_changes"] == case["expected_changes"], case["name"]
+
+
+def test_record_keeps_its_other_fields_and_gains_the_clean_ones(make_record):
+    record = make_record(text="Fares  rise.", title="Rail fares")
+    result = clean_record(record, PARAMS)
+    assert result == {
+        **record,
+        "text": "Fares rise.",
+        "content_sha256": hashlib.sha256(b"Fares rise.").hexdigest(),
+        "clean_changes": ["normalize_whitespace"],
+    }
+    assert set(result) == set(record_schema().arrow("clean").names)
+
+
+def test_content_sha256_is_the_sha256_of_the_cleaned_text():
+    result = cleaned("Déjà   vu\r\n")
+    assert result["text"] == "Déjà vu"
+    assert result["content_sha256"] == hashlib.sha256("Déjà vu".encode()).hexdigest()
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "\x00\x01\x02", "\ufeff\r\n", "\x0c\x0b"])
+def test_nothing_left_after_cleaning_is_quarantined(text):
+    result = clean_record({"text": text, "title": "A title"}, PARAMS)
+    assert isinstance(result, Rejected)
+    assert result.reason == "empty_after_clean"
+
+
+@pytest.mark.parametrize("title", ["   ", "\x00", ""])
+def test_a_title_cleaned_to_nothing_becomes_null(title):
+    assert cleaned("Body.", title)["title"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "text", "expected", "changes"),
+    [
+        (dataclasses.replace(PARAMS, fix_mojibake=False), "Itâ€™s", "Itâ€™s", []),
+        (dataclasses.replace(PARAMS, unescape_html_entities=False), "Jos&#233;", "Jos&#233;", []),
+        (dataclasses.replace(PARAMS, unicode_form=""), "Cafe\u0301", "Cafe\u0301", []),
+        (dataclasses.replace(PARAMS, unicode_form="NFKC"), "ﬁne", "fine", ["normalize_unicode"]),
+        (dataclasses.replace(PARAMS, strip_control_chars=False), "a\x00b", "a\x00b", []),
+        (dataclasses.replace(PARAMS, normalize_whitespace=False), "a  b\r\n", "a  b\r\n", []),
+    ],
+)
+def test_each_step_can_be_switched_off(params, text, expected, changes):
+    result = cleaned(text, params=params)
+    assert (result["text"], result["clean_changes"]) == (expected, changes)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("e\x00\u0301", "\u00e9"),  # the control char hid the accent from NFC
+        ("Fish &amp;amp; chips", "Fish & chips"),  # double-escaped
+        ("Jos&amp;#233;", "José"),
+        ("Ã\x00©", "é"),  # the control char hid the mojibake
+    ],
+)
+def test_work_exposed_by_a_later_step_is_done_in_the_same_run(text, expected):
+    assert cleaned(text)["text"] == expected
+
+
+# --- the stage ---------------------------------------------------------------------------------
+
+
+def test_run_writes_clean_records_and_quarantines_empty_ones(
+    make_record, write_stage_rows, stage_paths, params, read_rows, read_json
+):
+    rows = [
+        make_record(id="1" * 32, text="Itâ€™s  here."),
+        make_record(id="2" * 32, text=" \x00 "),
+        make_record(id="3" * 32, text="Fine.", title=None),
+    ]
+    out, quarantine, metrics = stage_paths("clean")
+    result = clean.run(write_stage_rows("ingest", rows), out, quarantine, metrics, params)
+
+    assert result == {
+        "stage": "clean",
+        "records_in": 3,
+        "records_out": 2,
+        "quarantined": 1,
+        "quarantined_by_reason": {"empty_after_clean": 1},
+    }
+    assert read_json(metrics) == result
+    assert [(r["id"], r["text"], r["clean_changes"]) for r in read_rows(out)] == [
+        ("1" * 32, "It’s here.", ["fix_mojibake", "normalize_whitespace"]),
+        ("3" * 32, "Fine.", []),
+    ]
+    (rejected,) = read_rows(quarantine)
+    assert (rejected["stage"], rejected["id"], rejected["reason"]) == (
+        "clean",
+        "2" * 32,
+        "empty_after_clean",
+    )
+    for path in shard_paths(out):
+        assert pq.read_schema(path) == record_schema().arrow("clean")
+
+
+# --- properties --------------------------------------------------------------------------------
+
+# Text in which the steps have something to do: mojibake, entities, controls, accents, spaces.
+FRAGMENTS = [
+    "a", "e", "Z", "9", " ", "  ", "\t", "\n", "\n\n\n", "\r\n", "\r", "\u00a0", "\u2028",
+    "\x00", "\x07", "\x0c", "\x1f", "\x85", "\x9d", "\ufeff", "\u0301", "\u0308", "Ã", "©",
+    "â€™", "â€œ", "Ã©", "&", "&amp;", "&#233;", "&eacute;", "&para", "#", ";", "’", "é", "ß",
+]  # fmt: skip
+messy_text = st.one_of(st.text(), st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(messy_text)
+def test_normalize_whitespace_keeps_every_word_in_order(text):
+    assert WORD.findall(normalize_whitespace(text)) == WORD.findall(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=messy_text, title=st.none() | messy_text)
+def test_clean_is_idempotent(text, title):
+    once = clean_record({"text": text, "title": title}, PARAMS)
+    if isinstance(once, Rejected):
+        return
+    twice = clean_record(once, PARAMS)
+    assert (twice["text"], twice["title"]) == (once["text"], once["title"])
+    assert twice["clean_changes"] == []
+    assert twice["content_sha256"] == once["content_sha256"]
+
+
+WHITESPACE = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text("abcXYZ019", min_size=1, max_size=5) | st.sampled_from(WHITESPACE), max_size=20
+    ).map("".join)
+)
+def test_no_kind_of_white_space_glues_two_words(text):
+    result = clean_record({"text": text, "title": None}, PARAMS)
+    words = WORD.findall(text)
+    if isinstance(result, Rejected):
+        assert words == []
+    else:
+        assert WORD.findall(result["text"]) == words

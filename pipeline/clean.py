@@ -1,13 +1,18 @@
 """Stage `clean`: repair each article's text without losing a word, and record what changed.
 
 Reads:  `data/ingest/records/`.
-Writes: `data/clean/records/` (adds `content_sha256`, `clean_changes`; `text` and `title`
-        repaired), `data/quarantine/clean/`, `data/clean/metrics.json`.
+Writes: `data/clean/records/` (adds `content_sha256`, `clean_log`, `duplicates`; `text` and
+        `title` repaired), `data/quarantine/clean/` (including exact duplicates),
+        `data/clean/metrics.json` (counts per step and per quarantine reason).
 Params: `engine`, `clean`.
 
-Each repair is a small named step (str -> str). A step runs only if its param is on, and its
-name goes into `clean_changes` when it changed the text or the title, so a user can filter on
-(or audit) exactly what the pipeline did to an article.
+Each repair is a small named step (str -> str). A step runs only if its param is on, and it goes
+into the record's `clean_log`, with the characters it removed, when it changed the text or the
+title, so a user can filter on (or audit) exactly what the pipeline did to an article.
+
+Exact duplicates (same title and cleaned text) are found in a second pass over the cleaned
+corpus: the first in corpus order is kept and lists the others in `duplicates`; each other copy
+is quarantined as `exact_duplicate` with the kept id.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from __future__ import annotations
 import html
 import html.entities
 import re
+import shutil
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +33,9 @@ from pipeline import params as params_mod
 from pipeline import quarantine as q
 from pipeline.ids import sha256_hex
 from pipeline.params import CleanParams
-from pipeline.quarantine import Rejected
+from pipeline.quarantine import Rejected, quarantine_row
+from pipeline.schema import quarantine_schema, record_schema
+from pipeline.shards import ShardWriter, read_batches, reset_dir
 from pipeline.stage import map_stage, parse_args, write_metrics
 
 STAGE = "clean"
@@ -34,8 +43,11 @@ STAGE = "clean"
 # Entities with their terminating semicolon only: "AT&T" and "R&D" are words, not entities,
 # and html.unescape alone would turn a bare "&para" into a pilcrow.
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-# C0 and C1 controls except tab, line feed, carriage return; U+FEFF (a BOM mid-text).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff]")
+# C0 and C1 controls except tab, line feed, carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Zero-width space, word joiner, and U+FEFF (a byte order mark in mid-text is a zero-width
+# no-break space).
+_ZERO_WIDTH = re.compile(r"[\u200b\u2060\ufeff]")
 # The controls among them that separate words (vertical tab, form feed, file/group/record
 # separators: line breaks to str.splitlines; unit separator: a space) become white space, not
 # nothing: "page\x0cNext" must stay two words.
@@ -85,7 +97,23 @@ def normalize_whitespace(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def steps(params: CleanParams) -> list[tuple[str, Callable[[str], str]]]:
+def strip_zero_width(text: str) -> str:
+    """Zero-width spaces and word joiners: invisible, and they split words for a tokenizer.
+
+    ZWJ and ZWNJ are kept: they change how Persian, Indic scripts and emoji are written.
+    """
+    return _ZERO_WIDTH.sub("", text)
+
+
+def remove_soft_hyphens(text: str) -> str:
+    """U+00AD marks where a word may break; it is not part of the word."""
+    return text.replace("\u00ad", "")
+
+
+Step = tuple[str, Callable[[str], str]]
+
+
+def steps(params: CleanParams) -> list[Step]:
     """The enabled steps, in the order they run. Mojibake first: later steps need real chars."""
     candidates: list[tuple[str, bool, Callable[[str], str]]] = [
         ("fix_mojibake", params.fix_mojibake, fix_mojibake),
@@ -96,60 +124,134 @@ def steps(params: CleanParams) -> list[tuple[str, Callable[[str], str]]]:
             lambda t: unicodedata.normalize(params.unicode_form, t),
         ),
         ("strip_control_chars", params.strip_control_chars, strip_control_chars),
+        ("strip_zero_width", params.strip_zero_width, strip_zero_width),
+        ("remove_soft_hyphens", params.remove_soft_hyphens, remove_soft_hyphens),
         ("normalize_whitespace", params.normalize_whitespace, normalize_whitespace),
     ]
     return [(name, fn) for name, enabled, fn in candidates if enabled]
 
 
-def apply_steps(
-    text: str, pipeline: list[tuple[str, Callable[[str], str]]]
-) -> tuple[str, list[str]]:
-    """Run the steps until the text stops changing: (text, names of the steps that changed it).
+def apply_steps(text: str, pipeline: list[Step]) -> tuple[str, dict[str, int]]:
+    """Run the steps until the text stops changing: (text, {step: characters removed}).
 
     One pass is not enough for clean to be idempotent: a later step can expose work for an
     earlier one (stripping a control char joins a letter to its combining accent, which NFC then
-    composes; `&amp;#233;` unescapes to `&#233;`). Names are in pipeline order.
+    composes; `&amp;#233;` unescapes to `&#233;`). Only steps that changed something are in the
+    log, in pipeline order; a step that rewrote without shortening (tabs to spaces) logs 0.
     """
-    changed: set[str] = set()
+    removed: dict[str, int] = {}
     for _ in range(_MAX_ROUNDS):
         before = text
         for name, fn in pipeline:
             fixed = fn(text)
             if fixed != text:
-                changed.add(name)
+                removed[name] = removed.get(name, 0) + len(text) - len(fixed)
                 text = fixed
         if text == before:
             break
-    return text, [name for name, _ in pipeline if name in changed]
+    return text, {name: removed[name] for name, _ in pipeline if name in removed}
 
 
 def clean_record(record: dict[str, Any], params: CleanParams) -> dict[str, Any] | Rejected:
     pipeline = steps(params)
-    text, changed = apply_steps(record["text"], pipeline)
+    text, removed = apply_steps(record["text"], pipeline)
     if not text:
-        return Rejected(
-            q.EMPTY_AFTER_CLEAN, f"no text left after {', '.join(changed) or 'cleaning'}"
-        )
+        done = ", ".join(removed) or "cleaning"
+        return Rejected(q.EMPTY_AFTER_CLEAN, f"no text left after {done}")
     title = record["title"]
     if title is not None:
-        title, title_changed = apply_steps(title, pipeline)
-        changed = [name for name, _ in pipeline if name in changed or name in title_changed]
+        title, title_removed = apply_steps(title, pipeline)
+        for name, n in title_removed.items():
+            removed[name] = removed.get(name, 0) + n
+        removed = {name: removed[name] for name, _ in pipeline if name in removed}
         title = title or None
     return {
         **record,
         "text": text,
         "title": title,
         "content_sha256": sha256_hex(text),
-        "clean_changes": changed,
+        "clean_log": [{"step": name, "chars_removed": n} for name, n in removed.items()],
+        "duplicates": [],  # filled by mark_duplicates once the whole corpus has been seen
+    }
+
+
+def find_duplicates(folder: Path, batch_size: int) -> dict[str, str]:
+    """{id of a later copy: id of the first record with the same title and cleaned text}.
+
+    The title counts: the same body republished under a new headline is another version of the
+    article, kept (near-duplicate clustering relates the two). Only the text hash, the title
+    and the id of each record are held, never the texts; first = first in corpus order.
+    """
+    first: dict[tuple[str, str | None], str] = {}
+    duplicate_of: dict[str, str] = {}
+    for batch in read_batches(folder, batch_size, columns=["id", "content_sha256", "title"]):
+        for row in batch.to_pylist():
+            kept = first.setdefault((row["content_sha256"], row["title"]), row["id"])
+            if kept != row["id"]:
+                duplicate_of[row["id"]] = kept
+    return duplicate_of
+
+
+def mark_duplicates(
+    staged: Path, out: Path, quarantine: Path, params: params_mod.Params
+) -> dict[str, Any]:
+    """Second pass: exact duplicates to quarantine, their ids onto the record that is kept."""
+    duplicate_of = find_duplicates(staged, params.engine.batch_size)
+    kept: dict[str, list[str]] = {}
+    for dup, first in duplicate_of.items():
+        kept.setdefault(first, []).append(dup)
+    schema = record_schema().arrow(STAGE)
+    steps_seen: Counter = Counter()
+    chars: Counter = Counter()
+    # Own file prefix: the first pass's quarantine shards in the same folder stay as they are.
+    with (
+        ShardWriter(out, schema, params.engine) as writer,
+        ShardWriter(
+            quarantine, quarantine_schema().arrow(), params.engine, prefix="duplicates"
+        ) as qw,
+    ):
+        for batch in read_batches(staged, params.engine.batch_size):
+            records, rejected = [], []
+            for record in batch.to_pylist():
+                if record["id"] in duplicate_of:
+                    kept_id = duplicate_of[record["id"]]
+                    why = Rejected(q.EXACT_DUPLICATE, f"same title and text as {kept_id}")
+                    rejected.append(quarantine_row(STAGE, why, record))
+                    continue
+                record["duplicates"] = kept.get(record["id"], [])
+                for entry in record["clean_log"]:
+                    steps_seen[entry["step"]] += 1
+                    chars[entry["step"]] += entry["chars_removed"]
+                records.append(record)
+            writer.write_rows(records)
+            qw.write_rows(rejected)
+    return {
+        "exact_duplicates": len(duplicate_of),
+        "changes_by_step": {
+            step: {"records": steps_seen[step], "chars_removed": chars[step]}
+            for step in sorted(steps_seen)
+        },
     }
 
 
 def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mod.Params) -> dict:
+    # The first pass cleans article by article; whether a text is a duplicate is only known
+    # once every text has been seen, so the second pass reads the staged result back.
+    staged = out.with_name(out.name + ".staging")
     counts = map_stage(
-        STAGE, lambda r: clean_record(r, params.clean), out, quarantine, params, inp=inp
+        STAGE, lambda r: clean_record(r, params.clean), staged, quarantine, params, inp=inp
     )
-    write_metrics(metrics, counts)
-    return counts
+    dedup = mark_duplicates(staged, reset_dir(out), quarantine, params)
+    shutil.rmtree(staged)
+    counts["records_out"] -= dedup["exact_duplicates"]
+    counts["quarantined"] += dedup["exact_duplicates"]
+    if dedup["exact_duplicates"]:
+        by_reason = counts["quarantined_by_reason"]
+        by_reason[q.EXACT_DUPLICATE] = dedup["exact_duplicates"]
+        counts["quarantined_by_reason"] = dict(sorted(by_reason.items()))
+    result = {**counts, **dedup}
+    write_metrics(metrics, result)
+    return result
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -103,7 +103,7 @@ def summary() -> None:
     counts = manifest["counts"]
     console.print(
         f"Release [bold]{manifest['name']} {manifest['version']}[/bold] in {manifest_path.parent}: "
-        f"{counts['inputs']} inputs = {counts['published']} published + "
+        f"{counts['articles']} articles = {counts['published']} published + "
         f"{counts['quarantined']} quarantined; {len(manifest['files'])} files, "
         f"input hash {manifest['input']['sha256'][:12]}."
     )

@@ -21,7 +21,10 @@ from pipeline.quarantine import STAGE_ERROR, Rejected, quarantine_row
 from pipeline.schema import quarantine_schema
 from pipeline.shards import ShardWriter
 
-RecordFn = Callable[[dict[str, Any]], "dict[str, Any] | Rejected"]
+# A per-article function returns a record, a Rejected, or (for inputs holding several articles,
+# such as a JSONL export) a list of those.
+Result = dict[str, Any] | Rejected
+RecordFn = Callable[[dict[str, Any]], "Result | list[Result]"]
 Progress = Callable[[int], None]
 
 
@@ -48,27 +51,33 @@ class StageCounts:
         }
 
 
-def _call(fn: RecordFn, record: dict[str, Any]) -> dict[str, Any] | Rejected:
+def _call(fn: RecordFn, record: dict[str, Any]) -> list[Result]:
     # A per-article bug must cost one article, not the run: it is quarantined with the error.
     try:
-        return fn(record)
+        result = fn(record)
     except Exception as exc:  # noqa: BLE001 - the policy is "quarantine and go on"
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        return Rejected(STAGE_ERROR, f"{type(exc).__name__}: {exc} ({where.name}:{where.lineno})")
+        detail = f"{type(exc).__name__}: {exc} ({where.name}:{where.lineno})"
+        return [Rejected(STAGE_ERROR, detail)]
+    return result if isinstance(result, list) else [result]
 
 
 def apply_to_batch(
     fn: RecordFn, batch: pa.RecordBatch, stage: str, out_schema: pa.Schema
 ) -> tuple[pa.RecordBatch, pa.RecordBatch]:
-    """Run `fn` on every row of `batch`: (accepted rows, quarantined rows), input order kept."""
+    """Run `fn` on every row of `batch`: (accepted rows, quarantined rows), input order kept.
+
+    Accepted rows are cast to `out_schema`: keys it does not name are dropped, so a function
+    may pass through fields of its input that the stage does not write.
+    """
     accepted: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     for record in batch.to_pylist():
-        result = _call(fn, record)
-        if isinstance(result, Rejected):
-            rejected.append(quarantine_row(stage, result, record))
-        else:
-            accepted.append(result)
+        for result in _call(fn, record):
+            if isinstance(result, Rejected):
+                rejected.append(quarantine_row(stage, result, record))
+            else:
+                accepted.append(result)
     return (
         pa.RecordBatch.from_pylist(accepted, schema=out_schema),
         pa.RecordBatch.from_pylist(rejected, schema=quarantine_schema().arrow()),

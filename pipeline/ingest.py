@@ -1,234 +1,266 @@
-"""Stage `ingest`: every seed file under `seeds/` -> one record, or one quarantined row.
+"""Stage `ingest`: every file under `seeds/` -> its articles as records, or quarantined rows.
 
-Reads:  the seed folder (every file, recursively; sidecars `<seed><sidecar_suffix>` are
-        metadata for their seed, not articles; dotfiles are not articles).
+Reads:  the seed folder, recursively (symbolic links to directories are not followed; a linked
+        file is read only if it resolves inside the seed folder; dotfiles are not articles),
+        and each seed's sidecar `<seed>.meta.json` / `.meta.yaml` (metadata, not an article).
 Writes: `data/ingest/records/` (Arrow schema: record fields with x-stage "ingest"),
-        `data/quarantine/ingest/`, `data/ingest/metrics.json`.
+        `data/quarantine/ingest/`, `data/ingest/metrics.json` (counts, per format and reason,
+        and the input hash).
 Params: `engine`, `ingest`.
 
-Decoding is safe: strict UTF-8 first (most seeds), then charset-normalizer's best guess; bytes
-nothing can decode are quarantined as `undecodable`, never replaced by U+FFFD in silence.
+Formats (by extension, enabled in `ingest.extensions`): plain text, Markdown, HTML (main content
+extracted), and JSONL/CSV exports with one article per line or row (`ingest.columns`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
+import os
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import charset_normalizer
 import pyarrow as pa
+import yaml
 
 from pipeline import params as params_mod
 from pipeline import quarantine as q
+from pipeline.encoding import declared_charset, decode
 from pipeline.ids import canonical_url, record_id, sha256_hex
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected, canonical_json
+from pipeline.readers import Article, Reader, clean_field, normalize_date
+from pipeline.readers.html import read_html
+from pipeline.readers.markdown import read_markdown
+from pipeline.readers.table import read_csv, read_jsonl
+from pipeline.readers.text import read_text, split_title  # noqa: F401 - split_title: public API
 from pipeline.stage import map_stage, parse_args, write_metrics
 
 STAGE = "ingest"
+READERS: dict[str, tuple[str, Reader]] = {
+    ".txt": ("txt", read_text),
+    ".md": ("md", read_markdown),
+    ".markdown": ("md", read_markdown),
+    ".html": ("html", read_html),
+    ".htm": ("html", read_html),
+    ".jsonl": ("jsonl", read_jsonl),
+    ".csv": ("csv", read_csv),
+}
+MULTI_ARTICLE = {"jsonl", "csv"}
 INPUT_SCHEMA = pa.schema(
     [
         ("source", pa.string()),
         ("source_sha256", pa.string()),
         ("raw", pa.large_binary()),
         ("sidecar", pa.large_binary()),
+        ("sidecar_name", pa.string()),
+        # Set when the file was not read at all: (reason constant, detail).
+        ("error", pa.string()),
+        ("error_detail", pa.string()),
     ]
 )
-# Decoded text with more than this share of C0/C1 control characters is binary, not an article.
-MAX_CONTROL_SHARE = 0.01
-# Candidate decodings this close to the least chaotic one are equally plausible.
-CHAOS_TOLERANCE = 0.02
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SENTENCE_END = ".!?:;,\"'”’»)…"
+# Sidecar keys that become record fields; every key is also kept in `metadata`.
+SIDECAR_FIELDS = {
+    "title": ("title",),
+    "url": ("url", "canonical_url"),
+    "author": ("author", "byline"),
+    "published_date": ("published_date", "date", "published"),
+    "publisher": ("publisher", "site_name"),
+    "license": ("license", "licence"),
+}
 
 
-def decode(raw: bytes, preferred: tuple[str, ...] = ()) -> tuple[str, str] | Rejected:
-    """(text, encoding) of raw bytes, or why they cannot be read as text."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw, bom = raw[3:], True
-    else:
-        bom = False
-    try:
-        text, encoding = raw.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
-    except UnicodeDecodeError:
-        guess = best_guess(charset_normalizer.from_bytes(raw), preferred)
-        if guess is None or guess.coherence == 0:
-            # No candidate reads as any language: too short to tell ("Total: £5"). Then the
-            # preferred encodings, if they decode the bytes at all, are the best bet.
-            guess = next(filter(None, (_strict(raw, enc) for enc in preferred)), guess)
-        if guess is None:
-            return Rejected(q.UNDECODABLE, "no text encoding fits these bytes")
-        text, encoding = str(guess), guess.encoding
-    # Control characters are valid UTF-8 (and valid in every 8-bit code page): text that is
-    # full of them is a binary file that happens to decode.
-    controls = len(_CONTROL.findall(text))
-    if controls > MAX_CONTROL_SHARE * max(len(text), 1):
-        return Rejected(
-            q.UNDECODABLE, f"binary content: {controls} control characters as {encoding}"
-        )
-    return text, encoding
-
-
-@dataclass(frozen=True)
-class _Decoded:
-    """A decoding made here rather than by charset-normalizer (same two attributes)."""
-
-    text: str
-    encoding: str
-
-    def __str__(self) -> str:
-        return self.text
-
-
-def _strict(raw: bytes, encoding: str) -> _Decoded | None:
-    try:
-        return _Decoded(raw.decode(encoding), encoding)
-    except (UnicodeDecodeError, LookupError):
-        return None
-
-
-def best_guess(matches: charset_normalizer.CharsetMatches, preferred: tuple[str, ...]):
-    """The most plausible decoding among charset-normalizer's candidates.
-
-    Its own `best()` ranks by "chaos" alone and picks, for an English article with one Latin-1
-    pound sign, a Japanese code page with no recognisable language. Here candidates in which it
-    recognises a language win over those in which it does not; among the least chaotic of
-    those, the `preferred` encodings (Windows-1252 by default: what legacy Western news pages
-    are) win, then the most coherent.
-    """
-    candidates = list(matches)
-    if not candidates:
-        return None
-    with_language = [m for m in candidates if m.coherence > 0]
-    candidates = with_language or candidates
-    least = min(m.chaos for m in candidates)
-    plausible = [m for m in candidates if m.chaos <= least + CHAOS_TOLERANCE]
-    rank = {name: i for i, name in enumerate(preferred)}
-    return min(plausible, key=lambda m: (rank.get(m.encoding, len(rank)), -m.coherence, m.encoding))
-
-
-def split_title(text: str, max_chars: int) -> tuple[str | None, str]:
-    """A first line that stands alone, is short and has no sentence-final punctuation is a title.
-
-    BBC-style plain-text exports put the headline on line 1, then a blank line. An opening
-    paragraph that happens to be one line is not a title: it ends like a sentence.
-    """
-    lines = text.lstrip("\ufeff").split("\n", 2)
-    if len(lines) < 3 or lines[1].strip() or not lines[2].strip():
-        return None, text
-    first = lines[0].strip()
-    if not first or len(first) > max_chars or first[-1] in _SENTENCE_END:
-        return None, text
-    return first, lines[2]
-
-
-def parse_sidecar(sidecar: bytes | None) -> dict[str, Any] | Rejected:
+def parse_sidecar(sidecar: bytes | None, name: str | None) -> dict[str, Any] | Rejected:
     if sidecar is None:
         return {}
+    is_yaml = bool(name) and name.endswith((".yaml", ".yml"))
     try:
-        meta = json.loads(sidecar.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return Rejected(q.BAD_SIDECAR, f"sidecar is not UTF-8 JSON: {exc}")
+        text = sidecar.decode("utf-8-sig")
+        meta = yaml.safe_load(text) if is_yaml else json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
+        kind = "YAML" if is_yaml else "JSON"
+        return Rejected(q.BAD_SIDECAR, f"{name} is not UTF-8 {kind}: {exc}"[:500])
     if not isinstance(meta, dict):
-        return Rejected(q.BAD_SIDECAR, f"sidecar is a JSON {type(meta).__name__}, not an object")
+        return Rejected(q.BAD_SIDECAR, f"{name} is a {type(meta).__name__}, not a mapping")
     return meta
 
 
-def parse_seed(seed: dict[str, Any], params: IngestParams) -> dict[str, Any] | Rejected:
-    """One seed file (source path, raw bytes, sidecar bytes) -> an ingest record."""
-    source, raw = seed["source"], seed["raw"]
-    suffix = Path(source).suffix.lower()
-    if suffix not in params.extensions:
-        return Rejected(
-            q.UNSUPPORTED_FORMAT, f"extension {suffix or '(none)'} is not in ingest.extensions"
-        )
-    if len(raw) > params.max_bytes:
-        return Rejected(q.TOO_LARGE, f"{len(raw)} bytes > ingest.max_bytes={params.max_bytes}")
-    if not raw.strip():
-        return Rejected(q.EMPTY_INPUT, f"{len(raw)} bytes, no text")
-    meta = parse_sidecar(seed["sidecar"])
-    if isinstance(meta, Rejected):
-        return meta
-    decoded = decode(raw, params.preferred_encodings)
-    if isinstance(decoded, Rejected):
-        return decoded
-    text, encoding = decoded
-    if not text.strip():
-        return Rejected(q.EMPTY_INPUT, f"only whitespace once decoded as {encoding}")
-    title, body = split_title(text, params.title_max_chars)
-    # The newline that ends a text file's last line belongs to the file format, not to the
-    # article; anything more (blank lines, spaces) is left for clean to repair and record.
-    body = body.removesuffix("\n").removesuffix("\r")
-    url = meta.get("url") or meta.get("canonical_url")
+def sidecar_fields(meta: dict[str, Any]) -> dict[str, Any]:
+    """The record fields a sidecar sets (only those it has a value for)."""
+    found = {}
+    for field, keys in SIDECAR_FIELDS.items():
+        value = next((meta[k] for k in keys if meta.get(k) not in (None, "")), None)
+        if value is not None:
+            found[field] = (
+                normalize_date(value) if field == "published_date" else clean_field(value)
+            )
+    return found
+
+
+def to_record(
+    article: Article, seed: dict[str, Any], fmt: str, encoding: str, meta: dict[str, Any]
+) -> dict[str, Any]:
+    """An article plus its provenance and sidecar metadata -> an ingest record.
+
+    In a one-article file the sidecar is the curator's word and overrides what the document
+    says; in an export it only fills what a row leaves empty.
+    """
+    fields = {k: article.get(k) for k in SIDECAR_FIELDS}
+    side = sidecar_fields(meta)
+    if fmt in MULTI_ARTICLE:
+        fields = {k: fields[k] if fields[k] is not None else side.get(k) for k in fields}
+    else:
+        fields.update(side)
+    row = article.get("row")
+    url = fields["url"]
+    extra = {**article.get("extra", {}), **({"sidecar": meta} if meta else {})}
     return {
-        "id": record_id(url, source),
-        "text": body,
-        "title": meta.get("title") or title,
-        "source": source,
-        "source_sha256": seed["source_sha256"],
-        "source_format": suffix.lstrip("."),
-        "encoding": encoding,
+        "id": record_id(url, seed["source"] if row is None else f"{seed['source']}#{row}"),
+        "text": article["text"],
+        **fields,
         "url": canonical_url(url) if url else None,
-        "metadata": canonical_json(meta),
+        "source": seed["source"],
+        "source_row": row,
+        "source_sha256": seed["source_sha256"],
+        "source_format": fmt,
+        "encoding": encoding,
+        "metadata": canonical_json(extra),
     }
 
 
-def list_seeds(root: Path, params: IngestParams) -> list[Path]:
-    """Every article file under `root`, sorted by relative path: the order of every output."""
-    files = [
-        p
-        for p in root.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-        and not p.name.endswith(params.sidecar_suffix)
+def parse_seed(seed: dict[str, Any], params: IngestParams) -> list[dict[str, Any] | Rejected]:
+    """One seed file (raw bytes, sidecar bytes, or why it was not read) -> its records."""
+    if seed.get("error"):
+        return [Rejected(seed["error"], seed.get("error_detail") or "")]
+    suffix = Path(seed["source"]).suffix.lower()
+    if suffix not in params.extensions or suffix not in READERS:
+        detail = f"extension {suffix or '(none)'} is not in ingest.extensions"
+        return [Rejected(q.UNSUPPORTED_FORMAT, detail)]
+    raw = seed["raw"]
+    if not raw.strip():
+        return [Rejected(q.EMPTY_INPUT, f"{len(raw)} bytes, no text")]
+    meta = parse_sidecar(seed.get("sidecar"), seed.get("sidecar_name"))
+    if isinstance(meta, Rejected):
+        return [meta]
+    fmt, reader = READERS[suffix]
+    declared = declared_charset(raw) if fmt == "html" else None
+    decoded = decode(raw, params.preferred_encodings, declared)
+    if isinstance(decoded, Rejected):
+        return [decoded]
+    text, encoding = decoded
+    if not text.strip():
+        return [Rejected(q.EMPTY_INPUT, f"only whitespace once decoded as {encoding}")]
+    items = reader(text, params)
+    if not items:  # an export with a header and no rows, say: the file must still be counted
+        return [Rejected(q.NO_CONTENT, f"no article found in the {fmt} file")]
+    return [
+        item if isinstance(item, Rejected) else to_record(item, seed, fmt, encoding, meta)
+        for item in items
     ]
+
+
+def list_seeds(root: Path, params: IngestParams) -> list[Path]:
+    """Every candidate article file under `root`, sorted by relative path (the output order).
+
+    os.walk does not descend into linked directories, so a link cannot pull a tree from
+    elsewhere into the corpus; linked files are listed and checked when read.
+    """
+    files = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            if name.startswith(".") or name.endswith(params.sidecar_suffixes):
+                continue
+            files.append(Path(folder) / name)
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_seed(root: Path, path: Path, params: IngestParams) -> dict[str, Any]:
+    """The I/O half of ingest for one file: never raises, never reads outside `root`."""
+    row: dict[str, Any] = {"source": path.relative_to(root).as_posix(), "source_sha256": ""}
+    if not path.resolve().is_relative_to(root.resolve()):
+        return {**row, "error": q.OUTSIDE_SEEDS, "error_detail": "symbolic link out of seeds/"}
+    try:
+        size = path.stat().st_size
+        if size > params.max_bytes:
+            detail = f"{size} bytes > ingest.max_bytes={params.max_bytes}"
+            return {
+                **row,
+                "source_sha256": file_sha256(path),
+                "error": q.TOO_LARGE,
+                "error_detail": detail,
+            }
+        raw = path.read_bytes()
+    except OSError as exc:
+        return {
+            **row,
+            "error": q.UNREADABLE,
+            "error_detail": f"{type(exc).__name__}: {exc.strerror or exc}",
+        }
+    row.update(raw=raw, source_sha256=sha256_hex(raw))
+    for suffix in params.sidecar_suffixes:
+        sidecar = path.with_name(path.name + suffix)
+        if not (sidecar.exists() or sidecar.is_symlink()):
+            continue
+        if not sidecar.resolve().is_relative_to(root.resolve()):
+            return {
+                **row,
+                "error": q.OUTSIDE_SEEDS,
+                "error_detail": f"sidecar {sidecar.name} links out of seeds/",
+            }
+        try:
+            row.update(sidecar=sidecar.read_bytes(), sidecar_name=sidecar.name)
+        except OSError as exc:
+            return {**row, "error": q.BAD_SIDECAR, "error_detail": f"{sidecar.name}: {exc}"}
+        break
+    return row
 
 
 def read_seed_batches(
     root: Path, files: list[Path], params: IngestParams, batch_size: int
 ) -> Iterator[pa.RecordBatch]:
-    """The I/O half of ingest: raw bytes and sidecar bytes, `batch_size` files at a time."""
     for start in range(0, len(files), batch_size):
-        rows = []
-        for path in files[start : start + batch_size]:
-            raw = path.read_bytes()
-            sidecar = path.with_name(path.name + params.sidecar_suffix)
-            rows.append(
-                {
-                    "source": path.relative_to(root).as_posix(),
-                    "source_sha256": sha256_hex(raw),
-                    "raw": raw,
-                    "sidecar": sidecar.read_bytes() if sidecar.is_file() else None,
-                }
-            )
+        rows = [read_seed(root, path, params) for path in files[start : start + batch_size]]
         yield pa.RecordBatch.from_pylist(rows, schema=INPUT_SCHEMA)
 
 
 def input_hash(sources: list[tuple[str, str]]) -> str:
-    """sha256 over (path, raw sha256) of every input: identifies exactly what went in."""
+    """sha256 over (path, raw sha256) of every input file: identifies exactly what went in."""
     return sha256_hex("".join(f"{path}\t{digest}\n" for path, digest in sorted(sources)))
 
 
 def run(seeds: Path, out: Path, quarantine: Path, metrics: Path, params: params_mod.Params) -> dict:
     files = list_seeds(seeds, params.ingest)
     sources: list[tuple[str, str]] = []
+    formats: Counter = Counter()
 
     def batches() -> Iterator[pa.RecordBatch]:
         for batch in read_seed_batches(seeds, files, params.ingest, params.engine.batch_size):
             paths, digests = batch["source"].to_pylist(), batch["source_sha256"].to_pylist()
             sources.extend(zip(paths, digests, strict=True))
+            formats.update(READERS.get(Path(p).suffix.lower(), ("other",))[0] for p in paths)
             yield batch
 
-    def fn(seed: dict[str, Any]) -> dict[str, Any] | Rejected:
+    def fn(seed: dict[str, Any]) -> list[dict[str, Any] | Rejected]:
         return parse_seed(seed, params.ingest)
 
     counts = map_stage(STAGE, fn, out, quarantine, params, batches(), total=len(files))
-    result = {**counts, "input_hash": input_hash(sources)}
+    result = {
+        **counts,
+        "files_in": len(files),
+        "files_by_format": dict(sorted(formats.items())),
+        "input_hash": input_hash(sources),
+    }
     write_metrics(metrics, result)
     return result
 

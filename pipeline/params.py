@@ -26,9 +26,23 @@ class EngineParams:
 
 
 @dataclass(frozen=True)
+class ColumnParams:
+    """Which column of a JSONL/CSV export holds which field."""
+
+    text: str = "text"
+    title: str = "title"
+    url: str = "url"
+    date: str = "date"
+    author: str = "author"
+    publisher: str = "publisher"
+    license: str = "license"
+
+
+@dataclass(frozen=True)
 class IngestParams:
-    extensions: tuple[str, ...] = (".txt",)
-    sidecar_suffix: str = ".meta.json"
+    extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".csv")
+    sidecar_suffixes: tuple[str, ...] = (".meta.json", ".meta.yaml", ".meta.yml")
+    columns: ColumnParams = field(default_factory=ColumnParams)
     max_bytes: int = 20_000_000
     title_max_chars: int = 200
     preferred_encodings: tuple[str, ...] = ("cp1252",)
@@ -40,6 +54,8 @@ class CleanParams:
     fix_mojibake: bool = True
     unescape_html_entities: bool = True
     strip_control_chars: bool = True
+    strip_zero_width: bool = True
+    remove_soft_hyphens: bool = True
     normalize_whitespace: bool = True
 
 

@@ -38,7 +38,7 @@ DATA_DIR = "data"
 
 
 class AccountingError(RuntimeError):
-    """Inputs != published + quarantined: an article went missing, which must never happen."""
+    """Articles found != published + quarantined: one went missing, which must never happen."""
 
 
 def file_sha256(path: Path) -> str:
@@ -101,15 +101,15 @@ def language_counts(release: Path) -> Counter:
     return langs
 
 
-def account(inputs: int, published: int, quarantined: dict[str, Counter]) -> dict[str, Any]:
+def account(articles: int, published: int, quarantined: dict[str, Counter]) -> dict[str, Any]:
     by_reason: Counter = Counter()
     for reasons in quarantined.values():
         by_reason.update(reasons)
     total = sum(by_reason.values())
-    if inputs != published + total:
-        raise AccountingError(f"{inputs} inputs != {published} published + {total} quarantined")
+    if articles != published + total:
+        raise AccountingError(f"{articles} articles != {published} published + {total} quarantined")
     return {
-        "inputs": inputs,
+        "articles": articles,
         "published": published,
         "quarantined": total,
         "quarantined_by_stage": {s: sum(c.values()) for s, c in quarantined.items()},
@@ -174,7 +174,7 @@ def card(
 News and opinion articles, cleaned, annotated and validated by
 corpus-pipeline {__version__}, record schema
 `{schema.name}` {schema.version}. Every article that went in is either here or quarantined with
-a reason; the counts below add up.
+a reason (exact duplicates included); the counts below add up.
 
 ## Load
 
@@ -188,7 +188,7 @@ ds = datasets.load_dataset("path/to/release")  # this folder
 
 | | articles |
 |---|---|
-| inputs (files under `seeds/`) | {counts["inputs"]} |
+| found in `seeds/` ({counts["files"]} files) | {counts["articles"]} |
 | published | {counts["published"]} |
 | quarantined | {counts["quarantined"]} |
 
@@ -247,7 +247,7 @@ def manifest(release: Path, params: params_mod.Params, counts: dict, input_hash:
             "version": schema.version,
             "sha256": file_sha256(SCHEMA_DIR / "record.schema.json"),
         },
-        "input": {"files": counts["inputs"], "sha256": input_hash},
+        "input": {"files": counts["files"], "sha256": input_hash},
         "counts": counts,
         "params": params.as_dict(),
         "files": files,
@@ -261,7 +261,11 @@ def run(
     shards, num_bytes = write_shards(inp, release, params)
     ingest = read_metrics(ingest_metrics)
     published = sum(pq.ParquetFile(p).metadata.num_rows for p in shards)
-    counts = account(ingest["records_in"], published, quarantine_counts(quarantine_root))
+    # Articles, not files: a JSONL export is one file and many articles; a file ingest could
+    # not read at all is one (quarantined) article.
+    articles = ingest["records_out"] + ingest["quarantined"]
+    counts = account(articles, published, quarantine_counts(quarantine_root))
+    counts = {"files": ingest["files_in"], **counts}
     text = card(params, counts, language_counts(release), num_bytes, ingest["input_hash"])
     (release / "README.md").write_text(text, encoding="utf-8")
     result = manifest(release, params, counts, ingest["input_hash"])

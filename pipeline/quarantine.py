@@ -17,8 +17,13 @@ UNDECODABLE = "undecodable"
 UNSUPPORTED_FORMAT = "unsupported_format"
 TOO_LARGE = "too_large"
 BAD_SIDECAR = "bad_sidecar"
+BAD_ROW = "bad_row"  # one line/row of a JSONL/CSV export
+NO_CONTENT = "no_content"  # a page or export with nothing article-like in it
+UNREADABLE = "unreadable"  # the operating system refused to read the file
+OUTSIDE_SEEDS = "outside_seeds"  # a symbolic link pointing out of seeds/: never followed
 # clean
 EMPTY_AFTER_CLEAN = "empty_after_clean"
+EXACT_DUPLICATE = "exact_duplicate"  # same cleaned text as an earlier record (detail: its id)
 # validate
 SCHEMA_VIOLATION = "schema_violation"
 EXPECTATION_FAILED = "expectation_failed"
@@ -33,11 +38,15 @@ class Rejected:
 
     reason: str
     detail: str = ""
+    row: int | None = None  # line or row of a multi-article file, when the failure is one row
 
 
 def canonical_json(value: Any) -> str:
-    """JSON with sorted keys and no whitespace: the same value always gives the same string."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """JSON with sorted keys and no whitespace: the same value always gives the same string.
+
+    Values JSON has no type for (dates from YAML front matter, say) are written as strings.
+    """
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def quarantine_row(stage: str, rejected: Rejected, record: dict[str, Any] | None) -> dict:
@@ -47,6 +56,7 @@ def quarantine_row(stage: str, rejected: Rejected, record: dict[str, Any] | None
         "reason": rejected.reason,
         "detail": rejected.detail,
         "source": record.get("source", ""),
+        "source_row": rejected.row if rejected.row is not None else record.get("source_row"),
         "source_sha256": record.get("source_sha256", ""),
         "id": record.get("id"),
         "record": json.dumps(record, sort_keys=True, ensure_ascii=False, default=_describe)

@@ -127,11 +127,16 @@ def make_record() -> Callable[..., dict[str, Any]]:
             "id": "0" * 32,
             "text": "Rail fares in England will rise by 4.6% from March.",
             "title": "Rail fares to rise",
+            "author": None,
+            "published_date": None,
+            "publisher": None,
+            "url": None,
+            "license": None,
             "source": "bbc/rail-fares.txt",
+            "source_row": None,
             "source_sha256": "a" * 64,
             "source_format": "txt",
             "encoding": "utf-8",
-            "url": None,
             "metadata": "{}",
         }
         return {**record, **fields}

@@ -98,7 +98,8 @@ def test_bad_seeds_are_quarantined_and_counts_add_up(project, first_run):
     reasons = {row["source"]: row["reason"] for row in quarantined}
     assert reasons == {"zz_binary.txt": "undecodable", "zz_empty.txt": "empty_input"}
     counts = manifest(project)["counts"]
-    assert counts["inputs"] == counts["published"] + counts["quarantined"]
+    assert counts["articles"] == counts["published"] + counts["quarantined"]
+    assert counts["files"] == len(list((project / "seeds").iterdir()))
     assert counts["quarantined_by_reason"] == {"empty_input": 1, "undecodable": 1}
 
 

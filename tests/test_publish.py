@@ -26,7 +26,7 @@ RECORDS = [GOOD] + [
 
 @pytest.fixture
 def stage_outputs(tmp_path: Path) -> dict[str, Path]:
-    """What publish reads: 5 validated records, 2 quarantined at ingest, ingest metrics (7 in)."""
+    """Publish input: 5 validated records, 2 quarantined at ingest, ingest metrics (7 found)."""
     validated = tmp_path / "validate"
     with ShardWriter(validated, record_schema().arrow(), PARAMS.engine) as writer:
         writer.write_rows(RECORDS)
@@ -41,7 +41,9 @@ def stage_outputs(tmp_path: Path) -> dict[str, Path]:
     with ShardWriter(quarantine / "clean", quarantine_schema().arrow(), PARAMS.engine) as w:
         pass  # a stage that quarantined nothing still has its (empty) folder
     metrics = tmp_path / "ingest-metrics.json"
-    metrics.write_text(json.dumps({"records_in": 7, "input_hash": "ab" * 32}))
+    metrics.write_text(
+        json.dumps({"files_in": 6, "records_out": 5, "quarantined": 2, "input_hash": "ab" * 32})
+    )
     return {"input": validated, "quarantine": quarantine, "metrics": metrics}
 
 
@@ -59,7 +61,8 @@ def test_release_loads_with_schema_features(stage_outputs, tmp_path):
 def test_manifest_counts_and_checksums(stage_outputs, tmp_path):
     manifest = publish(stage_outputs, tmp_path / "release")
     assert manifest["counts"] == {
-        "inputs": 7,
+        "files": 6,
+        "articles": 7,
         "published": 5,
         "quarantined": 2,
         "quarantined_by_stage": {"clean": 0, "ingest": 2},
@@ -107,6 +110,8 @@ def test_same_input_gives_same_bytes(stage_outputs, tmp_path):
 
 
 def test_missing_article_stops_the_release(stage_outputs, tmp_path):
-    stage_outputs["metrics"].write_text(json.dumps({"records_in": 8, "input_hash": "0" * 64}))
-    with pytest.raises(AccountingError, match="8 inputs != 5 published"):
+    stage_outputs["metrics"].write_text(
+        json.dumps({"files_in": 6, "records_out": 6, "quarantined": 2, "input_hash": "0" * 64})
+    )
+    with pytest.raises(AccountingError, match="8 articles != 5 published"):
         publish(stage_outputs, tmp_path / "release")

@@ -25,7 +25,8 @@ def article(source: str, text: str) -> dict:
     """A record as annotate writes it, made by the real stage functions."""
     raw = text.encode()
     seed = {"source": source, "source_sha256": sha256_hex(raw), "raw": raw, "sidecar": None}
-    record = clean_record(parse_seed(seed, PARAMS.ingest), PARAMS.clean)
+    (ingested,) = parse_seed(seed, PARAMS.ingest)
+    record = clean_record(ingested, PARAMS.clean)
     return annotate_record(record, PARAMS.annotate)
 
 

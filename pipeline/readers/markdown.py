@@ -1,0 +1,107 @@
+"""Markdown: one article per file, read with markdown-it-py (CommonMark plus tables).
+
+YAML front matter gives metadata; the first level-1 heading is the title when the front matter
+has none. The text keeps every block (paragraphs, headings, list items, quotes, code, table rows)
+as its own paragraph and drops only markup: link targets, image references, HTML tags.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from pipeline.params import IngestParams
+from pipeline.readers import Article, clean_field, normalize_date
+from pipeline.readers.text import strip_final_newline
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_MD = MarkdownIt("commonmark").enable("table")
+# Keys of front matter that map to record fields; the rest goes to `metadata`.
+FIELD_KEYS = {
+    "title": ("title",),
+    "url": ("url", "canonical_url", "link"),
+    "author": ("author", "byline", "authors"),
+    "published_date": ("date", "published", "published_date", "pubdate"),
+    "publisher": ("publisher", "site_name", "source"),
+    "license": ("license", "licence"),
+}
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """(front matter, rest). Front matter that is not a YAML mapping is left in the text."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return {}, text
+    if not isinstance(meta, dict):
+        return {}, text
+    return meta, text[match.end() :]
+
+
+def inline_text(token: Token) -> str:
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append(" ")  # a wrapped source line, not a line break in the article
+        elif child.type == "hardbreak":
+            parts.append("\n")
+        # link_open/close keep their text children; images and inline HTML are markup
+    return "".join(parts).strip()
+
+
+def blocks(tokens: list[Token]) -> list[tuple[str, str]]:
+    """(kind, text) of each block in document order; kind is the opening token's tag."""
+    out: list[tuple[str, str]] = []
+    row: list[str] | None = None
+    for i, token in enumerate(tokens):
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            out.append(("tr", " | ".join(row)))
+            row = None
+        elif token.type == "inline":
+            text = inline_text(token)
+            if row is not None:
+                row.append(text)
+            elif text:
+                out.append((tokens[i - 1].tag if i else "p", text))
+        elif token.type in ("fence", "code_block") and token.content.strip():
+            out.append(("code", token.content.rstrip("\n")))
+    return out
+
+
+def pick(meta: dict[str, Any], field: str) -> Any:
+    return next((meta[k] for k in FIELD_KEYS[field] if meta.get(k) not in (None, "")), None)
+
+
+def read_markdown(text: str, params: IngestParams) -> list[Article]:
+    meta, body = split_front_matter(text)
+    found = blocks(_MD.parse(body))
+    title = clean_field(pick(meta, "title"))
+    if title is None and found and found[0][0] == "h1":
+        title, found = found[0][1], found[1:]
+    author = pick(meta, "author")
+    if isinstance(author, list):
+        author = ", ".join(map(str, author))
+    known = {k for keys in FIELD_KEYS.values() for k in keys}
+    return [
+        Article(
+            text=strip_final_newline("\n\n".join(block for _, block in found)),
+            title=title,
+            url=clean_field(pick(meta, "url")),
+            author=clean_field(author),
+            published_date=normalize_date(pick(meta, "published_date")),
+            publisher=clean_field(pick(meta, "publisher")),
+            license=clean_field(pick(meta, "license")),
+            extra={k: v for k, v in meta.items() if k not in known},
+        )
+    ]

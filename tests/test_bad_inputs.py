@@ -1,0 +1,147 @@
+"""A battery of bad inputs: no crash, and every input is published or quarantined with a reason."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline import clean, ingest
+from pipeline.params import Params
+
+# name -> (bytes, the reason it must be quarantined with; None: it must be published)
+BATTERY: dict[str, tuple[bytes, str | None]] = {
+    "ok/plain.txt": (b"Ministers met on Tuesday to agree the budget.\n", None),
+    "ok/utf16.txt": ("Le conseil a vot\u00e9 le budget mardi soir.\n".encode("utf-16"), None),
+    "ok/cp1252.txt": ("The fee is \u00a35 and the caf\u00e9 is open.\n".encode("cp1252"), None),
+    "bad/empty.txt": (b"", "empty_input"),
+    "bad/blank.txt": (b"  \n\t \r\n", "empty_input"),
+    "bad/nul.txt": (b"\x00" * 500, "undecodable"),
+    "bad/controls.txt": (bytes(range(1, 32)) * 20, "undecodable"),
+    "bad/invisible.txt": ("\u200b\u200b\u00ad\ufeff\n".encode(), "empty_after_clean"),
+    "bad/too-large.txt": (b"word " * 300, "too_large"),
+    "bad/photo.jpg": (b"\xff\xd8\xff\xe0\x00\x10JFIF", "unsupported_format"),
+    "bad/no-extension": (b"Some text.", "unsupported_format"),
+    "bad/sidecar.txt": (b"A good article with a broken sidecar.\n", "bad_sidecar"),
+    "bad/sidecar.txt.meta.json": (b"[1, 2", None),  # metadata, not an input
+    "bad/yaml-list.txt": (b"Another good article.\n", "bad_sidecar"),
+    "bad/yaml-list.txt.meta.yaml": (b"- just\n- a list\n", None),
+    "bad/rows.jsonl": (b'{"text": "Fine row."}\n{"text": \n[1]\n', None),  # 1 ok, 2 bad_row
+    "dup/first.txt": (b"Exactly the same words.\n", None),
+    "dup/second.txt": (b"Exactly the  same words.\n", "exact_duplicate"),  # same once cleaned
+}
+
+
+def write_battery(root: Path, outside: Path) -> None:
+    for name, (raw, _) in BATTERY.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(raw)
+    outside.write_text("A secret outside the seed folder.\n")
+    (root / "bad" / "escape.txt").symlink_to(outside)
+    (root / "bad" / "dangling.txt").symlink_to(root / "bad" / "missing-target.txt")
+    (root / "linked-dir").symlink_to(outside.parent, target_is_directory=True)
+
+
+def run_ingest_and_clean(seeds: Path, out: Path, params: Params) -> tuple[dict, dict]:
+    stage = {
+        s: (out / s / "records", out / "quarantine" / s, out / s / "metrics.json")
+        for s in ("ingest", "clean")
+    }
+    ingested = ingest.run(seeds, *stage["ingest"], params)
+    cleaned = clean.run(stage["ingest"][0], *stage["clean"], params)
+    return ingested, cleaned
+
+
+def quarantined(out: Path) -> dict[str, list[str]]:
+    reasons: dict[str, list[str]] = {}
+    for stage in ("ingest", "clean"):
+        for row in pq.read_table(out / "quarantine" / stage).to_pylist():
+            reasons.setdefault(row["source"], []).append(row["reason"])
+    return reasons
+
+
+def test_battery_every_input_accounted_for_with_its_reason(tmp_path):
+    seeds, out = tmp_path / "seeds", tmp_path / "out"
+    (tmp_path / "elsewhere").mkdir()
+    write_battery(seeds, tmp_path / "elsewhere" / "secret.txt")
+    params = Params()
+    params = params.__class__(
+        **{
+            **params.__dict__,
+            "ingest": params.ingest.__class__(**{**params.ingest.__dict__, "max_bytes": 1000}),
+        }
+    )
+    ingested, cleaned = run_ingest_and_clean(seeds, out, params)
+
+    reasons = quarantined(out)
+    expected = {n: [r] for n, (_, r) in BATTERY.items() if r}
+    expected["bad/escape.txt"] = ["outside_seeds"]
+    expected["bad/dangling.txt"] = ["unreadable"]  # inside seeds/, but its target is missing
+    expected["bad/rows.jsonl"] = ["bad_row", "bad_row"]
+    assert reasons == expected
+    published = pq.read_table(out / "clean" / "records").column("source").to_pylist()
+    assert sorted(published) == [
+        "bad/rows.jsonl",
+        "dup/first.txt",
+        "ok/cp1252.txt",
+        "ok/plain.txt",
+        "ok/utf16.txt",
+    ]
+    # Articles found = published + quarantined, at every stage.
+    articles = ingested["records_out"] + ingested["quarantined"]
+    assert articles == len(published) + sum(len(r) for r in reasons.values())
+    assert cleaned["records_in"] == ingested["records_out"]
+    # Nothing from outside seeds/ was read: the linked directory is not walked.
+    texts = " ".join(pq.read_table(out / "ingest" / "records").column("text").to_pylist())
+    assert "secret" not in texts
+    assert not any(s.startswith("linked-dir") for s in published + list(reasons))
+
+
+def test_unreadable_file_is_quarantined(tmp_path, params):
+    if os.geteuid() == 0:
+        # root reads any file whatever its mode; a directory named like a seed cannot be read.
+        seeds = tmp_path / "seeds"
+        (seeds / "odd.txt").mkdir(parents=True)
+        (seeds / "good.txt").write_text("Fine.\n")
+        files = ingest.list_seeds(seeds, params.ingest)
+        assert [f.name for f in files] == ["good.txt"]  # a directory is never an input
+        return
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    locked = seeds / "locked.txt"
+    locked.write_text("Private.\n")
+    locked.chmod(0)
+    row = ingest.read_seed(seeds, locked, params.ingest)
+    assert row["error"] == "unreadable"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    files=st.dictionaries(
+        st.sampled_from(
+            ["a.txt", "b.md", "c.jsonl", "d.csv", "e.html", "f.bin", "g.txt.meta.json"]
+        ),
+        st.binary(max_size=400),
+        max_size=7,
+    )
+)
+def test_random_bytes_never_crash_and_are_accounted_for(tmp_path_factory, files):
+    root = tmp_path_factory.mktemp("fuzz")
+    seeds, out = root / "seeds", root / "out"
+    seeds.mkdir()
+    for name, raw in files.items():
+        (seeds / name).write_bytes(raw)
+    ingested, cleaned = run_ingest_and_clean(seeds, out, Params())
+    inputs = [n for n in files if not n.endswith(".meta.json")]
+    assert ingested["files_in"] == len(inputs)
+    sources = set(pq.read_table(out / "clean" / "records").column("source").to_pylist())
+    sources |= set(quarantined(out))
+    assert sources == set(inputs)
+    assert "stage_error" not in ingested["quarantined_by_reason"]
+    assert "stage_error" not in cleaned["quarantined_by_reason"]

@@ -1,0 +1,127 @@
+"""Format readers: plain text, Markdown, JSONL and CSV exports (HTML: test_reader_html.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.params import ColumnParams, IngestParams
+from pipeline.quarantine import Rejected
+from pipeline.readers import normalize_date
+from pipeline.readers.markdown import read_markdown
+from pipeline.readers.table import read_csv, read_jsonl
+from pipeline.readers.text import read_text
+
+PARAMS = IngestParams()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-03-05", "2024-03-05"),
+        ("2024-03-05T23:30:00Z", "2024-03-05"),
+        ("2024-03-05T10:00:00+02:00", "2024-03-05"),
+        ("Tue, 05 Mar 2024 10:00:00 GMT", "2024-03-05"),
+        ("last Tuesday", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_normalize_date(value, expected):
+    assert normalize_date(value) == expected
+
+
+def test_text_reader_takes_headline_and_drops_file_newline():
+    (article,) = read_text("Headline\n\nFirst paragraph.\n\nSecond.\n", PARAMS)
+    assert article == {"text": "First paragraph.\n\nSecond.", "title": "Headline"}
+
+
+def test_markdown_front_matter_title_and_blocks():
+    text = (
+        "---\ntitle: Budget row\ndate: 2024-03-05\nauthor: [Ann Lee, Bo Chan]\ntags: [a]\n---\n"
+        "# Council votes\n\nThe **council** met on [Monday](https://x.example/m) and\n"
+        "agreed a plan.\n\n> “We will not back down,” she said.\n\n- one item\n- two items\n\n"
+        "![chart](chart.png)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    )
+    (article,) = read_markdown(text, PARAMS)
+    assert article["title"] == "Budget row"
+    assert article["published_date"] == "2024-03-05"
+    assert article["author"] == "Ann Lee, Bo Chan"
+    assert article["extra"] == {"tags": ["a"]}
+    assert article["text"].split("\n\n") == [
+        "Council votes",  # kept: the front matter already gave the title
+        "The council met on Monday and agreed a plan.",
+        "“We will not back down,” she said.",
+        "one item",
+        "two items",
+        "a | b",
+        "1 | 2",
+    ]
+
+
+def test_markdown_first_h1_is_title_without_front_matter():
+    (article,) = read_markdown("# Title here\n\nBody text.\n", PARAMS)
+    assert (article["title"], article["text"]) == ("Title here", "Body text.")
+
+
+def test_markdown_bad_front_matter_stays_text():
+    (article,) = read_markdown("---\ntitle: [unclosed\n---\nBody.\n", PARAMS)
+    assert "unclosed" in article["text"] and "Body." in article["text"]
+
+
+JSONL = "\n".join(
+    [
+        json.dumps(
+            {
+                "text": "One.",
+                "title": "T1",
+                "url": "https://a.example/1",
+                "date": "2024-01-02",
+                "tag": "x",
+            }
+        ),
+        "not json",
+        "",
+        json.dumps(["a", "list"]),
+        json.dumps({"title": "no text"}),
+        json.dumps({"body": "Custom column.", "headline": "H"}),
+    ]
+)
+
+
+def test_jsonl_one_article_per_line_bad_lines_rejected_alone():
+    items = read_jsonl(JSONL, PARAMS)
+    assert [i.reason if isinstance(i, Rejected) else "ok" for i in items] == [
+        "ok",
+        "bad_row",
+        "bad_row",
+        "bad_row",
+        "bad_row",  # the default text column is "text"
+    ]
+    first = items[0]
+    assert first["row"] == 1 and first["published_date"] == "2024-01-02"
+    assert first["extra"] == {"tag": "x"}
+    assert [i.row for i in items if isinstance(i, Rejected)] == [2, 4, 5, 6]
+
+
+def test_jsonl_columns_are_configurable():
+    params = IngestParams(columns=ColumnParams(text="body", title="headline"))
+    last = read_jsonl(JSONL, params)[-1]
+    assert (last["text"], last["title"], last["row"]) == ("Custom column.", "H", 6)
+
+
+def test_csv_rows_quoted_commas_and_newlines():
+    text = (
+        'title,text,author\nA,"Text, with comma\nand a line break.",Ann\nB,,Bo\nC,Three.,Cy,extra\n'
+    )
+    items = read_csv(text, PARAMS)
+    assert items[0]["text"] == "Text, with comma\nand a line break."
+    assert items[0]["author"] == "Ann" and items[0]["row"] == 1
+    assert [(i.reason, i.row) for i in items[1:]] == [("bad_row", 2), ("bad_row", 3)]
+
+
+def test_csv_long_field_is_read():
+    text = "text\n" + '"' + "word " * 60_000 + '"\n'
+    (article,) = read_csv(text, PARAMS)
+    assert len(article["text"]) == 300_000

@@ -24,4 +24,4 @@ def test_seed_article_keeps_quotes_accents_and_paragraphs():
     text = cleaned["text"]
     assert "Orbán" in text
     assert "‘victory plan’" in text and "“Germany and the U.S." in text and "isn’t" in text
-    assert text.count("\n\n") == original.strip().count("\n\n") == 19
+    assert text.count("\n\n") == original.strip().count("\n\n") == 15  # 16 paragraphs

@@ -29,6 +29,27 @@ _SCALARS: dict[str, pa.DataType] = {
 }
 
 
+def arrow_type(spec: dict[str, Any]) -> pa.DataType:
+    """Arrow type of a JSON Schema: scalars, arrays of anything, objects as structs."""
+    types = spec["type"]
+    base = types if isinstance(types, str) else next(t for t in types if t != "null")
+    if base == "array":
+        return pa.list_(arrow_type(spec["items"]))
+    if base == "object":
+        required = set(spec.get("required", []))
+        return pa.struct(
+            [
+                pa.field(name, arrow_type(sub), nullable=name not in required or _nullable(sub))
+                for name, sub in spec["properties"].items()
+            ]
+        )
+    return _SCALARS[base]
+
+
+def _nullable(spec: dict[str, Any]) -> bool:
+    return isinstance(spec.get("type"), list) and "null" in spec["type"]
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -57,10 +78,7 @@ class Field:
         return self.spec.get("description", "")
 
     def arrow_type(self) -> pa.DataType:
-        if self.base_type == "array":
-            item = self.spec["items"]["type"]
-            return pa.list_(_SCALARS[item])
-        return _SCALARS[self.base_type]
+        return arrow_type(self.spec)
 
 
 @dataclass(frozen=True)

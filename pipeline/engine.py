@@ -59,7 +59,10 @@ def _call(fn: RecordFn, record: dict[str, Any]) -> list[Result]:
         where = traceback.extract_tb(exc.__traceback__)[-1]
         detail = f"{type(exc).__name__}: {exc} ({where.name}:{where.lineno})"
         return [Rejected(STAGE_ERROR, detail)]
-    return result if isinstance(result, list) else [result]
+    if isinstance(result, list):
+        # An input must come out as something: an empty answer would lose it without a trace.
+        return result or [Rejected(STAGE_ERROR, "the stage returned no record for this input")]
+    return [result]
 
 
 def apply_to_batch(

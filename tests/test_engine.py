@@ -54,6 +54,54 @@ def test_apply_to_batch_splits_accepted_and_quarantined_in_input_order():
     assert bad.schema == quarantine_schema().arrow()
 
 
+def split_lines(record: dict) -> list[dict | Rejected]:
+    """One input, many articles (as a JSONL export is to ingest): one per line; blank: refused."""
+    return [
+        {"id": f"{record['id']}.{n}", "text": line}
+        if line
+        else Rejected("blank_line", f"line {n} is blank", row=n)
+        for n, line in enumerate(record["text"].split("\n"), start=1)
+    ]
+
+
+def test_a_function_may_return_several_articles_for_one_input():
+    good, bad = apply_to_batch(split_lines, batch_of("a\nb", "c\n\nd", "e"), "x", SCHEMA)
+    assert good.to_pylist() == [
+        {"id": "a0.1", "text": "a"},
+        {"id": "a0.2", "text": "b"},
+        {"id": "a1.1", "text": "c"},
+        {"id": "a1.3", "text": "d"},
+        {"id": "a2.1", "text": "e"},
+    ]
+    (row,) = bad.to_pylist()
+    # The input's id, and the row of the input that failed.
+    assert (row["id"], row["reason"], row["detail"], row["source_row"]) == (
+        "a1",
+        "blank_line",
+        "line 2 is blank",
+        2,
+    )
+
+
+def test_run_local_counts_inputs_in_and_articles_out(writers, read_rows):
+    out, quarantine = writers
+    counts = run_local(split_lines, [batch_of("a\nb", "c\n\nd")], "x", out, quarantine)
+    assert counts.as_dict() == {
+        "stage": "x",
+        "records_in": 2,
+        "records_out": 4,
+        "quarantined": 1,
+        "quarantined_by_reason": {"blank_line": 1},
+    }
+    assert [r["id"] for r in read_rows(out.folder)] == ["a0.1", "a0.2", "a1.1", "a1.3"]
+
+
+def test_fields_the_output_schema_does_not_name_are_dropped():
+    good, _ = apply_to_batch(lambda r: {**r, "raw": b"bytes"}, batch_of("one"), "x", SCHEMA)
+    assert good.to_pylist() == [{"id": "a0", "text": "one"}]
+    assert good.schema == SCHEMA
+
+
 def test_an_exception_becomes_a_stage_error_row_with_its_detail():
     _, bad = apply_to_batch(shout, batch_of("boom"), "annotate", SCHEMA)
     (row,) = bad.to_pylist()
@@ -73,6 +121,16 @@ def test_a_rejection_keeps_its_reason_and_detail():
     )
     # What the input did not have is empty, not invented.
     assert (row["source"], row["source_sha256"], row["id"]) == ("", "", "a0")
+    assert row["source_row"] is None
+
+
+def test_a_quarantined_article_keeps_the_row_it_came_from():
+    schema = pa.schema([("id", pa.string()), ("source", pa.string()), ("source_row", pa.int64())])
+    rows = [{"id": "a", "source": "feed.jsonl", "source_row": 7}]
+    batch = pa.RecordBatch.from_pylist(rows, schema)
+    _, bad = apply_to_batch(lambda r: Rejected("too_short"), batch, "clean", SCHEMA)
+    (row,) = bad.to_pylist()
+    assert (row["source"], row["source_row"], row["id"]) == ("feed.jsonl", 7, "a")
 
 
 def test_raw_bytes_in_a_quarantined_record_are_described_not_dumped():

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 import random
 import re
 from collections import Counter
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from pipeline import ingest
+from pipeline.encoding import decode
 from pipeline.ids import canonical_url, record_id, sha256_hex
-from pipeline.ingest import decode, parse_seed, split_title
+from pipeline.ingest import parse_seed, read_seed, split_title
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected
 from pipeline.schema import record_schema
@@ -24,8 +27,23 @@ RANDOM_BYTES = random.Random(7).randbytes(4096)
 ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def seed(source: str, raw: bytes, sidecar: bytes | None = None) -> dict:
-    return {"source": source, "raw": raw, "source_sha256": sha256_hex(raw), "sidecar": sidecar}
+def seed(
+    source: str, raw: bytes, sidecar: bytes | None = None, sidecar_suffix: str = ".meta.json"
+) -> dict:
+    """A row as `read_seed` makes it for a file it read (and its sidecar, if any)."""
+    return {
+        "source": source,
+        "raw": raw,
+        "source_sha256": sha256_hex(raw),
+        "sidecar": sidecar,
+        "sidecar_name": None if sidecar is None else Path(source).name + sidecar_suffix,
+    }
+
+
+def parse_one(source: str, raw: bytes, *args, params: IngestParams = PARAMS) -> dict | Rejected:
+    """The single item `parse_seed` returns for a one-article file (and fails if it is not one)."""
+    (item,) = parse_seed(seed(source, raw, *args), params)
+    return item
 
 
 @pytest.mark.parametrize(
@@ -88,7 +106,8 @@ def seed(source: str, raw: bytes, sidecar: bytes | None = None) -> dict:
                 "title": "Headline from the sidecar",
                 "text": "Body.",
                 "url": "https://example.com/a",
-                "metadata": '{"title":"Headline from the sidecar","url":"https://Example.com/a#top"}',
+                "metadata": '{"sidecar":{"title":"Headline from the sidecar",'
+                '"url":"https://Example.com/a#top"}}',
             },
             id="sidecar-title-and-url",
         ),
@@ -106,23 +125,77 @@ def seed(source: str, raw: bytes, sidecar: bytes | None = None) -> dict:
             {"url": "https://example.com/c"},
             id="sidecar-with-bom",
         ),
+        pytest.param(
+            "utf16.txt",
+            "Headline\n\nLe café.\n".encode("utf-16"),
+            None,
+            {"title": "Headline", "text": "Le café.", "encoding": "utf-16"},
+            id="utf16-bom",
+        ),
+        pytest.param(
+            "utf32.txt",
+            "Le café.\n".encode("utf-32"),
+            None,
+            {"title": None, "text": "Le café.", "encoding": "utf-32"},
+            id="utf32-bom",
+        ),
+        pytest.param(
+            "trailing.txt",
+            b"Body.\n\n\n",
+            None,
+            {"text": "Body.\n\n"},  # only the file's final newline: the rest is clean's job
+            id="only-the-final-newline-is-dropped",
+        ),
+        pytest.param(
+            "notes.md",
+            b"# Notes\n\nText with *emphasis*.\n",
+            None,
+            {"title": "Notes", "text": "Text with emphasis.", "source_format": "md"},
+            id="markdown",
+        ),
+        pytest.param(
+            "byline.txt",
+            b"Body.",
+            b'{"byline": " Ann Lee ", "date": "Tue, 05 Mar 2024 10:00:00 GMT",'
+            b' "site_name": "Example News", "licence": "CC-BY-4.0"}',
+            {
+                "author": "Ann Lee",
+                "published_date": "2024-03-05",
+                "publisher": "Example News",
+                "license": "CC-BY-4.0",
+                "metadata": '{"sidecar":{"byline":" Ann Lee ",'
+                '"date":"Tue, 05 Mar 2024 10:00:00 GMT","licence":"CC-BY-4.0",'
+                '"site_name":"Example News"}}',
+            },
+            id="sidecar-alternative-key-names",
+        ),
+        pytest.param(
+            "no-date.txt",
+            b"Body.",
+            b'{"date": "last Tuesday"}',
+            {"published_date": None, "metadata": '{"sidecar":{"date":"last Tuesday"}}'},
+            id="sidecar-unparseable-date-kept-in-metadata",
+        ),
     ],
 )
 def test_parse_seed_accepts(source, raw, sidecar, expected):
-    record = parse_seed(seed(source, raw, sidecar), PARAMS)
+    record = parse_one(source, raw, sidecar)
     assert not isinstance(record, Rejected), record
     assert {k: record[k] for k in expected} == expected
     assert record["source_sha256"] == sha256_hex(raw)
-    assert list(record) == record_schema().arrow("ingest").names
+    assert record["source_row"] is None  # one-article files have no row
+    # Exactly the ingest fields (the engine casts to the Arrow schema, which fixes the order).
+    assert sorted(record) == sorted(record_schema().arrow("ingest").names)
 
 
 REFUSED = [
     ("scan.pdf", b"%PDF-1.4\n", None, "unsupported_format"),
-    ("notes.md", b"# Notes\n\nText.", None, "unsupported_format"),
+    ("notes.rtf", b"{\\rtf1 Notes.}", None, "unsupported_format"),
     ("README", b"Text.", None, "unsupported_format"),
     ("empty.txt", b"", None, "empty_input"),
     ("blank.txt", b" \r\n\t \n", None, "empty_input"),
     ("bom-only.txt", b"\xef\xbb\xbf\n", None, "empty_input"),
+    ("utf16-bom-only.txt", "\n \n".encode("utf-16"), None, "empty_input"),
     ("random.txt", RANDOM_BYTES, None, "undecodable"),
     (
         "png.txt",
@@ -134,6 +207,7 @@ REFUSED = [
     ("bad-json.txt", b"Body.", b'{"url": "https://example.com/a",', "bad_sidecar"),
     ("list.txt", b"Body.", b'["https://example.com/a"]', "bad_sidecar"),
     ("latin1.txt", b"Body.", b'{"title": "Caf\xe9"}', "bad_sidecar"),
+    ("header-only.csv", b"title,text\n", None, "no_content"),
 ]
 
 
@@ -141,23 +215,183 @@ REFUSED = [
     ("source", "raw", "sidecar", "reason"), REFUSED, ids=[r[0] for r in REFUSED]
 )
 def test_parse_seed_quarantines(source, raw, sidecar, reason):
-    result = parse_seed(seed(source, raw, sidecar), PARAMS)
+    result = parse_one(source, raw, sidecar)
     assert isinstance(result, Rejected)
     assert result.reason == reason
     assert result.detail
 
 
-def test_too_large_seeds_are_quarantined_before_decoding():
-    params = dataclasses.replace(PARAMS, max_bytes=10)
-    result = parse_seed(seed("big.txt", b"x" * 11), params)
-    assert result == Rejected("too_large", "11 bytes > ingest.max_bytes=10")
-    assert not isinstance(parse_seed(seed("ok.txt", b"x" * 10), params), Rejected)
+@pytest.mark.parametrize(
+    ("suffix", "sidecar"),
+    [
+        (".meta.yaml", b"title: [unclosed\n"),
+        (".meta.yml", b"- just\n- a list\n"),
+        (".meta.yaml", b"just a string\n"),
+    ],
+)
+def test_a_yaml_sidecar_that_is_not_a_mapping_is_quarantined(suffix, sidecar):
+    result = parse_one("a.txt", b"Body.", sidecar, suffix)
+    assert isinstance(result, Rejected)
+    assert result.reason == "bad_sidecar"
+    assert f"a.txt{suffix}" in result.detail
 
 
-def test_an_extension_can_be_enabled():
-    params = dataclasses.replace(PARAMS, extensions=(".txt", ".md"))
-    record = parse_seed(seed("notes.md", b"Some notes.\n"), params)
-    assert record["source_format"] == "md"
+def test_yaml_sidecar_sets_the_fields_and_is_kept_in_metadata():
+    sidecar = (
+        "title: Headline from YAML\nurl: https://Example.com/y?utm_source=x\nauthor: Zoë Ba\n"
+        "date: 2024-03-05\npublisher: Example News\nlicense: CC-BY-4.0\ntags: [rail, fares]\n"
+    ).encode()
+    record = parse_one("y.txt", b"Headline\n\nBody.\n", sidecar, ".meta.yaml")
+    assert {
+        k: record[k]
+        for k in ("title", "url", "author", "published_date", "publisher", "license", "text")
+    } == {
+        "title": "Headline from YAML",
+        "url": "https://example.com/y",
+        "author": "Zoë Ba",
+        "published_date": "2024-03-05",
+        "publisher": "Example News",
+        "license": "CC-BY-4.0",
+        "text": "Body.",
+    }
+    # Every sidecar key, as written (a YAML date as its ISO string), under "sidecar".
+    assert json.loads(record["metadata"]) == {
+        "sidecar": {
+            "title": "Headline from YAML",
+            "url": "https://Example.com/y?utm_source=x",
+            "author": "Zoë Ba",
+            "date": "2024-03-05",
+            "publisher": "Example News",
+            "license": "CC-BY-4.0",
+            "tags": ["rail", "fares"],
+        }
+    }
+    assert record["id"] == record_id("https://example.com/y", "y.txt")
+
+
+def test_sidecar_overrides_what_a_one_article_document_says():
+    markdown = (
+        b"---\ntitle: Front matter title\nauthor: Front Matter\ndate: 2020-01-01\n"
+        b"publisher: Old Name\nlicense: CC0-1.0\nurl: https://example.com/old\nkind: news\n---\n"
+        b"Body.\n"
+    )
+    sidecar = (
+        b'{"title": "Curated title", "author": "Curator", "published_date": "2024-03-05",'
+        b' "publisher": "New Name", "license": "CC-BY-4.0", "url": "https://example.com/new"}'
+    )
+    record = parse_one("story.md", markdown, sidecar)
+    assert {
+        k: record[k] for k in ("title", "author", "published_date", "publisher", "license", "url")
+    } == {
+        "title": "Curated title",
+        "author": "Curator",
+        "published_date": "2024-03-05",
+        "publisher": "New Name",
+        "license": "CC-BY-4.0",
+        "url": "https://example.com/new",
+    }
+    # What the document said is not among the fields; its other keys stay in metadata.
+    assert json.loads(record["metadata"]) == {"kind": "news", "sidecar": json.loads(sidecar)}
+    # A sidecar without a field leaves the document's value.
+    partial = parse_one("story.md", markdown, b'{"author": "Curator"}')
+    assert (partial["title"], partial["author"]) == ("Front matter title", "Curator")
+
+
+@pytest.mark.parametrize(
+    ("error", "detail"),
+    [
+        ("too_large", "30000000 bytes > ingest.max_bytes=20000000"),
+        ("unreadable", "PermissionError: Permission denied"),
+        ("outside_seeds", "symbolic link out of seeds/"),
+    ],
+)
+def test_a_file_that_was_not_read_is_quarantined_with_its_reason(error, detail):
+    row = {"source": "x.txt", "source_sha256": "", "error": error, "error_detail": detail}
+    assert parse_seed(row, PARAMS) == [Rejected(error, detail)]
+
+
+def test_a_format_is_read_only_when_its_extension_is_enabled():
+    params = dataclasses.replace(PARAMS, extensions=(".txt",))
+    refused = parse_one("notes.md", b"Some notes.\n", params=params)
+    assert isinstance(refused, Rejected)
+    assert refused.reason == "unsupported_format"
+    record = parse_one("notes.md", b"Some notes.\n")
+    assert (record["source_format"], record["text"]) == ("md", "Some notes.")
+    # Enabling an extension no reader knows does not make it readable.
+    params = dataclasses.replace(PARAMS, extensions=(*PARAMS.extensions, ".rtf"))
+    refused = parse_one("notes.rtf", b"{\\rtf1 Notes.}", params=params)
+    assert isinstance(refused, Rejected)
+    assert refused.reason == "unsupported_format"
+
+
+# --- exports: one article per line or row ------------------------------------------------------
+
+
+def test_jsonl_export_gives_one_record_per_line():
+    raw = "\n".join(
+        [
+            json.dumps(
+                {
+                    "text": "First.",
+                    "title": "One",
+                    "url": "https://Example.com/1#top",
+                    "date": "2024-03-05T10:00:00Z",
+                    "section": "news",
+                }
+            ),
+            "{not json",
+            json.dumps({"text": "Third.", "publisher": "Row Publisher"}),
+            "",
+        ]
+    ).encode()
+    sidecar = b'{"publisher": "Export Publisher", "license": "CC-BY-4.0"}'
+    first, bad, third = parse_seed(seed("feed.jsonl", raw, sidecar), PARAMS)
+
+    assert isinstance(bad, Rejected)
+    assert (bad.reason, bad.row) == ("bad_row", 2)
+    for record, row in ((first, 1), (third, 3)):
+        assert not isinstance(record, Rejected), record
+        assert (record["source"], record["source_row"]) == ("feed.jsonl", row)
+        assert (record["source_format"], record["encoding"]) == ("jsonl", "utf-8")
+        assert record["source_sha256"] == sha256_hex(raw)
+        assert sorted(record) == sorted(record_schema().arrow("ingest").names)
+    assert (first["text"], first["title"], first["url"]) == (
+        "First.",
+        "One",
+        "https://example.com/1",
+    )
+    assert first["published_date"] == "2024-03-05"
+    assert first["id"] == record_id("https://example.com/1", "feed.jsonl")
+    # Without a URL the id comes from the path and the row: rows of one file differ.
+    assert third["id"] == record_id(None, "feed.jsonl#3")
+    assert (third["text"], third["title"], third["url"]) == ("Third.", None, None)
+    # The export's sidecar only fills what a row leaves empty.
+    assert (first["publisher"], third["publisher"]) == ("Export Publisher", "Row Publisher")
+    assert first["license"] == third["license"] == "CC-BY-4.0"
+    assert json.loads(first["metadata"]) == {"section": "news", "sidecar": json.loads(sidecar)}
+
+
+def test_csv_export_gives_one_record_per_row():
+    raw = (
+        b"title,text,author,date,extra\n"
+        b'A,"Text, with a comma.",Ann,2024-03-05,x\n'
+        b"B,,Bo,,\n"
+        b"C,Third row.,,,\n"
+    )
+    first, empty, third = parse_seed(seed("export.csv", raw), PARAMS)
+    assert isinstance(empty, Rejected)
+    assert (empty.reason, empty.row) == ("bad_row", 2)
+    assert [(r["source_row"], r["title"], r["text"], r["author"]) for r in (first, third)] == [
+        (1, "A", "Text, with a comma.", "Ann"),
+        (3, "C", "Third row.", None),
+    ]
+    assert (first["published_date"], first["metadata"]) == ("2024-03-05", '{"extra":"x"}')
+    assert (third["published_date"], third["metadata"]) == (None, "{}")
+    assert first["source_format"] == "csv"
+    assert [first["id"], third["id"]] == [
+        record_id(None, "export.csv#1"),
+        record_id(None, "export.csv#3"),
+    ]
 
 
 # --- ids and URLs ------------------------------------------------------------------------------
@@ -185,23 +419,22 @@ def test_canonical_url(url, canonical):
 
 
 def test_id_without_url_comes_from_the_path():
-    record = parse_seed(seed("bbc/rail.txt", b"Body."), PARAMS)
+    record = parse_one("bbc/rail.txt", b"Body.")
     assert ID.match(record["id"])
     assert record["id"] == record_id(None, "bbc/rail.txt")
-    assert record["id"] != parse_seed(seed("bbc/rail-2.txt", b"Body."), PARAMS)["id"]
+    assert record["id"] != parse_one("bbc/rail-2.txt", b"Body.")["id"]
     # The content is not the key: the same file with new text keeps its id.
-    assert record["id"] == parse_seed(seed("bbc/rail.txt", b"New body."), PARAMS)["id"]
+    assert record["id"] == parse_one("bbc/rail.txt", b"New body.")["id"]
 
 
 def test_id_with_url_survives_a_rename_and_a_metadata_edit():
     sidecar = b'{"url": "https://example.com/a"}'
-    first = parse_seed(seed("2024/a.txt", b"Body.", sidecar), PARAMS)
-    renamed = parse_seed(seed("archive/renamed.txt", b"Body.", sidecar), PARAMS)
-    edited = parse_seed(
-        seed("a.txt", b"Body.", b'{"url": "https://example.com/a", "author": "X"}'), PARAMS
-    )
+    first = parse_one("2024/a.txt", b"Body.", sidecar)
+    renamed = parse_one("archive/renamed.txt", b"Body.", sidecar)
+    edited = parse_one("a.txt", b"Body.", b'{"url": "https://example.com/a", "author": "X"}')
+    yaml_sidecar = parse_one("b.txt", b"Body.", b"url: https://example.com/a\n", ".meta.yaml")
     assert ID.match(first["id"])
-    assert first["id"] == renamed["id"] == edited["id"]
+    assert first["id"] == renamed["id"] == edited["id"] == yaml_sidecar["id"]
     assert first["id"] != record_id(None, "2024/a.txt")
 
 
@@ -251,10 +484,16 @@ def test_split_title(text, title, body):
         ("Déjà vu — “quoted” £5 😀".encode(), "Déjà vu — “quoted” £5 😀", "utf-8"),
         (b"\xef\xbb\xbfPlain ASCII.", "Plain ASCII.", "utf-8-sig"),
         (b"Tab\tseparated\tis text.\n", "Tab\tseparated\tis text.\n", "utf-8"),
+        ("Le café £5".encode("utf-16"), "Le café £5", "utf-16"),
+        (codecs.BOM_UTF16_BE + "Le café".encode("utf-16-be"), "Le café", "utf-16"),
+        ("Le café 😀".encode("utf-32"), "Le café 😀", "utf-32"),
+        (codecs.BOM_UTF32_BE + "Le café".encode("utf-32-be"), "Le café", "utf-32"),
     ],
 )
-def test_decode_utf8(raw, text, encoding):
+def test_decode_unicode_and_byte_order_marks(raw, text, encoding):
     assert decode(raw, PARAMS.preferred_encodings) == (text, encoding)
+    # The recorded name is the codec that reads the whole file, mark included.
+    assert raw.decode(encoding) == text
 
 
 @pytest.mark.parametrize(
@@ -290,6 +529,18 @@ def test_preferred_encoding_decides_between_equally_plausible_guesses():
     assert decode(raw, ("cp1250",))[0] == "A pint costs Ł4.50 in London now.\n"
 
 
+def test_a_declared_charset_wins_over_the_guess():
+    raw = "Prix : 5 € le café.".encode("iso-8859-15")
+    assert decode(raw, PARAMS.preferred_encodings, "iso-8859-15") == (
+        "Prix : 5 € le café.",
+        "iso-8859-15",
+    )
+    # Strict UTF-8 still comes first; a charset no codec knows is ignored, not an error.
+    assert decode("Déjà".encode(), (), "iso-8859-15") == ("Déjà", "utf-8")
+    text, encoding = decode(raw, PARAMS.preferred_encodings, "no-such-codec")
+    assert (encoding, "le café" in text) == ("cp1252", True)
+
+
 def test_undecodable_bytes_are_refused_never_replaced(binary_bytes):
     result = decode(binary_bytes, PARAMS.preferred_encodings)
     assert isinstance(result, Rejected)
@@ -311,9 +562,12 @@ def test_run_counts_add_up(
 
     hand_written = 4
     expected_reasons = Counter(r for r in messy_seed_reasons.values() if r)
-    assert result["records_in"] == hand_written + len(messy_seed_reasons)
+    files = hand_written + len(messy_seed_reasons)
+    assert result["files_in"] == result["records_in"] == files
+    assert result["files_by_format"] == {"unsupported": 1, "txt": files - 1}  # other: scan.pdf
     assert result["records_out"] == hand_written + 2
     assert result["quarantined_by_reason"] == dict(sorted(expected_reasons.items()))
+    # Every file here holds one article, so articles out + quarantined = files in.
     assert result["records_in"] == result["records_out"] + result["quarantined"]
     assert read_json(metrics) == result
 
@@ -323,6 +577,145 @@ def test_run_counts_add_up(
     assert sources == sorted(sources)
     assert "legacy/council-tax.txt" in sources and "legacy/with-bom.txt" in sources
     assert not any(s.startswith(".") or s.endswith(".meta.json") for s in sources)
+
+
+def test_run_counts_files_and_articles(tmp_path, params, read_rows, read_json):
+    seeds = tmp_path / "seeds"
+    files = {
+        "a.txt": b"Plain text.\n",
+        "b.md": b"# Title\n\nMarkdown text.\n",
+        "c.jsonl": b'{"text": "Row one."}\n{"text": "Row two."}\n{"text": ""}\n',
+        "d.csv": b"title,text\n",  # a header and no rows: no article at all
+        "e.pdf": b"%PDF-1.4\n",
+        "f.txt.meta.yaml": b"author: Ann\n",  # a sidecar without its seed: not an input
+    }
+    seeds.mkdir()
+    for name, raw in files.items():
+        (seeds / name).write_bytes(raw)
+    result, out, quarantine, metrics = run_ingest(seeds, tmp_path / "run", params)
+
+    assert result["files_in"] == result["records_in"] == 5
+    assert result["files_by_format"] == {"csv": 1, "jsonl": 1, "md": 1, "unsupported": 1, "txt": 1}
+    assert (result["records_out"], result["quarantined"]) == (4, 3)
+    assert result["quarantined_by_reason"] == {
+        "bad_row": 1,
+        "no_content": 1,
+        "unsupported_format": 1,
+    }
+    assert read_json(metrics) == result
+    assert [(r["source"], r["source_row"], r["source_format"]) for r in read_rows(out)] == [
+        ("a.txt", None, "txt"),
+        ("b.md", None, "md"),
+        ("c.jsonl", 1, "jsonl"),
+        ("c.jsonl", 2, "jsonl"),
+    ]
+    assert [(r["source"], r["source_row"], r["reason"]) for r in read_rows(quarantine)] == [
+        ("c.jsonl", 3, "bad_row"),
+        ("d.csv", None, "no_content"),
+        ("e.pdf", None, "unsupported_format"),
+    ]
+
+
+# --- reading files: read_seed, the I/O half --------------------------------------------------
+
+
+def test_read_seed_reads_the_file_and_its_sidecar(seeds_dir, params):
+    path = seeds_dir / "opinion" / "stadium-plan.txt"
+    row = read_seed(seeds_dir, path, params.ingest)
+    assert row == {
+        "source": "opinion/stadium-plan.txt",
+        "source_sha256": sha256_hex(path.read_bytes()),
+        "raw": path.read_bytes(),
+        "sidecar": (seeds_dir / "opinion" / "stadium-plan.txt.meta.json").read_bytes(),
+        "sidecar_name": "stadium-plan.txt.meta.json",
+    }
+    bare = read_seed(seeds_dir, seeds_dir / "bbc" / "rail-fares.txt", params.ingest)
+    assert "sidecar" not in bare and "error" not in bare
+
+
+@pytest.mark.parametrize(
+    ("present", "used"),
+    [
+        ([".meta.yaml"], ".meta.yaml"),
+        ([".meta.yml"], ".meta.yml"),
+        ([".meta.yml", ".meta.json"], ".meta.json"),  # the first of ingest.sidecar_suffixes
+        ([".meta.yaml", ".meta.yml"], ".meta.yaml"),
+    ],
+)
+def test_read_seed_finds_a_sidecar_of_each_suffix(tmp_path, params, present, used):
+    def content(suffix: str) -> bytes:
+        title = f"from {suffix}"
+        return (
+            json.dumps({"title": title}).encode()
+            if suffix == ".meta.json"
+            else (f"title: {title}\n".encode())
+        )
+
+    (tmp_path / "a.txt").write_bytes(b"Body.\n")
+    for suffix in present:
+        (tmp_path / f"a.txt{suffix}").write_bytes(content(suffix))
+    row = read_seed(tmp_path, tmp_path / "a.txt", params.ingest)
+    assert (row["sidecar_name"], row["sidecar"]) == (f"a.txt{used}", content(used))
+    (record,) = parse_seed(row, params.ingest)
+    assert record["title"] == f"from {used}"
+
+
+def test_read_seed_refuses_a_file_larger_than_max_bytes_without_reading_it(
+    tmp_path, params, monkeypatch
+):
+    ingest_params = dataclasses.replace(params.ingest, max_bytes=10)
+    (tmp_path / "big.txt").write_bytes(b"x" * 11)
+    (tmp_path / "ok.txt").write_bytes(b"x" * 10)
+    read: list[str] = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or read_bytes(self))
+
+    row = read_seed(tmp_path, tmp_path / "big.txt", ingest_params)
+    assert row == {
+        "source": "big.txt",
+        "source_sha256": sha256_hex(b"x" * 11),  # hashed in blocks: it still counts as input
+        "error": "too_large",
+        "error_detail": "11 bytes > ingest.max_bytes=10",
+    }
+    assert read == []
+    assert parse_seed(row, ingest_params) == [
+        Rejected("too_large", "11 bytes > ingest.max_bytes=10")
+    ]
+    ok = read_seed(tmp_path, tmp_path / "ok.txt", ingest_params)
+    assert (ok["raw"], read) == (b"x" * 10, ["ok.txt"])
+    assert not isinstance(parse_seed(ok, ingest_params)[0], Rejected)
+
+
+def test_read_seed_never_follows_a_link_out_of_the_seed_folder(tmp_path, params):
+    seeds, outside = tmp_path / "seeds", tmp_path / "outside"
+    seeds.mkdir()
+    outside.mkdir()
+    (outside / "secret.txt").write_text("A secret.\n")
+    (seeds / "escape.txt").symlink_to(outside / "secret.txt")
+    (seeds / "real.txt").write_text("Inside.\n")
+    (seeds / "inside-link.txt").symlink_to(seeds / "real.txt")
+    (seeds / "meta.txt").write_text("Body.\n")
+    (seeds / "meta.txt.meta.json").symlink_to(outside / "secret.txt")
+
+    escape = read_seed(seeds, seeds / "escape.txt", params.ingest)
+    assert escape == {
+        "source": "escape.txt",
+        "source_sha256": "",
+        "error": "outside_seeds",
+        "error_detail": "symbolic link out of seeds/",
+    }
+    assert parse_seed(escape, params.ingest) == [
+        Rejected("outside_seeds", "symbolic link out of seeds/")
+    ]
+    sidecar = read_seed(seeds, seeds / "meta.txt", params.ingest)
+    assert (sidecar["error"], sidecar["error_detail"]) == (
+        "outside_seeds",
+        "sidecar meta.txt.meta.json links out of seeds/",
+    )
+    assert "sidecar" not in sidecar
+    # A link that stays inside seeds/ is read like any file.
+    inside = read_seed(seeds, seeds / "inside-link.txt", params.ingest)
+    assert (inside["raw"], "error" in inside) == (b"Inside.\n", False)
 
 
 def test_run_decodes_a_cp1252_seed(messy_seeds_dir, tmp_path, params, read_rows):
@@ -341,6 +734,7 @@ def test_run_matches_the_golden_records(seeds_dir, data_dir, tmp_path, params, r
         .read_text(encoding="utf-8")
         .splitlines()
     ]
+    assert all(e.keys() == expected[0].keys() for e in expected)
     rows = read_rows(out)
     assert [{k: r[k] for k in expected[0]} for r in rows] == expected
     for row in rows:
@@ -380,6 +774,7 @@ def test_input_hash_follows_the_seeds_bytes_and_paths(messy_seeds_dir, tmp_path,
     (messy_seeds_dir / ".notes").write_text("scratch")
     (messy_seeds_dir / ".cache" / "more.txt").write_text("Cached.")
     (messy_seeds_dir / "ghost.txt.meta.json").write_text("{}")
+    (messy_seeds_dir / "ghost.txt.meta.yaml").write_text("title: Ghost\n")
     assert input_hash("ignored-files") == first
 
     article = messy_seeds_dir / "bbc" / "rail-fares.txt"
@@ -408,6 +803,17 @@ def test_main_reads_paths_and_params_from_argv(seeds_dir, tmp_path, read_json):
          "--metrics", str(metrics), "--params", str(params_file)]
     )  # fmt: skip
     assert read_json(metrics) == result
-    assert (result["records_in"], result["records_out"]) == (4, 4)
+    assert (result["files_in"], result["records_in"], result["records_out"]) == (4, 4, 4)
     titles = [r["title"] for r in pq.read_table(out).to_pylist()]
     assert titles == [None, None, None, None]  # every first line is over 10 characters
+
+
+def test_export_sidecar_gives_file_wide_fields_only():
+    """A feed's sidecar URL or title on every row would give every row the same id."""
+    raw = b'{"text": "One."}\n{"text": "Two."}\n'
+    meta = b'{"url": "https://example.com/feed", "title": "My feed", "license": "CC-BY-4.0"}'
+    records = parse_seed(seed("feed.jsonl", raw, meta), PARAMS)
+    assert len({r["id"] for r in records}) == 2
+    assert [(r["url"], r["title"], r["license"]) for r in records] == [
+        (None, None, "CC-BY-4.0")
+    ] * 2

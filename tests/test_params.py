@@ -7,7 +7,16 @@ import dataclasses
 import pytest
 import yaml
 
-from pipeline.params import AnnotateParams, EngineParams, IngestParams, Params, ParamsError, load
+from pipeline.params import (
+    AnnotateParams,
+    CleanParams,
+    ColumnParams,
+    EngineParams,
+    IngestParams,
+    Params,
+    ParamsError,
+    load,
+)
 
 
 @pytest.fixture
@@ -60,6 +69,8 @@ def test_a_partial_section_keeps_the_other_defaults(write_params):
         ("ingest:\n  extensions: ['.txt']\n  encoding: latin-1\n", "encoding"),
         ("tokenize:\n  vocab: 100\n", "tokenize"),
         ("engine: {}\nzz: 1\naa: 2\n", "aa, zz"),
+        ("ingest:\n  sidecar_suffix: .meta.json\n", "sidecar_suffix"),  # now sidecar_suffixes
+        ("ingest:\n  columns:\n    body: text\n", r"ingest\.columns.*body"),
     ],
 )
 def test_unknown_key_or_section_is_rejected(write_params, text, message):
@@ -80,17 +91,29 @@ def test_a_section_that_is_not_a_mapping_is_rejected(write_params, text):
         load(write_params(text))
 
 
-def test_lists_become_tuples_and_params_are_hashable(write_params):
+def test_a_nested_section_keeps_its_other_defaults(write_params):
+    params = load(write_params("ingest:\n  columns:\n    text: body\n    date: published\n"))
+    assert params.ingest.columns == ColumnParams(text="body", date="published")
+    assert params.ingest.columns.title == "title"
+    assert dataclasses.replace(params.ingest, columns=ColumnParams()) == IngestParams()
+
+
+def test_new_cleaning_steps_are_on_by_default(repo_params_path):
+    for clean in (CleanParams(), load(repo_params_path).clean):
+        assert (clean.strip_zero_width, clean.remove_soft_hyphens) == (True, True)
+
+
+def test_lists_become_tuples_and_params_round_trip(write_params):
     params = load(
         write_params(
-            "ingest:\n  extensions: ['.txt', '.md']\nannotate:\n  language_candidates: [en, fr]\n"
+            "ingest:\n  extensions: ['.txt', '.md']\n  sidecar_suffixes: ['.meta.yaml']\n"
+            "annotate:\n  language_candidates: [en, fr]\n"
         )
     )
     assert params.ingest.extensions == (".txt", ".md")
+    assert params.ingest.sidecar_suffixes == (".meta.yaml",)
     assert params.annotate.language_candidates == ("en", "fr")
-    assert hash(params) == hash(
-        load(write_params(yaml.safe_dump(as_yaml_values(params.as_dict()))))
-    )
+    assert params == load(write_params(yaml.safe_dump(as_yaml_values(params.as_dict()))))
 
 
 def test_an_empty_list_is_an_empty_tuple(write_params):
@@ -107,8 +130,12 @@ def test_round_trip_through_yaml(write_params):
     original = Params(
         engine=EngineParams(batch_size=3, max_error_share=0.25),
         ingest=IngestParams(
-            extensions=(".txt", ".text"), preferred_encodings=("cp1252", "latin-1")
+            extensions=(".txt", ".text"),
+            sidecar_suffixes=(".meta.yml",),
+            columns=ColumnParams(text="body", url="link"),
+            preferred_encodings=("cp1252", "latin-1"),
         ),
+        clean=CleanParams(strip_zero_width=False, remove_soft_hyphens=False),
         annotate=AnnotateParams(language_candidates=("de", "en")),
     )
     text = yaml.safe_dump(as_yaml_values(original.as_dict()))

@@ -21,27 +21,34 @@ INGEST_FIELDS = [
     "id",
     "text",
     "title",
+    "author",
+    "published_date",
+    "publisher",
+    "url",
+    "license",
     "source",
+    "source_row",
     "source_sha256",
     "source_format",
     "encoding",
-    "url",
     "metadata",
 ]
 CLEAN_FIELDS = [
     "id",
     "content_sha256",
-    "text",
-    "title",
-    "source",
-    "source_sha256",
-    "source_format",
-    "encoding",
-    "url",
-    "metadata",
-    "clean_changes",
+    *INGEST_FIELDS[1:],
+    "clean_log",
+    "duplicates",
 ]
 ALL_FIELDS = [*CLEAN_FIELDS, "language", "language_score", "char_count", "word_count"]
+# What ingest may not know about an article: null, never an empty string.
+NULLABLE = {"title", "author", "published_date", "publisher", "url", "license", "source_row"}
+CLEAN_LOG_ENTRY = pa.struct(
+    [
+        pa.field("step", pa.string(), nullable=False),
+        pa.field("chars_removed", pa.int64(), nullable=False),
+    ]
+)
 
 
 def raw_json(name: str) -> dict:
@@ -69,13 +76,22 @@ def test_arrow_schema_without_stage_is_every_field():
 @pytest.mark.parametrize("stage", STAGES)
 def test_only_types_with_null_are_nullable(stage):
     nullable = {f.name for f in record_schema().arrow(stage) if f.nullable}
-    assert nullable == {"title", "url"}
+    assert nullable == NULLABLE
 
 
 def test_quarantine_schema_nullability():
     schema = quarantine_schema().arrow()
-    assert schema.names == ["stage", "reason", "detail", "source", "source_sha256", "id", "record"]
-    assert {f.name for f in schema if f.nullable} == {"id", "record"}
+    assert schema.names == [
+        "stage",
+        "reason",
+        "detail",
+        "source",
+        "source_row",
+        "source_sha256",
+        "id",
+        "record",
+    ]
+    assert {f.name for f in schema if f.nullable} == {"source_row", "id", "record"}
 
 
 @pytest.mark.parametrize(
@@ -83,7 +99,10 @@ def test_quarantine_schema_nullability():
     [
         ("id", pa.string()),
         ("title", pa.string()),
-        ("clean_changes", pa.list_(pa.string())),
+        ("published_date", pa.string()),
+        ("source_row", pa.int64()),
+        ("clean_log", pa.list_(CLEAN_LOG_ENTRY)),
+        ("duplicates", pa.list_(pa.string())),
         ("language_score", pa.float64()),
         ("char_count", pa.int64()),
         ("word_count", pa.int64()),
@@ -91,6 +110,14 @@ def test_quarantine_schema_nullability():
 )
 def test_arrow_types(name, arrow_type):
     assert record_schema().arrow().field(name).type == arrow_type
+
+
+def test_clean_log_entries_are_structs_with_required_fields():
+    struct = record_schema().arrow().field("clean_log").type.value_type
+    assert [(f.name, f.type, f.nullable) for f in struct] == [
+        ("step", pa.string(), False),
+        ("chars_removed", pa.int64(), False),
+    ]
 
 
 def test_arrow_schema_carries_schema_name_and_version():
@@ -113,6 +140,28 @@ def test_unknown_stage_is_an_error():
         ({"type": ["null", "integer"], "x-stage": "annotate"}, True, pa.int64(), "annotate"),
         ({"type": "boolean", "x-stage": "validate"}, False, pa.bool_(), "validate"),
         ({"type": "array", "items": {"type": "number"}}, False, pa.list_(pa.float64()), "ingest"),
+        (
+            {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["a"],
+                    "properties": {"a": {"type": "string"}, "b": {"type": ["integer", "null"]}},
+                },
+                "x-stage": "clean",
+            },
+            False,
+            pa.list_(
+                pa.struct([pa.field("a", pa.string(), nullable=False), pa.field("b", pa.int64())])
+            ),
+            "clean",
+        ),
+        (
+            {"type": ["object", "null"], "properties": {"c": {"type": "boolean"}}},
+            True,
+            pa.struct([pa.field("c", pa.bool_())]),  # not required: nullable
+            "ingest",
+        ),
     ],
 )
 def test_field_from_spec(spec, nullable, arrow_type, stage):
@@ -204,12 +253,19 @@ def test_record_expectations_follow_the_record_schema():
 
     assert suite[0] == ("ExpectTableColumnsToMatchOrderedList", {"column_list": ALL_FIELDS})
     not_null = [k["column"] for k in by_kind["ExpectColumnValuesToNotBeNull"]]
-    assert not_null == [n for n in ALL_FIELDS if n not in {"title", "url"}]
+    assert not_null == [n for n in ALL_FIELDS if n not in NULLABLE]
     assert by_kind["ExpectColumnValuesToBeUnique"] == [{"column": "id"}]
     assert {"column": "id", "regex": "^[0-9a-f]{32}$"} in by_kind["ExpectColumnValuesToMatchRegex"]
+    assert {
+        "column": "published_date",
+        "regex": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    } in by_kind["ExpectColumnValuesToMatchRegex"]
     assert by_kind["ExpectColumnValuesToBeInSet"] == [
-        {"column": "source_format", "value_set": ["txt"]}
+        {"column": "source_format", "value_set": ["txt", "md", "html", "jsonl", "csv"]}
     ]
     assert {"column": "language_score", "min_value": 0, "max_value": 1} in by_kind[
+        "ExpectColumnValuesToBeBetween"
+    ]
+    assert {"column": "source_row", "min_value": 1, "max_value": None} in by_kind[
         "ExpectColumnValuesToBeBetween"
     ]

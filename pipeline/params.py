@@ -39,10 +39,28 @@ class ColumnParams:
 
 
 @dataclass(frozen=True)
+class HtmlParams:
+    """How pipeline/readers/html.py extracts an article from a page (measured by
+    bench/readability_eval.py)."""
+
+    prune_boilerplate: bool = True  # drop hidden/dialog/navigation/"unlikely candidate" elements
+    prune_min_chars: int = 500  # pruned page gives fewer characters, the whole page more: whole
+    recall_pass: bool = True  # also extract favouring recall; keep it if it only adds a little:
+    recall_max_growth: float = 0.25  # at most this share more words than the balanced pass
+    recall_min_overlap: float = 0.95  # and keeping at least this share of its words
+    include_tables: bool = True
+    include_captions: bool = True  # <figcaption> text is article text
+    min_text_chars: int = 20  # less extracted text than this is no article: no_content
+    date_extensive_search: bool = False  # dates in running text too (more copyright years)
+    date_max: str = "2100-01-01"  # latest acceptable date: a constant, not the clock
+
+
+@dataclass(frozen=True)
 class IngestParams:
     extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".csv")
     sidecar_suffixes: tuple[str, ...] = (".meta.json", ".meta.yaml", ".meta.yml")
     columns: ColumnParams = field(default_factory=ColumnParams)
+    html: HtmlParams = field(default_factory=HtmlParams)
     max_bytes: int = 20_000_000
     title_max_chars: int = 200
     preferred_encodings: tuple[str, ...] = ("cp1252",)

@@ -1,0 +1,273 @@
+"""How well the HTML reader finds the article, on Mozilla Readability's test pages.
+
+    python -m bench.readability_eval [--corpus DIR] [--all] [--out FILE]
+
+Each case folder `<corpus>/<case>/` holds `source.html` (a saved page), `expected.html` (the
+article Readability extracts) and `expected-metadata.json`. For each case, `read_html` runs on
+the source, and so does plain trafilatura with default settings (`trafilatura.extract(html)`,
+title from `trafilatura.extract_metadata`), the peer the reader is measured against:
+
+- text: precision, recall and F1 over the multiset of lower-cased word tokens (`\\w+`) of the
+  extracted text against the text of `expected.html`'s block elements;
+- title: exact (after whitespace normalisation) and lenient (one contains the other, ignoring
+  case) against the metadata's `title`.
+
+"Real pages" are cases whose `source.html` is over 4 KB; the smaller ones are synthetic
+fixtures of single Readability features and are left out unless `--all`. Prints a table per case
+and the summary (median and mean of each score, ours next to the peer), and writes everything
+to `bench/out/readability.json`.
+
+The corpus comes from --corpus, else $CORPUS_READABILITY, else
+`<repo>/../shared/corpora/readability-test-pages`; when it is missing the command prints
+`skipped: ...` and exits 0. Its pages are third-party copyright: never copy them into the repo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import trafilatura
+from trafilatura.metadata import extract_metadata
+
+from pipeline.readers.html import read_html
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO / "bench" / "out" / "readability.json"
+REAL_PAGE_BYTES = 4096  # sources over this size are real pages, the rest synthetic fixtures
+ENGINES = ("ours", "trafilatura")
+_WORD = re.compile(r"\w+")
+_SPACE = re.compile(r"\s+")
+# Elements whose text is a block of its own in expected.html (so words never run together).
+_BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
+    "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "img",
+    "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
+}  # fmt: skip
+
+
+class CorpusMissing(FileNotFoundError):
+    """The Readability test pages are not on this machine: callers skip, they do not fail."""
+
+
+def corpus_dir(arg: str | Path | None = None) -> Path:
+    default = REPO.parent / "shared" / "corpora" / "readability-test-pages"
+    return Path(arg or os.environ.get("CORPUS_READABILITY") or default)
+
+
+def list_cases(corpus: Path, include_all: bool = False) -> list[Path]:
+    """Case folders (with a source and an expected text), sorted; real pages only by default."""
+    if not corpus.is_dir():
+        raise CorpusMissing(f"Readability test pages not found at {corpus}")
+    cases = sorted(
+        d
+        for d in corpus.iterdir()
+        if (d / "source.html").is_file() and (d / "expected.html").is_file()
+    )
+    if not include_all:
+        cases = [d for d in cases if (d / "source.html").stat().st_size > REAL_PAGE_BYTES]
+    if not cases:
+        raise CorpusMissing(f"no <case>/source.html with expected.html under {corpus}")
+    return cases
+
+
+def expected_text(html: str) -> str:
+    """Text of expected.html: one line per block element, whitespace normalised."""
+    root = lxml.html.fromstring(html)
+    parts: list[str] = []
+
+    def walk(el: Any) -> None:
+        block = isinstance(el.tag, str) and el.tag.lower() in _BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        if isinstance(el.tag, str):
+            parts.append(el.text or "")
+            for child in el:
+                walk(child)
+        if block:
+            parts.append("\n")
+        parts.append(el.tail or "")
+
+    walk(root)
+    lines = (_SPACE.sub(" ", line).strip() for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def tokens(text: str | None) -> Counter[str]:
+    return Counter(_WORD.findall((text or "").lower()))
+
+
+def text_scores(got: str | None, expected: str) -> dict[str, float]:
+    """Token-level precision, recall and F1 of `got` against `expected` (multisets of words)."""
+    g, e = tokens(got), tokens(expected)
+    overlap = sum((g & e).values())
+    precision = overlap / sum(g.values()) if g else 0.0
+    recall = overlap / sum(e.values()) if e else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def title_scores(got: str | None, expected: str | None) -> dict[str, bool]:
+    g, e = _SPACE.sub(" ", got or "").strip(), _SPACE.sub(" ", expected or "").strip()
+    gl, el = g.casefold(), e.casefold()
+    return {
+        "title_exact": g == e,
+        "title_lenient": g == e or bool(gl and el and (gl in el or el in gl)),
+    }
+
+
+def run_ours(html: str) -> dict[str, Any]:
+    (item,) = read_html(html)
+    if isinstance(item, dict):
+        return {
+            "text": item["text"],
+            "title": item.get("title"),
+            "extraction": item["extra"].get("extraction"),
+        }
+    return {"text": "", "title": None, "rejected": f"{item.reason}: {item.detail}"}
+
+
+def run_trafilatura(html: str) -> dict[str, Any]:
+    """The peer: trafilatura as it comes (text with comments, default fallbacks)."""
+    text = trafilatura.extract(html)
+    title = extract_metadata(html).title
+    return {"text": text or "", "title": title}
+
+
+RUNNERS = {"ours": run_ours, "trafilatura": run_trafilatura}
+
+
+def evaluate_case(case: Path, engines: tuple[str, ...] = ENGINES) -> dict[str, Any]:
+    html = (case / "source.html").read_text(encoding="utf-8")
+    expected = expected_text((case / "expected.html").read_text(encoding="utf-8"))
+    meta_path = case / "expected-metadata.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+    row: dict[str, Any] = {
+        "case": case.name,
+        "source_bytes": (case / "source.html").stat().st_size,
+        "expected_words": sum(tokens(expected).values()),
+        "expected_title": meta.get("title"),
+    }
+    for engine in engines:
+        start = time.perf_counter()
+        out = RUNNERS[engine](html)
+        seconds = time.perf_counter() - start
+        row[engine] = {
+            **text_scores(out["text"], expected),
+            **title_scores(out["title"], meta.get("title")),
+            "title": out["title"],
+            "words": sum(tokens(out["text"]).values()),
+            "seconds": round(seconds, 3),
+            **{k: v for k, v in out.items() if k not in ("text", "title")},
+        }
+    return row
+
+
+SCORES = ("f1", "precision", "recall")
+TITLES = ("title_exact", "title_lenient")
+
+
+def summarise(rows: list[dict[str, Any]], engine: str) -> dict[str, float]:
+    """Median and mean of each text score, title accuracies, total seconds, for one engine."""
+    results = [row[engine] for row in rows if engine in row]
+    if not results:
+        return {}
+    summary: dict[str, float] = {"cases": len(results)}
+    for score in SCORES:
+        values = [r[score] for r in results]
+        summary[f"median_{score}"] = statistics.median(values)
+        summary[f"mean_{score}"] = statistics.mean(values)
+    for score in TITLES:
+        summary[f"{score}_accuracy"] = sum(r[score] for r in results) / len(results)
+    summary["seconds"] = sum(r["seconds"] for r in results)
+    return summary
+
+
+def evaluate(
+    corpus: Path, include_all: bool = False, engines: tuple[str, ...] = ENGINES
+) -> dict[str, Any]:
+    """Scores of every case and their summary per engine (raises CorpusMissing)."""
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    logging.getLogger("htmldate").setLevel(logging.CRITICAL)
+    rows = [evaluate_case(case, engines) for case in list_cases(corpus, include_all)]
+    return {
+        "corpus": corpus.name,
+        "cases": "all" if include_all else f"real pages (source.html > {REAL_PAGE_BYTES} bytes)",
+        "summary": {engine: summarise(rows, engine) for engine in engines},
+        "rows": rows,
+    }
+
+
+def print_report(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    # Piped output (CI logs, `| tee`) gets a width that fits the table instead of rich's 80.
+    console = Console(width=None if sys.stdout.isatty() else 110)
+    table = Table(title=f"Readability test pages: {result['cases']}")
+    for name in ("case", "KB", "P", "R", "F1", "F1 peer", "title", "peer", "pass"):
+        left = name in ("case", "pass")
+        table.add_column(name, justify="left" if left else "right", no_wrap=left)
+    marks = {(True, True): "=", (False, True): "~", (False, False): "x"}
+    for row in result["rows"]:
+        ours, peer = row.get("ours", {}), row.get("trafilatura", {})
+        table.add_row(
+            row["case"],
+            f"{row['source_bytes'] / 1024:.0f}",
+            *(f"{ours[s]:.3f}" for s in ("precision", "recall", "f1")) if ours else ("",) * 3,
+            f"{peer['f1']:.3f}" if peer else "",
+            marks[(ours["title_exact"], ours["title_lenient"])] if ours else "",
+            marks[(peer["title_exact"], peer["title_lenient"])] if peer else "",
+            ours.get("extraction") or ours.get("rejected", ""),
+        )
+    console.print(table)
+    console.print("title: = exact, ~ lenient (one contains the other), x neither")
+
+    summary = result["summary"]
+    totals = Table(title=f"Summary over {len(result['rows'])} cases")
+    totals.add_column("metric")
+    for engine in summary:
+        totals.add_column(engine, justify="right")
+    if len(summary) == 2:
+        totals.add_column("ours / peer", justify="right")
+    metrics = [f"{agg}_{s}" for s in SCORES for agg in ("median", "mean")]
+    metrics += [f"{s}_accuracy" for s in TITLES] + ["seconds"]
+    for metric in metrics:
+        values = [summary[engine].get(metric) for engine in summary]
+        cells = [f"{v:.4f}" if metric != "seconds" else f"{v:.1f}" for v in values]
+        if len(values) == 2:
+            cells.append(f"{values[0] / values[1]:.3f}" if values[1] else "-")
+        totals.add_row(metric, *cells)
+    console.print(totals)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", help="folder of <case>/ folders (default: see module doc)")
+    parser.add_argument("--all", action="store_true", help="include the small synthetic cases")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results JSON")
+    args = parser.parse_args(argv)
+    try:
+        result = evaluate(corpus_dir(args.corpus), include_all=args.all)
+    except CorpusMissing as exc:
+        print(f"skipped: {exc}")
+        return 0
+    print_report(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"results: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

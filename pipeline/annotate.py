@@ -1,69 +1,228 @@
-"""Stage `annotate`: the metadata researchers and model trainers filter on.
+"""Stage `annotate`: the metadata that researchers and model trainers filter on.
 
 Reads:  `data/clean/records/`.
-Writes: `data/annotate/records/` (adds `language`, `language_score`, `char_count`,
-        `word_count`), `data/quarantine/annotate/`, `data/annotate/metrics.json`.
+Writes: `data/annotate/records/` (adds the columns whose x-stage is "annotate": language,
+        counts, readability, quality signals, entities, quotations, dates, PII flags,
+        near-duplicate cluster, split), `data/quarantine/annotate/` (records outside
+        `annotate.filters`, or that made an annotator fail), `data/annotate/metrics.json`
+        (distributions, and which annotator and model filled each slot).
 Params: `engine`, `annotate`.
 
-Language comes from py3langid, whose model ships inside the package (nothing is downloaded).
+The columns come from versioned annotators (pipeline/annotators/) chosen per slot in
+`annotate.annotators`. Batch annotators see a batch at a time (spaCy parses it once for all of
+them). Corpus annotators (near-duplicate clusters) need every record: the first pass runs the
+annotators up to the first corpus annotator and stages the records; the corpus annotator then
+sees everything, and the second pass adds its columns and runs the annotators listed after it
+(the split, which follows the clusters so near duplicates never straddle splits).
 """
 
 from __future__ import annotations
 
-import re
-from functools import cache
+import shutil
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+import pyarrow as pa
 
 from pipeline import params as params_mod
+from pipeline import quarantine as q
+from pipeline.annotators import (
+    Annotator,
+    BatchAnnotator,
+    Context,
+    CorpusAnnotator,
+    chosen,
+    describe,
+)
+from pipeline.engine import Result, check_error_share, run_batches
+from pipeline.ids import sha256_hex
 from pipeline.params import AnnotateParams
-from pipeline.stage import map_stage, parse_args, write_metrics
+from pipeline.quarantine import Rejected
+from pipeline.schema import quarantine_schema, record_schema
+from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir
+from pipeline.stage import parse_args, progress_bar, write_metrics
 
 STAGE = "annotate"
-# A word: letters or digits (any script), with inner apostrophes or hyphens ("isn't",
-# "wishful-thinking" are one word each). Underscore is not a letter.
-_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 
 
-@cache
-def language_identifier(candidates: tuple[str, ...]) -> LanguageIdentifier:
-    # Loading the model takes ~0.5 s: once per process and candidate set, not per article.
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    if candidates:
-        identifier.set_languages(list(candidates))
-    return identifier
+def plan(
+    params: AnnotateParams,
+) -> tuple[list[BatchAnnotator], CorpusAnnotator | None, list[BatchAnnotator]]:
+    """(first-pass annotators, the corpus annotator, second-pass annotators), in params order."""
+    annotators: list[Annotator] = chosen(params)
+    corpus = [i for i, a in enumerate(annotators) if isinstance(a, CorpusAnnotator)]
+    if len(corpus) > 1:
+        raise ValueError(
+            "one corpus annotator at most: " + ", ".join(annotators[i].name for i in corpus)
+        )
+    if not corpus:
+        return annotators, None, []  # type: ignore[return-value]
+    i = corpus[0]
+    return annotators[:i], annotators[i], annotators[i + 1 :]  # type: ignore[return-value]
 
 
-def detect_language(text: str, candidates: tuple[str, ...] = ()) -> tuple[str, float]:
-    lang, prob = language_identifier(candidates).classify(text)
-    # Rounded so that the float is the same on every platform's BLAS.
-    return lang, round(float(prob), 6)
+def apply_annotators(
+    records: list[dict[str, Any]], annotators: list[BatchAnnotator], params: AnnotateParams
+) -> list[dict[str, Any]]:
+    """Each annotator's columns merged into each record, in order (later ones see earlier ones)."""
+    out = [dict(r) for r in records]
+    context = Context([r["text"] for r in out], params)
+    for annotator in annotators:
+        columns = annotator.annotate(out, context)
+        for record, cols in zip(out, columns, strict=True):
+            record.update(cols)
+    for record, before in zip(out, records, strict=True):
+        if record["text"] != before["text"]:  # an annotator rewrote it (PII redaction)
+            record["content_sha256"] = sha256_hex(record["text"])
+    return out
 
 
-def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
+def annotate_records(records: list[dict[str, Any]], params: AnnotateParams) -> list[dict[str, Any]]:
+    """Both passes over records held in memory (a library call for small sets; the stage
+    streams). Filters are not applied."""
+    first, corpus, second = plan(params)
+    annotated = apply_annotators(records, first, params)
+    if corpus is not None:
+        values = corpus.prepare(annotated, Context([r["text"] for r in annotated], params))
+        found = corpus.finish([r["id"] for r in annotated], values, params)
+        for record in annotated:
+            record.update(found[record["id"]])
+    return apply_annotators(annotated, second, params)
 
 
-def annotate_record(record: dict[str, Any], params: AnnotateParams) -> dict[str, Any]:
-    text = record["text"]
-    language, score = detect_language(text, params.language_candidates)
-    return {
-        **record,
-        "language": language,
-        "language_score": score,
-        "char_count": len(text),
-        "word_count": word_count(text),
-    }
+def field_value(record: dict[str, Any], dotted: str) -> Any:
+    value: Any = record
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def apply_filters(record: dict[str, Any], filters: dict[str, dict[str, float]]) -> Result:
+    """Annotations describe; they drop a record only where `annotate.filters` says so."""
+    for column, bounds in filters.items():
+        value = field_value(record, column)
+        low, high = bounds.get("min"), bounds.get("max")
+        if (
+            value is None
+            or (low is not None and value < low)
+            or (high is not None and value > high)
+        ):
+            return Rejected(q.FILTERED, f"{column}={value} outside {bounds}")
+    return record
+
+
+def stage_schema(last_slot_fields: set[str]) -> pa.Schema:
+    """Arrow schema of the staged first pass: annotate's fields but the later slots' ones."""
+    full = record_schema().arrow(STAGE)
+    return pa.schema([f for f in full if f.name not in last_slot_fields], metadata=full.metadata)
+
+
+def slot_fields(slots: set[str]) -> set[str]:
+    return {f.name for f in record_schema().fields if f.spec.get("x-annotator") in slots}
+
+
+class Tally:
+    """What the metrics file reports about the annotated corpus."""
+
+    def __init__(self) -> None:
+        self.languages: Counter = Counter()
+        self.splits: Counter = Counter()
+        self.entity_labels: Counter = Counter()
+        self.clusters: Counter = Counter()
+        self.quotes = self.quotes_with_speaker = self.pii_records = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.languages[record.get("language")] += 1
+        self.splits[record.get("split")] += 1
+        self.entity_labels.update(e["label"] for e in record.get("entities") or [])
+        self.clusters[record.get("near_duplicate_cluster")] += 1
+        quotes = record.get("quotes") or []
+        self.quotes += len(quotes)
+        self.quotes_with_speaker += sum(1 for x in quotes if x["speaker"])
+        pii = record.get("pii") or {}
+        self.pii_records += any(pii.get(k) for k in ("emails", "phone_numbers", "ip_addresses"))
+
+    def as_dict(self) -> dict[str, Any]:
+        multi = [n for n in self.clusters.values() if n > 1]
+        return {
+            "languages": dict(self.languages.most_common()),
+            "splits": dict(sorted((str(k), v) for k, v in self.splits.items())),
+            "entities_by_label": dict(self.entity_labels.most_common()),
+            "quotes": self.quotes,
+            "quotes_with_speaker": self.quotes_with_speaker,
+            "records_with_pii": self.pii_records,
+            "near_duplicate_clusters": len(multi),
+            "records_in_near_duplicate_clusters": sum(multi),
+        }
 
 
 def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mod.Params) -> dict:
-    counts = map_stage(
-        STAGE, lambda r: annotate_record(r, params.annotate), out, quarantine, params, inp=inp
+    first, corpus, second = plan(params.annotate)
+    later = slot_fields({a.slot for a in ([corpus] if corpus else []) + second})
+    staged = out.with_name(out.name + ".staging")
+    writer = ShardWriter(reset_dir(staged), stage_schema(later), params.engine)
+    qwriter = ShardWriter(reset_dir(quarantine), quarantine_schema().arrow(), params.engine)
+    # id -> the corpus annotator's value (a dict: a batch retried record by record after a
+    # failure must not add its records twice). Held in memory: ~1 KB a record for MinHash.
+    prepared: dict[str, Any] = {}
+
+    def first_pass(records: list[dict[str, Any]]) -> list[Result]:
+        annotated = apply_annotators(records, first, params.annotate)
+        if corpus is not None:
+            context = Context([r["text"] for r in annotated], params.annotate)
+            values = corpus.prepare(annotated, context)
+            prepared.update(zip((r["id"] for r in annotated), values, strict=True))
+        return annotated
+
+    total = count_rows(inp)
+    with progress_bar(f"{STAGE} 1/2", total) as advance:
+        counts = run_batches(
+            first_pass, read_batches(inp, params.engine.batch_size), STAGE, writer, qwriter, advance
+        )
+    # A record the first pass quarantined is not in `prepared`: the corpus annotator never sees it.
+    corpus_columns = (
+        corpus.finish(list(prepared), list(prepared.values()), params.annotate) if corpus else {}
     )
-    write_metrics(metrics, counts)
-    return counts
+    prepared.clear()
+
+    writer = ShardWriter(reset_dir(out), record_schema().arrow(STAGE), params.engine)
+    qwriter = ShardWriter(
+        quarantine, quarantine_schema().arrow(), params.engine, prefix="second-pass"
+    )
+    tally = Tally()
+
+    def second_pass(records: list[dict[str, Any]]) -> list[Result]:
+        for record in records:
+            record.update(corpus_columns.get(record["id"], {}))
+        results = []
+        for record in apply_annotators(records, second, params.annotate):
+            result = apply_filters(record, params.annotate.filters)
+            if not isinstance(result, Rejected):
+                tally.add(result)
+            results.append(result)
+        return results
+
+    with progress_bar(f"{STAGE} 2/2", counts.records_out) as advance:
+        second_counts = run_batches(
+            second_pass,
+            read_batches(staged, params.engine.batch_size),
+            STAGE,
+            writer,
+            qwriter,
+            advance,
+        )
+    shutil.rmtree(staged)
+    counts.records_out = second_counts.records_out
+    counts.quarantined.update(second_counts.quarantined)
+    check_error_share(counts, params.engine.max_error_share)
+    result = {
+        **counts.as_dict(),
+        **tally.as_dict(),
+        "annotators": describe(first + ([corpus] if corpus else []) + second, params.annotate),
+    }
+    write_metrics(metrics, result)
+    return result
 
 
 def main(argv: list[str] | None = None) -> dict:

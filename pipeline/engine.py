@@ -126,3 +126,51 @@ def check_error_share(counts: StageCounts, max_error_share: float) -> None:
             f"(more than engine.max_error_share={max_error_share}); "
             f"see data/quarantine/{counts.stage}/"
         )
+
+
+BatchFn = Callable[[list[dict[str, Any]]], list[Result]]
+
+
+def _call_batch(fn: BatchFn, records: list[dict[str, Any]]) -> list[Result]:
+    """One result per record. If the batch fails, each record is retried alone, so one bad
+    article costs only itself (and is quarantined with the error)."""
+    try:
+        results = fn(records)
+        if len(results) != len(records):
+            raise RuntimeError(f"{len(results)} results for {len(records)} records")
+        return results
+    except Exception:  # noqa: BLE001 - isolate the culprit below
+        if len(records) == 1:
+            return _call(lambda r: fn([r])[0], records[0])
+        return [result for record in records for result in _call_batch(fn, [record])]
+
+
+def run_batches(
+    fn: BatchFn,
+    batches: Iterable[pa.RecordBatch],
+    stage: str,
+    out: ShardWriter,
+    quarantine: ShardWriter,
+    progress: Progress | None = None,
+) -> StageCounts:
+    """The local engine for batch functions (one result per input record, in order)."""
+    counts = StageCounts(stage)
+    qschema = quarantine_schema().arrow()
+    for batch in batches:
+        records = batch.to_pylist()
+        accepted, rejected = [], []
+        for record, result in zip(records, _call_batch(fn, records), strict=True):
+            if isinstance(result, Rejected):
+                rejected.append(quarantine_row(stage, result, record))
+            else:
+                accepted.append(result)
+        out.write_batch(pa.RecordBatch.from_pylist(accepted, schema=out.schema))
+        quarantine.write_batch(pa.RecordBatch.from_pylist(rejected, schema=qschema))
+        counts.records_in += len(records)
+        counts.records_out += len(accepted)
+        counts.quarantined.update(r["reason"] for r in rejected)
+        if progress:
+            progress(len(records))
+    out.close()
+    quarantine.close()
+    return counts

@@ -140,7 +140,6 @@ class PublishParams:
     version: str = "0.1.0"
     license: str = "other"
     shard_max_rows: int = 50_000
-    split: str = "train"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """Stage `publish`: the release, a folder anyone can load, verify and cite.
 
-Reads:  `data/validate/records/`, every stage's quarantine under `data/quarantine/`, and
-        `data/ingest/metrics.json` (how many inputs, and their hash).
+Reads:  `data/validate/records/`, every stage's quarantine under `data/quarantine/`,
+        `data/ingest/metrics.json` (how many inputs, and their hash) and
+        `data/annotate/metrics.json` (which annotator and model filled each column).
 Writes: `data/release/`:
-          `data/<split>-NNNNN-of-NNNNN.parquet`  zstd Parquet shards, Hugging Face naming;
+          `data/<split>-NNNNN-of-NNNNN.parquet`  zstd Parquet shards, one Hugging Face split per
+                                                 value of the `split` column;
           `README.md`                            the dataset card (YAML header for `datasets`);
           `manifest.json`                        sha256, size and rows of every file, the
                                                  counts, the schema version, the params and
@@ -20,21 +22,24 @@ import hashlib
 import json
 import math
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import datasets
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
 from pipeline import __version__
 from pipeline import params as params_mod
 from pipeline.schema import SCHEMA_DIR, RecordSchema, record_schema
-from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir, shard_paths
+from pipeline.shards import ShardWriter, read_batches, reset_dir, shard_paths
 from pipeline.stage import parse_args, progress_bar, read_metrics
 
 STAGE = "publish"
 DATA_DIR = "data"
+SPLITS = ("train", "validation", "test")  # the order of the card and of load_dataset
 
 
 class AccountingError(RuntimeError):
@@ -53,34 +58,61 @@ def hf_features(schema: RecordSchema) -> datasets.Features:
     return datasets.Features.from_arrow_schema(schema.arrow())
 
 
-def write_shards(inp: Path, release: Path, params: params_mod.Params) -> tuple[list[Path], int]:
-    """Re-shard the validated records into `data/<split>-i-of-n.parquet`.
+@dataclass
+class SplitFiles:
+    name: str
+    rows: int
+    paths: list[Path] = field(default_factory=list)
+    num_bytes: int = 0  # Arrow size of its rows: what the card's `num_bytes` means to `datasets`
+
+
+def count_splits(inp: Path, batch_size: int) -> dict[str, int]:
+    counts: Counter = Counter()
+    for batch in read_batches(inp, batch_size, columns=["split"]):
+        counts.update(batch.column("split").to_pylist())
+    return {name: counts[name] for name in SPLITS if counts[name]}
+
+
+def write_shards(inp: Path, release: Path, params: params_mod.Params) -> list[SplitFiles]:
+    """The validated records as `data/<split>-i-of-n.parquet`, one Hugging Face split each.
 
     The features go into the Parquet metadata under the key `datasets` reads, so a loader gets
-    the schema's types rather than guessing them. Returns the shards and the Arrow size of
-    their rows (what the card's `num_bytes` means to `datasets`).
+    the schema's types rather than guessing them. A split with no record gets no file.
     """
-    schema = record_schema()
-    rows = count_rows(inp)
+    schema = record_schema().arrow()
+    hf_meta = {"info": {"features": hf_features(record_schema()).to_dict()}}
     per_shard = params.publish.shard_max_rows
-    n = max(1, math.ceil(rows / per_shard))
-    split = params.publish.split
-    hf_meta = {"info": {"features": hf_features(schema).to_dict()}}
-    writer = ShardWriter(
-        release / DATA_DIR,
-        schema.arrow(),
-        params.engine,
-        max_rows=per_shard,
-        metadata={b"huggingface": json.dumps(hf_meta, sort_keys=True).encode()},
-        name_shard=lambda i: f"{split}-{i:05d}-of-{n:05d}.parquet",
-    )
-    num_bytes = 0
-    with writer, progress_bar(STAGE, rows) as advance:
+    splits = {
+        name: SplitFiles(name, rows)
+        for name, rows in count_splits(inp, params.engine.batch_size).items()
+    }
+    writers = {
+        name: ShardWriter(
+            release / DATA_DIR,
+            schema,
+            params.engine,
+            max_rows=per_shard,
+            metadata={b"huggingface": json.dumps(hf_meta, sort_keys=True).encode()},
+            name_shard=shard_namer(name, max(1, math.ceil(split.rows / per_shard))),
+        )
+        for name, split in splits.items()
+    }
+    with progress_bar(STAGE, sum(s.rows for s in splits.values())) as advance:
         for batch in read_batches(inp, params.engine.batch_size):
-            writer.write_batch(batch)
-            num_bytes += batch.nbytes
+            column = batch.column("split")
+            for name, writer in writers.items():
+                part = batch.filter(pc.equal(column, name))
+                writer.write_batch(part)
+                splits[name].num_bytes += part.nbytes
             advance(batch.num_rows)
-    return writer.paths, num_bytes
+    for name, writer in writers.items():
+        writer.close()
+        splits[name].paths = writer.paths
+    return list(splits.values())
+
+
+def shard_namer(split: str, n: int):
+    return lambda i: f"{split}-{i:05d}-of-{n:05d}.parquet"
 
 
 def quarantine_counts(quarantine_root: Path) -> dict[str, Counter]:
@@ -117,24 +149,38 @@ def account(articles: int, published: int, quarantined: dict[str, Counter]) -> d
     }
 
 
-def card_yaml(params: params_mod.Params, counts: dict, langs: Counter, num_bytes: int) -> str:
-    pub = params.publish
+@dataclass(frozen=True)
+class Release:
+    """What the card and the manifest describe, gathered once."""
+
+    params: params_mod.Params
+    counts: dict[str, Any]
+    splits: list[SplitFiles]
+    languages: Counter
+    input_hash: str
+    annotators: dict[str, dict[str, str]]
+
+
+def card_yaml(r: Release) -> str:
+    pub = r.params.publish
     header = {
         "pretty_name": pub.name,
         "license": pub.license,
-        "language": sorted(langs),
-        "size_categories": [size_category(counts["published"])],
+        "language": sorted(r.languages),
+        "size_categories": [size_category(r.counts["published"])],
         "task_categories": ["text-generation"],
         "configs": [
             {
                 "config_name": "default",
-                "data_files": [{"split": pub.split, "path": f"{DATA_DIR}/{pub.split}-*.parquet"}],
+                "data_files": [
+                    {"split": s.name, "path": f"{DATA_DIR}/{s.name}-*.parquet"} for s in r.splits
+                ],
             }
         ],
         "dataset_info": {
             "features": hf_features(record_schema())._to_yaml_list(),
             "splits": [
-                {"name": pub.split, "num_bytes": num_bytes, "num_examples": counts["published"]}
+                {"name": s.name, "num_bytes": s.num_bytes, "num_examples": s.rows} for s in r.splits
             ],
         },
     }
@@ -156,18 +202,21 @@ def column_table(schema: RecordSchema) -> str:
     return "\n".join(lines)
 
 
-def card(
-    params: params_mod.Params, counts: dict, langs: Counter, num_bytes: int, input_hash: str
-) -> str:
+def card(r: Release) -> str:
     """The dataset card: YAML header for the Hub and `datasets`, then a human description."""
-    pub, schema = params.publish, record_schema()
+    pub, schema, counts = r.params.publish, record_schema(), r.counts
     reasons = (
         "\n".join(f"| `{reason}` | {n} |" for reason, n in counts["quarantined_by_reason"].items())
         or "| (none) | 0 |"
     )
-    languages = ", ".join(f"`{lang}` {n}" for lang, n in langs.most_common())
+    languages = ", ".join(f"`{lang}` {n}" for lang, n in r.languages.most_common())
+    splits = ", ".join(f"`{s.name}` {s.rows}" for s in r.splits) or "none"
+    annotators = "\n".join(
+        f"| {slot} | `{a['annotator']}` | {a.get('model', '')} |"
+        for slot, a in r.annotators.items()
+    )
     return f"""---
-{card_yaml(params, counts, langs, num_bytes)}---
+{card_yaml(r)}---
 
 # {pub.name} {pub.version}
 
@@ -200,13 +249,24 @@ Quarantined by reason:
 
 Languages (py3langid): {languages or "none"}.
 
+Splits (from a hash of each record's near-duplicate cluster, so near duplicates share a split):
+{splits}.
+
+## Annotators
+
+Each annotated column names its slot in the schema; this release filled the slots with:
+
+| slot | annotator | model |
+|---|---|---|
+{annotators}
+
 ## Columns
 
 {column_table(schema)}
 
 ## Provenance and integrity
 
-- Input hash (sha256 over every seed's path and raw-bytes sha256): `{input_hash}`.
+- Input hash (sha256 over every seed's path and raw-bytes sha256): `{r.input_hash}`.
 - `manifest.json` lists the sha256, size and row count of every file of this release, the
   params every stage ran with, and the schema version. Check a copy with
   `sha256sum` against it.
@@ -223,13 +283,13 @@ Languages (py3langid): {languages or "none"}.
 @misc{{{pub.name.replace("-", "_")}_{pub.version.replace(".", "_")},
   title   = {{{pub.name}}},
   version = {{{pub.version}}},
-  note    = {{corpus-pipeline release, input hash {input_hash[:16]}}},
+  note    = {{corpus-pipeline release, input hash {r.input_hash[:16]}}},
 }}
 ```
 """
 
 
-def manifest(release: Path, params: params_mod.Params, counts: dict, input_hash: str) -> dict:
+def manifest(release: Path, r: Release) -> dict:
     schema = record_schema()
     files = []
     for path in sorted(p for p in release.rglob("*") if p.is_file()):
@@ -239,36 +299,49 @@ def manifest(release: Path, params: params_mod.Params, counts: dict, input_hash:
             entry["rows"] = pq.ParquetFile(path).metadata.num_rows
         files.append(entry)
     return {
-        "name": params.publish.name,
-        "version": params.publish.version,
+        "name": r.params.publish.name,
+        "version": r.params.publish.version,
         "pipeline_version": __version__,
         "schema": {
             "name": schema.name,
             "version": schema.version,
             "sha256": file_sha256(SCHEMA_DIR / "record.schema.json"),
         },
-        "input": {"files": counts["files"], "sha256": input_hash},
-        "counts": counts,
-        "params": params.as_dict(),
+        "input": {"files": r.counts["files"], "sha256": r.input_hash},
+        "counts": r.counts,
+        "splits": {s.name: s.rows for s in r.splits},
+        "annotators": r.annotators,
+        "params": r.params.as_dict(),
         "files": files,
     }
 
 
 def run(
-    inp: Path, quarantine_root: Path, ingest_metrics: Path, out: Path, params: params_mod.Params
+    inp: Path,
+    quarantine_root: Path,
+    ingest_metrics: Path,
+    annotate_metrics: Path,
+    out: Path,
+    params: params_mod.Params,
 ) -> dict:
     release = reset_dir(out)
-    shards, num_bytes = write_shards(inp, release, params)
+    splits = write_shards(inp, release, params)
     ingest = read_metrics(ingest_metrics)
-    published = sum(pq.ParquetFile(p).metadata.num_rows for p in shards)
+    published = sum(s.rows for s in splits)
     # Articles, not files: a JSONL export is one file and many articles; a file ingest could
     # not read at all is one (quarantined) article.
     articles = ingest["records_out"] + ingest["quarantined"]
     counts = account(articles, published, quarantine_counts(quarantine_root))
-    counts = {"files": ingest["files_in"], **counts}
-    text = card(params, counts, language_counts(release), num_bytes, ingest["input_hash"])
-    (release / "README.md").write_text(text, encoding="utf-8")
-    result = manifest(release, params, counts, ingest["input_hash"])
+    info = Release(
+        params,
+        {"files": ingest["files_in"], **counts},
+        splits,
+        language_counts(release),
+        ingest["input_hash"],
+        read_metrics(annotate_metrics)["annotators"],
+    )
+    (release / "README.md").write_text(card(info), encoding="utf-8")
+    result = manifest(release, info)
     (release / "manifest.json").write_text(
         json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
     )
@@ -276,10 +349,16 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args, params = parse_args(
-        argv, __name__, __doc__, ["input", "quarantine_root", "ingest_metrics", "out"]
+    paths = ["input", "quarantine_root", "ingest_metrics", "annotate_metrics", "out"]
+    args, params = parse_args(argv, __name__, __doc__, paths)
+    return run(
+        args.input,
+        args.quarantine_root,
+        args.ingest_metrics,
+        args.annotate_metrics,
+        args.out,
+        params,
     )
-    return run(args.input, args.quarantine_root, args.ingest_metrics, args.out, params)
 
 
 if __name__ == "__main__":

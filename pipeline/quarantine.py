@@ -24,6 +24,8 @@ OUTSIDE_SEEDS = "outside_seeds"  # a symbolic link pointing out of seeds/: never
 # clean
 EMPTY_AFTER_CLEAN = "empty_after_clean"
 EXACT_DUPLICATE = "exact_duplicate"  # same cleaned text as an earlier record (detail: its id)
+# annotate
+FILTERED = "filtered"  # outside a bound set in annotate.filters (detail: which, and the value)
 # validate
 SCHEMA_VIOLATION = "schema_violation"
 EXPECTATION_FAILED = "expectation_failed"

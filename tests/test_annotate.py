@@ -1,12 +1,16 @@
-"""Stage annotate: language, its score, and the counts researchers filter on."""
+"""Stage annotate: the annotators chosen in params, both passes, filters, metrics."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pyarrow.parquet as pq
 import pytest
 
 from pipeline import annotate
-from pipeline.annotate import annotate_record, detect_language, word_count
+from pipeline.annotate import annotate_records, plan
+from pipeline.annotators.counts import word_count
+from pipeline.annotators.language import detect_language
 from pipeline.params import AnnotateParams
 from pipeline.schema import record_schema
 from pipeline.shards import shard_paths
@@ -85,6 +89,11 @@ def test_word_count(text, words):
     assert word_count(text) == words
 
 
+def annotate_record(record, params):
+    (annotated,) = annotate_records([record], params)
+    return annotated
+
+
 def test_annotate_record_adds_the_annotate_fields(make_record):
     record = {
         **make_record(text="Déjà vu, isn't it?"),
@@ -93,13 +102,8 @@ def test_annotate_record_adds_the_annotate_fields(make_record):
         "duplicates": ["d" * 32],
     }
     result = annotate_record(record, AnnotateParams(language_candidates=("fr", "en")))
-    assert result == {
-        **record,
-        "language": result["language"],
-        "language_score": result["language_score"],
-        "char_count": 18,
-        "word_count": 4,
-    }
+    assert {k: result[k] for k in record} == record  # nothing that was there changes
+    assert (result["char_count"], result["word_count"]) == (18, 4)
     assert result["language"] in {"fr", "en"}
     assert set(result) == set(record_schema().arrow("annotate").names)
 
@@ -142,3 +146,56 @@ def test_run_annotates_every_record(
     assert read_rows(quarantine) == []
     for path in shard_paths(out):
         assert pq.read_schema(path) == record_schema().arrow("annotate")
+    assert result["languages"] == {"en": 1, "fr": 1, "de": 1}
+    assert result["annotators"]["entities"]["annotator"] == "entities_v1"
+    assert not (out.parent / "records.staging").exists()
+
+
+def test_plan_runs_split_after_the_corpus_annotator():
+    first, corpus, second = plan(AnnotateParams())
+    assert corpus is not None and corpus.name == "minhash_v1"
+    assert [a.name for a in second] == ["split_v1"]
+    assert "language_v1" in [a.name for a in first]
+
+
+def test_unknown_annotator_is_an_error():
+    params = AnnotateParams(annotators={**AnnotateParams().annotators, "quotes": "quotes_v9"})
+    with pytest.raises(KeyError, match="quotes_v9"):
+        plan(params)
+
+
+def test_filters_quarantine_with_the_value(
+    make_record, write_stage_rows, stage_paths, params, read_rows
+):
+    rows = [
+        {
+            **make_record(id=f"{i}" * 32, text=t),
+            "content_sha256": f"{i}" * 64,
+            "clean_log": [],
+            "duplicates": [],
+        }
+        for i, t in enumerate([ENGLISH, "Short one."])
+    ]
+    params = replace(params, annotate=replace(params.annotate, filters={"word_count": {"min": 5}}))
+    out, quarantine, metrics = stage_paths("annotate")
+    result = annotate.run(write_stage_rows("clean", rows), out, quarantine, metrics, params)
+    assert (result["records_out"], result["quarantined_by_reason"]) == (1, {"filtered": 1})
+    (rejected,) = read_rows(quarantine)
+    assert rejected["reason"] == "filtered" and "word_count=2" in rejected["detail"]
+
+
+def test_near_duplicates_share_a_cluster_and_a_split(make_record):
+    base = ENGLISH + " " + GERMAN
+    records = [
+        {
+            **make_record(id=f"{i}" * 32, text=t),
+            "content_sha256": f"{i}" * 64,
+            "clean_log": [],
+            "duplicates": [],
+        }
+        for i, t in enumerate([base, base + " Updated.", FRENCH])
+    ]
+    a, b, c = annotate_records(records, AnnotateParams())
+    assert a["near_duplicate_cluster"] == b["near_duplicate_cluster"] == "0" * 32
+    assert a["split"] == b["split"]
+    assert c["near_duplicate_cluster"] == "2" * 32

@@ -86,11 +86,12 @@ def first_run(project: Path) -> str:
 def test_every_stage_runs_and_release_loads_with_schema_features(project, first_run):
     assert stages_run(first_run) == STAGES
     ds = datasets.load_dataset(str(project / "data" / "release"))
-    split = ds["train"]
-    assert split.features == hf_features(record_schema())
-    assert list(split.features) == record_schema().names
-    assert split.num_rows == len(list((ROOT / "seeds").glob("*.txt")))
-    assert all(row["text"] and row["language"] for row in split)
+    assert set(ds) <= {"train", "validation", "test"}
+    rows = datasets.concatenate_datasets(list(ds.values()))
+    assert rows.features == hf_features(record_schema())
+    assert list(rows.features) == record_schema().names
+    assert rows.num_rows == len(list((ROOT / "seeds").glob("*.txt")))
+    assert all(row["text"] and row["language"] and row["split"] in ds for row in rows)
 
 
 def test_bad_seeds_are_quarantined_and_counts_add_up(project, first_run):
@@ -137,8 +138,8 @@ def test_new_article_is_published(project, first_run):
     assert stages_run(dvc(project, "repro")) == STAGES
     after = manifest(project)
     assert after["counts"]["published"] == before + 1
-    ds = datasets.load_dataset(str(project / "data" / "release"))["train"]
-    assert "new-article.txt" in ds["source"]
+    ds = datasets.load_dataset(str(project / "data" / "release"))
+    assert "new-article.txt" in [s for split in ds.values() for s in split["source"]]
 
 
 def test_publish_param_change_reruns_publish_only(project, first_run):

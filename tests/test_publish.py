@@ -18,10 +18,20 @@ from pipeline.shards import ShardWriter
 from tests.test_validate import GOOD, article
 
 PARAMS = params_mod.Params()
-RECORDS = [GOOD] + [
-    article(f"n{i}.txt", f"Story number {i} reports that the river rose {i} metres overnight.")
-    for i in range(4)
+# Splits set by hand (annotate decides them from a hash): three train, one of each other.
+RECORDS = [
+    {**record, "split": split}
+    for record, split in zip(
+        [GOOD]
+        + [
+            article(f"n{i}.txt", f"Story number {i} says the river rose {i} metres overnight.")
+            for i in range(4)
+        ],
+        ["train", "test", "train", "validation", "train"],
+        strict=True,
+    )
 ]
+ANNOTATORS = {"entities": {"annotator": "entities_v1", "model": "en_core_web_sm 3.8.0"}}
 
 
 @pytest.fixture
@@ -44,18 +54,28 @@ def stage_outputs(tmp_path: Path) -> dict[str, Path]:
     metrics.write_text(
         json.dumps({"files_in": 6, "records_out": 5, "quarantined": 2, "input_hash": "ab" * 32})
     )
-    return {"input": validated, "quarantine": quarantine, "metrics": metrics}
+    annotate_metrics = tmp_path / "annotate-metrics.json"
+    annotate_metrics.write_text(json.dumps({"annotators": ANNOTATORS}))
+    return {
+        "input": validated,
+        "quarantine": quarantine,
+        "metrics": metrics,
+        "annotate_metrics": annotate_metrics,
+    }
 
 
 def publish(outputs: dict[str, Path], out: Path, params=PARAMS) -> dict:
-    return run(outputs["input"], outputs["quarantine"], outputs["metrics"], out, params)
+    paths = [outputs[k] for k in ("input", "quarantine", "metrics", "annotate_metrics")]
+    return run(*paths, out, params)
 
 
 def test_release_loads_with_schema_features(stage_outputs, tmp_path):
     publish(stage_outputs, tmp_path / "release")
     ds = datasets.load_dataset(str(tmp_path / "release"))
-    assert ds["train"].features == hf_features(record_schema())
-    assert ds["train"]["source"] == [r["source"] for r in RECORDS]
+    assert list(ds) == ["train", "validation", "test"]
+    for name, split in ds.items():
+        assert split.features == hf_features(record_schema())
+        assert split["source"] == [r["source"] for r in RECORDS if r["split"] == name]
 
 
 def test_manifest_counts_and_checksums(stage_outputs, tmp_path):
@@ -80,10 +100,13 @@ def test_shards_follow_hugging_face_naming(stage_outputs, tmp_path):
     manifest = publish(stage_outputs, tmp_path / "release", params)
     shards = [(f["path"], f["rows"]) for f in manifest["files"] if "rows" in f]
     assert shards == [
-        ("data/train-00000-of-00003.parquet", 2),
-        ("data/train-00001-of-00003.parquet", 2),
-        ("data/train-00002-of-00003.parquet", 1),
+        ("data/test-00000-of-00001.parquet", 1),
+        ("data/train-00000-of-00002.parquet", 2),
+        ("data/train-00001-of-00002.parquet", 1),
+        ("data/validation-00000-of-00001.parquet", 1),
     ]
+    assert manifest["splits"] == {"train": 3, "validation": 1, "test": 1}
+    assert manifest["annotators"] == ANNOTATORS
 
 
 def test_card_header_configures_datasets(stage_outputs, tmp_path):
@@ -91,10 +114,11 @@ def test_card_header_configures_datasets(stage_outputs, tmp_path):
     card = (tmp_path / "release" / "README.md").read_text()
     header = yaml.safe_load(card.split("---\n")[1])
     assert header["configs"][0]["data_files"] == [
-        {"split": "train", "path": "data/train-*.parquet"}
+        {"split": s, "path": f"data/{s}-*.parquet"} for s in ("train", "validation", "test")
     ]
     assert header["license"] == PARAMS.publish.license
-    assert header["dataset_info"]["splits"][0]["num_examples"] == 5
+    assert [s["num_examples"] for s in header["dataset_info"]["splits"]] == [3, 1, 1]
+    assert "`entities_v1`" in card
     assert [f["name"] for f in header["dataset_info"]["features"]] == record_schema().names
     for field in record_schema().fields:
         assert f"| `{field.name}` |" in card

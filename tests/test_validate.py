@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import params as params_mod
-from pipeline.annotate import annotate_record
+from pipeline.annotate import annotate_records
 from pipeline.clean import clean_record
 from pipeline.ids import sha256_hex
 from pipeline.ingest import parse_seed
@@ -27,7 +27,8 @@ def article(source: str, text: str) -> dict:
     seed = {"source": source, "source_sha256": sha256_hex(raw), "raw": raw, "sidecar": None}
     (ingested,) = parse_seed(seed, PARAMS.ingest)
     record = clean_record(ingested, PARAMS.clean)
-    return annotate_record(record, PARAMS.annotate)
+    (annotated,) = annotate_records([record], PARAMS.annotate)
+    return annotated
 
 
 GOOD = article("a.txt", "The council approved the budget on Monday after a long debate.")

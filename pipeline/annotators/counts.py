@@ -1,0 +1,78 @@
+"""Slot `counts`: how long an article is.
+
+`counts_v1` -> `char_count` (code points), `word_count`, `sentence_count`, `paragraph_count`
+(blocks separated by a blank line), `reading_time_minutes` (word_count /
+`annotate.words_per_minute`, rounded to 2 places). Params: `annotate.words_per_minute`, and for
+sentences `annotate.spacy_model` and `spacy_batch_size`.
+
+The word definition here (`WORD`) is the project's one definition of a word: `quality` and
+`near_duplicates` count and shingle the same words.
+
+Sentences are spaCy's (`doc.sents` of the batch's shared parse, `nlp.docs`, which the entities,
+dates and quotes annotators use too): the pieces that contain a word, so a stray "***" or a
+blank line is not a sentence. spaCy parses the first `nlp.MAX_CHARS` characters of a text, so
+sentences beyond them are not counted. The spaCy model is recorded as this annotator's model.
+"""
+
+from __future__ import annotations
+
+import re
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from pipeline.annotators import Columns, Context, batch_annotator
+from pipeline.params import AnnotateParams
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+# A word: letters or digits (any script), with inner apostrophes or hyphens ("isn't",
+# "wishful-thinking" are one word each). Underscore is not a letter.
+WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+_HAS_WORD = re.compile(r"[^\W_]")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
+
+
+def word_count(text: str) -> int:
+    return len(WORD.findall(text))
+
+
+def paragraph_count(text: str) -> int:
+    return sum(1 for block in _BLANK_LINE.split(text) if block.strip())
+
+
+def sentence_count(doc: Doc) -> int:
+    return sum(1 for sentence in doc.sents if _HAS_WORD.search(sentence.text))
+
+
+def _nlp() -> ModuleType:
+    # Imported on use, not above: `quality` and `near_duplicates` import WORD from this module
+    # and need no spaCy.
+    from pipeline.annotators import nlp
+
+    return nlp
+
+
+def _model(params: AnnotateParams) -> str:
+    return _nlp().model(params)
+
+
+@batch_annotator("counts", "counts_v1", model=_model)
+def counts_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    words_per_minute = context.params.words_per_minute
+    if words_per_minute <= 0:
+        raise ValueError(f"annotate.words_per_minute must be positive, not {words_per_minute}")
+    out = []
+    for record, doc in zip(records, _nlp().docs(context), strict=True):
+        text = record["text"]
+        n_words = word_count(text)
+        out.append(
+            {
+                "char_count": len(text),
+                "word_count": n_words,
+                "sentence_count": sentence_count(doc),
+                "paragraph_count": paragraph_count(text),
+                "reading_time_minutes": round(n_words / words_per_minute, 2),
+            }
+        )
+    return out

@@ -1,0 +1,472 @@
+"""Slot `quotes`: direct quotations and who said them.
+
+`quotes_v1` -> `quotes`: [{quote, speaker, cue, start, end}] in text order; `start:end` are the
+quoted words in `text`, without the quotation marks. Params: those of the shared spaCy parse
+(`annotate.spacy_model`, `annotate.spacy_batch_size`, see `nlp.py`).
+
+1. Quotation marks are paired within a paragraph (a line): “ ” ‘ ’ « » „ ‹ › and straight " '.
+   An apostrophe inside a word (isn’t, Kiev’s) is no mark; a possessive after -s (countries’)
+   only closes a quote when no later mark can. A quote left open at the end of a paragraph
+   continues when the next paragraph opens with the same mark (the newspaper convention);
+   otherwise it is dropped.
+2. Nested quotes: when the words around an inner quote attribute it (“... ‘I have ...’, Zelensky
+   told reporters ...”), the outer marks wrap a cited passage and the inner quotes are reported;
+   otherwise the inner marks are part of the outer quote (“We call it ‘a plan’,” she said).
+3. The cue is a speech verb (said, told, according to, vowed, ...) outside the quote: the first
+   one up the dependency tree from the quote's own words, else in the clause just after it
+   (“...,” she said) or just before it (She said: “...”), or a paragraph ending in a colon just
+   before a quote that opens its paragraph ("Politico reported:").
+4. The speaker is the cue verb's subject (its noun phrase, without relative clauses); a person
+   entity heading it gives the name ("Slovakia’s Robert Fico" -> "Robert Fico"), and a short
+   name becomes the article's full one ("Scholz" -> "Olaf Scholz"). he/she/they stand for a
+   PERSON mentioned before, outside quotes: in the last three sentences the latest subject of a
+   speech verb, else of any verb, else the latest PERSON (gender is not checked); "it" for the
+   latest organisation.
+5. A quote with no cue that starts a sentence right after a quote of the same paragraph is its
+   continuation (“...,” she said. “...”) and gets the same speaker. Other quotes without a cue
+   are kept, with speaker and cue null, when they have at least MIN_UNATTRIBUTED_WORDS words;
+   shorter ones are scare quotes or titles (a ‘victory plan’), not quotations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.tokens import Doc, Token
+
+from pipeline.annotators import Columns, Context, batch_annotator
+from pipeline.annotators.nlp import docs, model, name_of, person_names
+
+MIN_UNATTRIBUTED_WORDS = 5
+
+_DOUBLE = '“”„«»"'
+_SINGLE = "‘’‹›'"
+_ALWAYS_OPEN = "„«‹"
+_ALWAYS_CLOSE = "»›"
+# Before an opening mark / after a closing one, besides spaces and the text's ends.
+_BEFORE_OPEN = "([{—–-/:" + _DOUBLE + _SINGLE
+_AFTER_CLOSE = ".,;:!?)]}—–-…" + _DOUBLE + _SINGLE
+
+_SAY_FORMS = {
+    "say": "say says said saying",
+    "tell": "tell tells told telling",
+    "write": "write writes wrote written writing",
+    "reply": "reply replies replied replying",
+    "deny": "deny denies denied denying",
+    "quip": "quip quips quipped quipping",
+    "admit": "admit admits admitted admitting",
+    "testify": "testify testifies testified testifying",
+}
+_REGULAR_VERBS = """add ask vow warn insist claim state explain note argue respond declare announce
+report underline stress emphasise emphasize acknowledge concede suggest predict promise urge
+conclude recall remark comment tweet joke counter retort caution pledge threaten confirm complain
+boast shout whisper scream exclaim reiterate assert contend observe allege"""
+
+
+def _regular_forms(verb: str) -> list[str]:
+    stem = verb[:-1] if verb.endswith("e") else verb
+    third = verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s")
+    return [verb, third, stem + "ed", stem + "ing"]
+
+
+CUE_VERBS = frozenset(
+    form
+    for forms in (
+        *(f.split() for f in _SAY_FORMS.values()),
+        *(_regular_forms(v) for v in _REGULAR_VERBS.split()),
+    )
+    for form in forms
+)
+_TELL = frozenset(_SAY_FORMS["tell"].split())
+_PRONOUNS = frozenset({"he", "she", "they"})
+_SUBJECTS = ("nsubj", "nsubjpass")
+_NOT_IN_NAME = frozenset({"relcl", "acl", "appos", "advcl", "punct", "parataxis"})
+_SENTENCE_END = frozenset(".!?")
+_QUOTE_MARKS = _DOUBLE + _SINGLE
+
+
+# --- 1. quotation marks ---------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    """A pair of quotation marks: `open` and `close` are the marks' offsets."""
+
+    open: int
+    family: str  # "double" or "single"
+    paragraph: int
+    continued: bool = False  # opens a paragraph that continues the previous one's quote
+    carried: bool = False  # left open at its paragraph's end, continued in the next one
+    close: int = -1  # a quote continued in the next paragraph closes at its paragraph's end
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def content(self) -> tuple[int, int]:
+        return self.open + 1, self.close
+
+
+def _role(text: str, i: int) -> str | None:
+    """ "open", "close", "either", "possessive" (a close that may be an apostrophe) or None."""
+    mark = text[i]
+    prev = text[i - 1] if i > 0 else " "
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    if mark in _ALWAYS_OPEN:
+        return "open"
+    if mark in _ALWAYS_CLOSE:
+        return "close"
+    if prev.isalnum() and nxt.isalnum():
+        return None if mark in _SINGLE else "either"  # isn’t, Kiev’s, rock'n'roll
+    opens = (prev.isspace() or prev in _BEFORE_OPEN) and not nxt.isspace()
+    closes = not prev.isspace() and (nxt.isspace() or nxt in _AFTER_CLOSE)
+    if opens and not closes:
+        return None if mark in "’'‘" and nxt.isdigit() else "open"  # ’90s
+    if closes and not opens:
+        if mark in "’'" and prev in "sS" and nxt.isspace():
+            return "possessive"  # countries’ leaders, or the end of ‘... Jones’
+        return "close"
+    if mark in "“‘":
+        return "open"
+    if mark == "”":
+        return "close"
+    return "either" if mark == '"' else None
+
+
+def _family(mark: str) -> str:
+    return "double" if mark in _DOUBLE else "single"
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank line, without its surrounding spaces."""
+    out = []
+    for match in re.finditer(r"[^\n]+", text):
+        line = match.group()
+        if line.strip():
+            start = match.start() + len(line) - len(line.lstrip())
+            out.append((start, match.start() + len(line.rstrip())))
+    return out
+
+
+def quote_tree(text: str) -> list[Node]:
+    """The paired quotation marks of `text`, in text order, nested ones as children."""
+    roots: list[Node] = []
+    paragraphs = _paragraphs(text)
+    carried = False
+    for number, (start, end) in enumerate(paragraphs):
+        stack: list[Node] = []
+        marks = [
+            (i, role)
+            for i in range(start, end)
+            if text[i] in _QUOTE_MARKS and (role := _role(text, i))
+        ]
+        for n, (i, role) in enumerate(marks):
+            family = _family(text[i])
+            if role == "either":
+                role = "close" if any(node.family == family for node in stack) else "open"
+            if role == "possessive" and (
+                not stack
+                or stack[-1].family != family
+                or any(_family(text[j]) == family and r != "open" for j, r in marks[n + 1 :])
+            ):
+                continue  # an apostrophe
+            if role == "open":
+                stack.append(Node(i, family, number, continued=carried and i == start))
+                continue
+            depths = [d for d, node in enumerate(stack) if node.family == family]
+            if not depths:
+                continue  # a stray closing mark
+            while len(stack) > depths[-1] + 1:  # unclosed inside: its children move up
+                lost = stack.pop()
+                stack[-1].children.extend(lost.children)
+            node = stack.pop()
+            node.close = i
+            (stack[-1].children if stack else roots).append(node)
+        carried = False
+        if stack:
+            outer = stack[0]
+            following = paragraphs[number + 1][0] if number + 1 < len(paragraphs) else None
+            if (
+                following is not None
+                and text[following] in _QUOTE_MARKS
+                and _family(text[following]) == outer.family
+                and _role(text, following) == "open"
+            ):
+                for lost in stack[1:]:
+                    outer.children.extend(lost.children)
+                outer.close, outer.carried = end, True
+                roots.append(outer)
+                carried = True
+            else:
+                for lost in stack:
+                    roots.extend(lost.children)
+        roots.sort(key=lambda node: node.open)
+    return roots
+
+
+# --- 2-5. cues and speakers -----------------------------------------------------------------
+
+Bound = tuple[int, int]  # character offsets [start, end)
+
+
+@dataclass
+class Candidate:
+    node: Node
+    start: int  # the quoted words, without marks, spaces or a trailing comma
+    end: int
+    cue: Token | None = None
+    speaker: str | None = None
+    cue_text: str | None = None
+
+
+def _words(text: str, start: int, end: int) -> Bound:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] == ","):
+        end -= 1
+    return start, end
+
+
+def _is_cue(token: Token) -> bool:
+    if token.lower_ == "according":
+        return token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ == "to"
+    return token.lower_ in CUE_VERBS and token.tag_.startswith("VB")
+
+
+def _inside(token: Token, spans: list[Bound]) -> bool:
+    return any(s <= token.idx < e for s, e in spans)
+
+
+class _Article:
+    """One parsed article and the lookups the attribution rules share."""
+
+    def __init__(self, text: str, doc: Doc):
+        self.text, self.doc = text, doc
+        self.full_names = person_names(doc)
+
+    def tokens(self, start: int, end: int) -> list[Token]:
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        return [] if span is None else list(span)
+
+    def line(self, i: int) -> Bound:
+        end = self.text.find("\n", i)
+        return self.text.rfind("\n", 0, i) + 1, len(self.text) if end == -1 else end
+
+    # -- which quotes
+
+    def candidates(self, nodes: list[Node], parent: Bound | None = None) -> list[Candidate]:
+        """Quotes of `nodes`: an outer quote's inner ones instead when they are attributed."""
+        out: list[Candidate] = []
+        masks = [(n.open, n.close + 1) for n in nodes]
+        for node in nodes:
+            if node.children:
+                inner = self.candidates(node.children, node.content)
+                if any(c.cue is not None for c in inner):
+                    out.extend(inner)  # the outer marks wrap a cited passage
+                    continue
+            start, end = _words(self.text, *node.content)
+            if start < end:
+                cue = self.cue(node, parent or self.line(node.open), masks, parent is None)
+                out.append(Candidate(node, start, end, cue))
+        return out
+
+    # -- cues
+
+    def cue(self, node: Node, bound: Bound, masks: list[Bound], top: bool) -> Token | None:
+        """The speech verb attributing `node`, searched for within `bound` outside `masks`."""
+        start, end = node.content
+        for token in self.tokens(start, end):
+            if not start <= token.idx < end or start <= token.head.idx < end:
+                continue  # only the quote's roots: words whose head is outside it
+            for ancestor in token.ancestors:
+                if not bound[0] <= ancestor.idx < bound[1]:
+                    break
+                inside = start <= ancestor.idx < end or _inside(ancestor, masks)
+                if not inside and _is_cue(ancestor):
+                    return ancestor
+        return (
+            self._cue_after(node, bound, masks)
+            or self._cue_before(node, bound, masks)
+            or (self._cue_in_paragraph_before(node) if top else None)
+        )
+
+    def _cue_after(self, node: Node, bound: Bound, masks: list[Bound]) -> Token | None:
+        """“...,” she said."""
+        words = self.text[node.open + 1 : node.close].rstrip()
+        after = self.text[node.close + 1 : bound[1]].lstrip()[:1]
+        if words[-1:] not in (",", "?", "!", "—", "–", "…") and after not in (",", "—", "–"):
+            return None
+        for token in self.tokens(node.close + 1, min(bound[1], self.line(node.close)[1])):
+            if token.idx <= node.close:
+                continue
+            if _inside(token, masks) or token.text in _SENTENCE_END:
+                return None
+            if _is_cue(token):
+                return token
+        return None
+
+    def _cue_before(self, node: Node, bound: Bound, masks: list[Bound]) -> Token | None:
+        """She said: “...”"""
+        if not self.text[bound[0] : node.open].rstrip().endswith((":", ",")):
+            return None
+        found = None
+        for token in self.tokens(max(bound[0], self.line(node.open)[0]), node.open):
+            if token.idx >= node.open:
+                break
+            if _inside(token, masks) or token.text in _SENTENCE_END:
+                found = None  # only the clause right before the quote
+            elif _is_cue(token):
+                found = token
+        return found
+
+    def _cue_in_paragraph_before(self, node: Node) -> Token | None:
+        """ "Politico reported:" ending the paragraph before one that opens with the quote."""
+        line_start = self.line(node.open)[0]
+        if self.text[line_start : node.open].strip(_QUOTE_MARKS + " \t"):
+            return None
+        previous = self.text[:line_start].rstrip()
+        if not previous.endswith(":"):
+            return None
+        found = None
+        for token in self.tokens(self.line(len(previous) - 1)[0], len(previous)):
+            if token.text in _SENTENCE_END:
+                found = None
+            elif _is_cue(token):
+                found = token
+        return found
+
+    # -- speakers
+
+    def cue_text(self, cue: Token) -> str:
+        """The cue as written: "said", "according to", "told reporters"."""
+        if cue.lower_ == "according":
+            return "according to"
+        if cue.lower_ in _TELL:
+            for child in cue.rights:
+                if child.dep_ == "dobj" and child.left_edge.i == cue.i + 1:
+                    return self.doc[cue.i : child.right_edge.i + 1].text
+        return cue.text
+
+    def speaker(self, cue: Token, masks: list[Bound]) -> str | None:
+        subject = self._subject(cue)
+        if subject is None:
+            return None
+        if subject.lower_ in _PRONOUNS:
+            return self._antecedent(subject, "PERSON", masks)
+        if subject.lower_ == "it":
+            return self._antecedent(subject, "ORG", masks)
+        if subject.tag_ == "WP" and cue.dep_ == "relcl":  # "Smith, who said ..."
+            subject = cue.head
+        if subject.ent_type_ == "PERSON":
+            ent = next(e for e in self.doc.ents if e.start <= subject.i < e.end)
+            return self.full_names.get(name_of(ent), name_of(ent))
+        return self._phrase(subject) or None
+
+    def _subject(self, cue: Token) -> Token | None:
+        if cue.lower_ == "according":
+            to = cue.doc[cue.i + 1]
+            return next((c for c in to.children if c.dep_ == "pobj"), None)
+        # Without a subject of its own, the cue takes that of the next speech verb up the tree,
+        # or a conjunct or gerund that of its verb: "Fico says ... and vowed", "said Roddick,
+        # adding that", "is on record as saying".
+        inherits = cue.dep_ == "conj" or cue.tag_ == "VBG"
+        for verb in (cue, *cue.ancestors):
+            if verb is cue or _is_cue(verb) or (inherits and verb.tag_.startswith("VB")):
+                subject = next((c for c in verb.children if c.dep_ in _SUBJECTS), None)
+                if subject is not None:
+                    return subject
+                inherits = inherits and verb is cue
+        if cue.lower_ not in _TELL:  # “...”, said a spokesman (parsed as an object)
+            for child in cue.rights:
+                if child.dep_ in ("dobj", "attr", "npadvmod", "dep") and child.tag_.startswith(
+                    ("NN", "PRP")
+                ):
+                    return child
+        return None
+
+    def _phrase(self, head: Token) -> str:
+        """The noun phrase headed by `head`, without relative clauses, appositions or commas."""
+        dropped = {t.i for c in head.children if c.dep_ in _NOT_IN_NAME for t in c.subtree}
+        kept = [t.i for t in head.subtree if t.i not in dropped]
+        start, end = min(kept), max(kept) + 1
+        while start < end and (self.doc[start].is_punct or self.doc[start].is_space):
+            start += 1
+        while end > start and (self.doc[end - 1].is_punct or self.doc[end - 1].is_space):
+            end -= 1
+        name = " ".join(self.doc[start:end].text.split())
+        return self.full_names.get(name, name)
+
+    def _antecedent(self, pronoun: Token, label: str, masks: list[Bound]) -> str | None:
+        """The entity a pronoun stands for: the latest one before it, outside quotes. Within the
+        last three sentences, one that is the subject of a speech verb, else of any verb, comes
+        first ("Herron said he was not convinced by Mallon's arguments. “...,” he said")."""
+        ents = [
+            e
+            for e in self.doc.ents
+            if e.label_ == label
+            and e.end_char <= pronoun.idx
+            and not any(s <= e.start_char < end for s, end in masks)
+        ]
+        if not ents:
+            return None
+        recent = list(self.doc[: pronoun.sent.end].sents)[-3:][0].start_char
+        subjects = [e for e in ents if e.start_char >= recent and e.root.dep_ in _SUBJECTS]
+        speakers = [e for e in subjects if _is_cue(e.root.head)]
+        name = name_of((speakers or subjects or ents)[-1])
+        return self.full_names.get(name, name) if label == "PERSON" else name
+
+    # -- everything
+
+    def quotes(self) -> list[Columns]:
+        found = sorted(self.candidates(quote_tree(self.text)), key=lambda c: c.start)
+        masks = [(c.start, c.end) for c in found]
+        kept: list[Candidate] = []
+        for c in found:
+            if c.cue is not None:
+                c.cue_text, c.speaker = self.cue_text(c.cue), self.speaker(c.cue, masks)
+            elif kept and self._continues(kept[-1], c):
+                c.cue_text, c.speaker = kept[-1].cue_text, kept[-1].speaker
+            words = len(self.text[c.start : c.end].split())
+            if c.cue_text is not None or words >= MIN_UNATTRIBUTED_WORDS:
+                kept.append(c)
+        # A quote carried over paragraphs is attributed where it ends: back to its first parts.
+        for c, following in reversed(list(zip(kept, kept[1:], strict=False))):
+            if c.cue_text is None and c.node.carried and following.node.continued:
+                c.cue_text, c.speaker = following.cue_text, following.speaker
+        return [
+            {
+                "quote": self.text[c.start : c.end],
+                "speaker": c.speaker,
+                "cue": c.cue_text,
+                "start": c.start,
+                "end": c.end,
+            }
+            for c in kept
+        ]
+
+    def _continues(self, previous: Candidate, c: Candidate) -> bool:
+        """`c` goes on with what `previous` quoted: “...,” she said. “...” (or a new paragraph)."""
+        if previous.speaker is None:
+            return False
+        if c.node.continued:
+            return previous.node.carried and previous.node.paragraph == c.node.paragraph - 1
+        if c.node.paragraph != previous.node.paragraph:
+            return False
+        between = self.text[previous.node.close + 1 : c.node.open].strip(_QUOTE_MARKS + " \t")
+        return between == "" or between[-1] in _SENTENCE_END or between[-1] == ":"
+
+
+def quotations(text: str, doc: Doc) -> list[Columns]:
+    """The quotes of one article (see the module docstring), in the part spaCy parsed."""
+    text = text[: len(doc.text)]  # all of it, unless longer than nlp.MAX_CHARS
+    if not any(mark in text for mark in _QUOTE_MARKS):
+        return []
+    return _Article(text, doc).quotes()
+
+
+@batch_annotator("quotes", "quotes_v1", model=model)
+def quotes_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    return [
+        {"quotes": quotations(text, doc)}
+        for text, doc in zip(context.texts, docs(context), strict=True)
+    ]

@@ -34,17 +34,18 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -57,74 +58,49 @@ MB = 1e6
 
 @dataclass(frozen=True)
 class Stage:
-    """One row of the benchmark: how to call a stage module and what it reads."""
+    """One row of the benchmark: a stage's command line from dvc.yaml, and what it reads."""
 
     name: str
-    argv: Callable[[Path, Path], list[str]]  # (seeds, out) -> arguments after the module name
-    input: Callable[[Path, Path], Path]  # (seeds, out) -> the folder it reads
-    metrics: str | None  # its metrics.json, relative to out, if it writes one
+    cmd: tuple[str, ...]  # dvc.yaml's arguments after `python -m pipeline.<name>`
+    reads: str  # the path (as dvc.yaml spells it) whose size is the stage's input
 
     @property
     def module_file(self) -> Path:
         return REPO / "pipeline" / f"{self.name}.py"
 
+    def argv(self, seeds: Path, out: Path) -> list[str]:
+        return [relocate(arg, seeds, out) for arg in self.cmd]
 
-def records_stage(name: str, reads: str, **paths: str) -> Stage:
-    """The usual shape: records of stage `reads` in; records, quarantine and metrics out.
+    def input(self, seeds: Path, out: Path) -> Path:
+        return Path(relocate(self.reads, seeds, out))
 
-    `paths` are further path options relative to the output folder: data_docs="a/b" gives
-    `--data-docs OUT/a/b`.
-    """
-
-    def argv(seeds: Path, out: Path) -> list[str]:
-        extra = [x for k, v in paths.items() for x in (f"--{k.replace('_', '-')}", str(out / v))]
-        return [
-            "--input", str(out / reads / "records"),
-            "--out", str(out / name / "records"),
-            "--quarantine", str(out / "quarantine" / name),
-            "--metrics", str(out / name / "metrics.json"),
-            *extra,
-        ]  # fmt: skip
-
-    return Stage(name, argv, lambda seeds, out: out / reads / "records", f"{name}/metrics.json")
+    @property
+    def metrics(self) -> str | None:
+        """Its metrics.json relative to the output folder, if it writes one."""
+        paths = [a for a in self.cmd if a.endswith("/metrics.json")]
+        own = [p for p in paths if p == f"data/{self.name}/metrics.json"]
+        return own[0].removeprefix("data/") if own else None
 
 
-# The command lines of dvc.yaml, with data/ replaced by the scratch folder.
-STAGES = [
-    Stage(
-        "ingest",
-        lambda seeds, out: [
-            "--seeds",
-            str(seeds),
-            "--out",
-            str(out / "ingest" / "records"),
-            "--quarantine",
-            str(out / "quarantine" / "ingest"),
-            "--metrics",
-            str(out / "ingest" / "metrics.json"),
-        ],  # fmt: skip
-        lambda seeds, out: seeds,
-        "ingest/metrics.json",
-    ),
-    records_stage("clean", "ingest"),
-    records_stage("annotate", "clean"),
-    records_stage("validate", "annotate", data_docs="validate/data_docs"),
-    Stage(
-        "publish",
-        lambda seeds, out: [
-            "--input",
-            str(out / "validate" / "records"),
-            "--quarantine-root",
-            str(out / "quarantine"),
-            "--ingest-metrics",
-            str(out / "ingest" / "metrics.json"),
-            "--out",
-            str(out / "release"),
-        ],  # fmt: skip
-        lambda seeds, out: out / "validate" / "records",
-        None,
-    ),
-]
+def relocate(arg: str, seeds: Path, out: Path) -> str:
+    """dvc.yaml's paths moved: `seeds` to the benchmark corpus, `data/...` to the scratch folder."""
+    if arg == "seeds":
+        return str(seeds)
+    return str(out / arg.removeprefix("data/")) if arg.startswith("data/") else arg
+
+
+def load_stages() -> list[Stage]:
+    """The stages as dvc.yaml runs them: paths are written there once and only there."""
+    stages = yaml.safe_load((REPO / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    out = []
+    for name, spec in stages.items():
+        cmd = shlex.split(spec["cmd"])[3:]  # after: python -m pipeline.<name>
+        flag = "--seeds" if "--seeds" in cmd else "--input"
+        out.append(Stage(name, tuple(cmd), cmd[cmd.index(flag) + 1]))
+    return out
+
+
+STAGES = load_stages()
 
 
 def seed_bytes(folder: Path) -> int:

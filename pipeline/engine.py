@@ -65,6 +65,23 @@ def _call(fn: RecordFn, record: dict[str, Any]) -> list[Result]:
     return [result]
 
 
+def _partition(
+    pairs: Iterable[tuple[dict[str, Any], Result]], stage: str, out_schema: pa.Schema
+) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    """(input record, result) pairs -> (accepted batch, quarantine batch), order kept."""
+    accepted: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    for record, result in pairs:
+        if isinstance(result, Rejected):
+            rejected.append(quarantine_row(stage, result, record))
+        else:
+            accepted.append(result)
+    return (
+        pa.RecordBatch.from_pylist(accepted, schema=out_schema),
+        pa.RecordBatch.from_pylist(rejected, schema=quarantine_schema().arrow()),
+    )
+
+
 def apply_to_batch(
     fn: RecordFn, batch: pa.RecordBatch, stage: str, out_schema: pa.Schema
 ) -> tuple[pa.RecordBatch, pa.RecordBatch]:
@@ -73,62 +90,19 @@ def apply_to_batch(
     Accepted rows are cast to `out_schema`: keys it does not name are dropped, so a function
     may pass through fields of its input that the stage does not write.
     """
-    accepted: list[dict[str, Any]] = []
-    rejected: list[dict[str, Any]] = []
-    for record in batch.to_pylist():
-        for result in _call(fn, record):
-            if isinstance(result, Rejected):
-                rejected.append(quarantine_row(stage, result, record))
-            else:
-                accepted.append(result)
-    return (
-        pa.RecordBatch.from_pylist(accepted, schema=out_schema),
-        pa.RecordBatch.from_pylist(rejected, schema=quarantine_schema().arrow()),
-    )
-
-
-def run_local(
-    fn: RecordFn,
-    batches: Iterable[pa.RecordBatch],
-    stage: str,
-    out: ShardWriter,
-    quarantine: ShardWriter,
-    progress: Progress | None = None,
-    max_error_share: float = 0.5,
-) -> StageCounts:
-    """The local engine: one process, batches in order, bounded memory (one batch at a time)."""
-    counts = StageCounts(stage)
-    for batch in batches:
-        good, bad = apply_to_batch(fn, batch, stage, out.schema)
-        out.write_batch(good)
-        quarantine.write_batch(bad)
-        counts.records_in += batch.num_rows
-        counts.records_out += good.num_rows
-        counts.quarantined.update(bad.column("reason").to_pylist())
-        if progress:
-            progress(batch.num_rows)
-    out.close()
-    quarantine.close()
-    check_error_share(counts, max_error_share)
-    return counts
-
-
-def check_error_share(counts: StageCounts, max_error_share: float) -> None:
-    """Bad articles are quarantined; a stage that fails on most articles is broken, and says so.
-
-    Without this, a bug (a renamed library function, say) would quarantine the whole corpus and
-    the run would "succeed" with an empty release.
-    """
-    errors = counts.quarantined.get(STAGE_ERROR, 0)
-    if counts.records_in and errors > max_error_share * counts.records_in:
-        raise StageFailed(
-            f"stage {counts.stage}: {errors} of {counts.records_in} articles raised an error "
-            f"(more than engine.max_error_share={max_error_share}); "
-            f"see data/quarantine/{counts.stage}/"
-        )
+    pairs = ((record, result) for record in batch.to_pylist() for result in _call(fn, record))
+    return _partition(pairs, stage, out_schema)
 
 
 BatchFn = Callable[[list[dict[str, Any]]], list[Result]]
+
+
+def apply_batch_fn(
+    fn: BatchFn, batch: pa.RecordBatch, stage: str, out_schema: pa.Schema
+) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    """`apply_to_batch` for a function of the whole batch (one result per record)."""
+    records = batch.to_pylist()
+    return _partition(zip(records, _call_batch(fn, records), strict=True), stage, out_schema)
 
 
 def _call_batch(fn: BatchFn, records: list[dict[str, Any]]) -> list[Result]:
@@ -145,6 +119,55 @@ def _call_batch(fn: BatchFn, records: list[dict[str, Any]]) -> list[Result]:
         return [result for record in records for result in _call_batch(fn, [record])]
 
 
+Splitter = Callable[[pa.RecordBatch], tuple[pa.RecordBatch, pa.RecordBatch]]
+
+
+def _run(
+    split: Splitter,
+    batches: Iterable[pa.RecordBatch],
+    stage: str,
+    out: ShardWriter,
+    quarantine: ShardWriter,
+    progress: Progress | None,
+) -> StageCounts:
+    """The local engine: one process, batches in order, bounded memory (one batch at a time)."""
+    counts = StageCounts(stage)
+    for batch in batches:
+        good, bad = split(batch)
+        out.write_batch(good)
+        quarantine.write_batch(bad)
+        counts.records_in += batch.num_rows
+        counts.records_out += good.num_rows
+        counts.quarantined.update(bad.column("reason").to_pylist())
+        if progress:
+            progress(batch.num_rows)
+    out.close()
+    quarantine.close()
+    return counts
+
+
+def run_local(
+    fn: RecordFn,
+    batches: Iterable[pa.RecordBatch],
+    stage: str,
+    out: ShardWriter,
+    quarantine: ShardWriter,
+    progress: Progress | None = None,
+    max_error_share: float = 0.5,
+) -> StageCounts:
+    """Run a per-article function over the batches (see `_run`), then check the error share."""
+    counts = _run(
+        lambda b: apply_to_batch(fn, b, stage, out.schema),
+        batches,
+        stage,
+        out,
+        quarantine,
+        progress,
+    )
+    check_error_share(counts, max_error_share)
+    return counts
+
+
 def run_batches(
     fn: BatchFn,
     batches: Iterable[pa.RecordBatch],
@@ -153,24 +176,27 @@ def run_batches(
     quarantine: ShardWriter,
     progress: Progress | None = None,
 ) -> StageCounts:
-    """The local engine for batch functions (one result per input record, in order)."""
-    counts = StageCounts(stage)
-    qschema = quarantine_schema().arrow()
-    for batch in batches:
-        records = batch.to_pylist()
-        accepted, rejected = [], []
-        for record, result in zip(records, _call_batch(fn, records), strict=True):
-            if isinstance(result, Rejected):
-                rejected.append(quarantine_row(stage, result, record))
-            else:
-                accepted.append(result)
-        out.write_batch(pa.RecordBatch.from_pylist(accepted, schema=out.schema))
-        quarantine.write_batch(pa.RecordBatch.from_pylist(rejected, schema=qschema))
-        counts.records_in += len(records)
-        counts.records_out += len(accepted)
-        counts.quarantined.update(r["reason"] for r in rejected)
-        if progress:
-            progress(len(records))
-    out.close()
-    quarantine.close()
-    return counts
+    """Run a batch function over the batches (see `_run`); the caller checks the error share."""
+    return _run(
+        lambda b: apply_batch_fn(fn, b, stage, out.schema),
+        batches,
+        stage,
+        out,
+        quarantine,
+        progress,
+    )
+
+
+def check_error_share(counts: StageCounts, max_error_share: float) -> None:
+    """Bad articles are quarantined; a stage that fails on most articles is broken, and says so.
+
+    Without this, a bug (a renamed library function, say) would quarantine the whole corpus and
+    the run would "succeed" with an empty release.
+    """
+    errors = counts.quarantined.get(STAGE_ERROR, 0)
+    if counts.records_in and errors > max_error_share * counts.records_in:
+        raise StageFailed(
+            f"stage {counts.stage}: {errors} of {counts.records_in} articles raised an error "
+            f"(more than engine.max_error_share={max_error_share}); "
+            f"see data/quarantine/{counts.stage}/"
+        )

@@ -14,7 +14,6 @@ extracted), and JSONL/CSV exports with one article per line or row (`ingest.colu
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -28,7 +27,7 @@ import yaml
 from pipeline import params as params_mod
 from pipeline import quarantine as q
 from pipeline.encoding import declared_charset, decode
-from pipeline.ids import canonical_url, record_id, sha256_hex
+from pipeline.ids import canonical_url, file_sha256, record_id, sha256_hex
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected, canonical_json
 from pipeline.readers import Article, Reader, clean_field, normalize_date
@@ -186,14 +185,6 @@ def list_seeds(root: Path, params: IngestParams) -> list[Path]:
                 continue
             files.append(Path(folder) / name)
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_seed(root: Path, path: Path, params: IngestParams) -> dict[str, Any]:

@@ -18,7 +18,6 @@ params give the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections import Counter
@@ -33,6 +32,7 @@ import yaml
 
 from pipeline import __version__
 from pipeline import params as params_mod
+from pipeline.ids import file_sha256
 from pipeline.schema import SCHEMA_DIR, RecordSchema, record_schema
 from pipeline.shards import ShardWriter, read_batches, reset_dir, shard_paths
 from pipeline.stage import parse_args, progress_bar, read_metrics
@@ -44,14 +44,6 @@ SPLITS = ("train", "validation", "test")  # the order of the card and of load_da
 
 class AccountingError(RuntimeError):
     """Articles found != published + quarantined: one went missing, which must never happen."""
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def hf_features(schema: RecordSchema) -> datasets.Features:

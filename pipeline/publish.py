@@ -281,6 +281,15 @@ Each annotated column names its slot in the schema; this release filled the slot
 """
 
 
+def annotated_columns(annotators: dict[str, dict[str, str]]) -> dict[str, str]:
+    """{column: the annotator that produced it}, through each column's slot in the schema."""
+    return {
+        f.name: annotators[f.spec["x-annotator"]]["annotator"]
+        for f in record_schema().fields
+        if f.spec.get("x-annotator") in annotators
+    }
+
+
 def manifest(release: Path, r: Release) -> dict:
     schema = record_schema()
     files = []
@@ -303,6 +312,7 @@ def manifest(release: Path, r: Release) -> dict:
         "counts": r.counts,
         "splits": {s.name: s.rows for s in r.splits},
         "annotators": r.annotators,
+        "annotated_columns": annotated_columns(r.annotators),
         "params": r.params.as_dict(),
         "files": files,
     }

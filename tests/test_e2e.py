@@ -98,6 +98,8 @@ def test_bad_seeds_are_quarantined_and_counts_add_up(project, first_run):
     quarantined = pq.read_table(project / "data" / "quarantine" / "ingest").to_pylist()
     reasons = {row["source"]: row["reason"] for row in quarantined}
     assert reasons == {"zz_binary.txt": "undecodable", "zz_empty.txt": "empty_input"}
+    annotated = manifest(project)["annotated_columns"]
+    assert annotated["quotes"] == "quotes_v1" and annotated["split"] == "split_v1"
     counts = manifest(project)["counts"]
     assert counts["articles"] == counts["published"] + counts["quarantined"]
     assert counts["files"] == len(list((project / "seeds").iterdir()))

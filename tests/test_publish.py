@@ -107,6 +107,12 @@ def test_shards_follow_hugging_face_naming(stage_outputs, tmp_path):
     ]
     assert manifest["splits"] == {"train": 3, "validation": 1, "test": 1}
     assert manifest["annotators"] == ANNOTATORS
+    assert manifest["annotated_columns"] == {
+        "entities": "entities_v1",
+        "people": "entities_v1",
+        "organizations": "entities_v1",
+        "places": "entities_v1",
+    }
 
 
 def test_card_header_configures_datasets(stage_outputs, tmp_path):

@@ -11,10 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from pipeline.params import EngineParams, Params
 from pipeline.schema import record_schema
 from pipeline.shards import ShardWriter, read_batches
+
+# Property tests: the same examples on every run (a red CI is then reproducible here), and no
+# health check that fails a test because a busy 2-core CI machine generated data slowly.
+settings.register_profile(
+    "project", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("project")
 
 DATA = Path(__file__).resolve().parent / "data"
 REPO = DATA.parent.parent

@@ -63,9 +63,13 @@ def plan(
 
 
 def apply_annotators(
-    records: list[dict[str, Any]], annotators: list[BatchAnnotator], params: AnnotateParams
-) -> list[dict[str, Any]]:
-    """Each annotator's columns merged into each record, in order (later ones see earlier ones)."""
+    records: list[dict[str, Any]],
+    annotators: list[BatchAnnotator],
+    params: AnnotateParams,
+    corpus: CorpusAnnotator | None = None,
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Each annotator's columns merged into each record, in order (later ones see earlier ones),
+    and the corpus annotator's per-record values for its `finish` (empty when there is none)."""
     out = [dict(r) for r in records]
     context = Context([r["text"] for r in out], params)
     for annotator in annotators:
@@ -75,20 +79,19 @@ def apply_annotators(
     for record, before in zip(out, records, strict=True):
         if record["text"] != before["text"]:  # an annotator rewrote it (PII redaction)
             record["content_sha256"] = sha256_hex(record["text"])
-    return out
+    return out, corpus.prepare(out, context) if corpus is not None else []
 
 
 def annotate_records(records: list[dict[str, Any]], params: AnnotateParams) -> list[dict[str, Any]]:
     """Both passes over records held in memory (a library call for small sets; the stage
     streams). Filters are not applied."""
     first, corpus, second = plan(params)
-    annotated = apply_annotators(records, first, params)
+    annotated, values = apply_annotators(records, first, params, corpus)
     if corpus is not None:
-        values = corpus.prepare(annotated, Context([r["text"] for r in annotated], params))
         found = corpus.finish([r["id"] for r in annotated], values, params)
         for record in annotated:
             record.update(found[record["id"]])
-    return apply_annotators(annotated, second, params)
+    return apply_annotators(annotated, second, params)[0]
 
 
 def field_value(record: dict[str, Any], dotted: str) -> Any:
@@ -168,10 +171,8 @@ def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mo
     prepared: dict[str, Any] = {}
 
     def first_pass(records: list[dict[str, Any]]) -> list[Result]:
-        annotated = apply_annotators(records, first, params.annotate)
+        annotated, values = apply_annotators(records, first, params.annotate, corpus)
         if corpus is not None:
-            context = Context([r["text"] for r in annotated], params.annotate)
-            values = corpus.prepare(annotated, context)
             prepared.update(zip((r["id"] for r in annotated), values, strict=True))
         return annotated
 
@@ -195,12 +196,13 @@ def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mo
     def second_pass(records: list[dict[str, Any]]) -> list[Result]:
         for record in records:
             record.update(corpus_columns.get(record["id"], {}))
-        results = []
-        for record in apply_annotators(records, second, params.annotate):
-            result = apply_filters(record, params.annotate.filters)
+        annotated, _ = apply_annotators(records, second, params.annotate)
+        results = [apply_filters(r, params.annotate.filters) for r in annotated]
+        # Tallied only once the whole batch succeeded: a failed batch is retried record by
+        # record, and its records must not be counted twice.
+        for result in results:
             if not isinstance(result, Rejected):
                 tally.add(result)
-            results.append(result)
         return results
 
     with progress_bar(f"{STAGE} 2/2", counts.records_out) as advance:

@@ -190,7 +190,8 @@ def list_seeds(root: Path, params: IngestParams) -> list[Path]:
 def read_seed(root: Path, path: Path, params: IngestParams) -> dict[str, Any]:
     """The I/O half of ingest for one file: never raises, never reads outside `root`."""
     row: dict[str, Any] = {"source": path.relative_to(root).as_posix(), "source_sha256": ""}
-    if not path.resolve().is_relative_to(root.resolve()):
+    real_root = root.resolve()
+    if not path.resolve().is_relative_to(real_root):
         return {**row, "error": q.OUTSIDE_SEEDS, "error_detail": "symbolic link out of seeds/"}
     try:
         size = path.stat().st_size
@@ -214,7 +215,7 @@ def read_seed(root: Path, path: Path, params: IngestParams) -> dict[str, Any]:
         sidecar = path.with_name(path.name + suffix)
         if not (sidecar.exists() or sidecar.is_symlink()):
             continue
-        if not sidecar.resolve().is_relative_to(root.resolve()):
+        if not sidecar.resolve().is_relative_to(real_root):
             return {
                 **row,
                 "error": q.OUTSIDE_SEEDS,

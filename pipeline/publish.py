@@ -58,14 +58,22 @@ class SplitFiles:
     num_bytes: int = 0  # Arrow size of its rows: what the card's `num_bytes` means to `datasets`
 
 
-def count_splits(inp: Path, batch_size: int) -> dict[str, int]:
-    counts: Counter = Counter()
-    for batch in read_batches(inp, batch_size, columns=["split"]):
-        counts.update(batch.column("split").to_pylist())
-    return {name: counts[name] for name in SPLITS if counts[name]}
+def count_values(inp: Path, batch_size: int) -> tuple[dict[str, int], Counter]:
+    """(rows per split, rows per language) of the validated records, in one pass.
+
+    The split counts are needed before writing (shard names say how many shards a split has).
+    """
+    splits: Counter = Counter()
+    languages: Counter = Counter()
+    for batch in read_batches(inp, batch_size, columns=["split", "language"]):
+        splits.update(batch.column("split").to_pylist())
+        languages.update(batch.column("language").to_pylist())
+    return {name: splits[name] for name in SPLITS if splits[name]}, languages
 
 
-def write_shards(inp: Path, release: Path, params: params_mod.Params) -> list[SplitFiles]:
+def write_shards(
+    inp: Path, release: Path, params: params_mod.Params, split_rows: dict[str, int]
+) -> list[SplitFiles]:
     """The validated records as `data/<split>-i-of-n.parquet`, one Hugging Face split each.
 
     The features go into the Parquet metadata under the key `datasets` reads, so a loader gets
@@ -74,10 +82,7 @@ def write_shards(inp: Path, release: Path, params: params_mod.Params) -> list[Sp
     schema = record_schema().arrow()
     hf_meta = {"info": {"features": hf_features(record_schema()).to_dict()}}
     per_shard = params.publish.shard_max_rows
-    splits = {
-        name: SplitFiles(name, rows)
-        for name, rows in count_splits(inp, params.engine.batch_size).items()
-    }
+    splits = {name: SplitFiles(name, rows) for name, rows in split_rows.items()}
     writers = {
         name: ShardWriter(
             release / DATA_DIR,
@@ -116,13 +121,6 @@ def quarantine_counts(quarantine_root: Path) -> dict[str, Counter]:
             reasons.update(pq.read_table(path, columns=["reason"]).column("reason").to_pylist())
         counts[folder.name] = reasons
     return counts
-
-
-def language_counts(release: Path) -> Counter:
-    langs: Counter = Counter()
-    for path in shard_paths(release / DATA_DIR):
-        langs.update(pq.read_table(path, columns=["language"]).column("language").to_pylist())
-    return langs
 
 
 def account(articles: int, published: int, quarantined: dict[str, Counter]) -> dict[str, Any]:
@@ -327,7 +325,8 @@ def run(
     params: params_mod.Params,
 ) -> dict:
     release = reset_dir(out)
-    splits = write_shards(inp, release, params)
+    split_rows, languages = count_values(inp, params.engine.batch_size)
+    splits = write_shards(inp, release, params, split_rows)
     ingest = read_metrics(ingest_metrics)
     published = sum(s.rows for s in splits)
     # Articles, not files: a JSONL export is one file and many articles; a file ingest could
@@ -338,7 +337,7 @@ def run(
         params,
         {"files": ingest["files_in"], **counts},
         splits,
-        language_counts(release),
+        languages,
         ingest["input_hash"],
         read_metrics(annotate_metrics)["annotators"],
     )

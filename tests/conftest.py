@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from pipeline.params import EngineParams, Params
+from pipeline.params import Params
 from pipeline.schema import record_schema
 from pipeline.shards import ShardWriter, read_batches
+from tests.defaults import PARAMS
 
 # Property tests: the same examples on every run (a red CI is then reproducible here), and no
 # health check that fails a test because a busy 2-core CI machine generated data slowly.
@@ -69,7 +70,7 @@ def repo_params_path() -> Path:
 @pytest.fixture
 def params() -> Params:
     """Default params with tiny batches and row groups, so a handful of rows crosses both."""
-    return replace(Params(), engine=replace(EngineParams(), batch_size=2, row_group_rows=3))
+    return replace(PARAMS, engine=replace(PARAMS.engine, batch_size=2, row_group_rows=3))
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from pipeline import annotate
 from pipeline.annotate import annotate_records, plan
 from pipeline.annotators.counts import word_count
 from pipeline.annotators.language import detect_language
-from pipeline.params import AnnotateParams
+from pipeline.params import Bounds
 from pipeline.schema import record_schema
 from pipeline.shards import shard_paths
+from tests.defaults import PARAMS
 
 ENGLISH = (
     "The government announced on Tuesday that it would raise taxes on fuel to pay for new "
@@ -101,7 +102,7 @@ def test_annotate_record_adds_the_annotate_fields(make_record):
         "clean_log": [{"step": "normalize_whitespace", "chars_removed": 2}],
         "duplicates": ["d" * 32],
     }
-    result = annotate_record(record, AnnotateParams(language_candidates=("fr", "en")))
+    result = annotate_record(record, replace(PARAMS.annotate, language_candidates=("fr", "en")))
     assert {k: result[k] for k in record} == record  # nothing that was there changes
     assert (result["char_count"], result["word_count"]) == (18, 4)
     assert result["language"] in {"fr", "en"}
@@ -112,7 +113,7 @@ def test_annotate_record_adds_the_annotate_fields(make_record):
     ("text", "chars"), [("café", 4), ("Cafe\u0301", 5), ("😀 ok", 4), ("a\nb", 3)]
 )
 def test_char_count_counts_code_points(make_record, text, chars):
-    assert annotate_record(make_record(text=text), AnnotateParams())["char_count"] == chars
+    assert annotate_record(make_record(text=text), PARAMS.annotate)["char_count"] == chars
 
 
 def test_run_annotates_every_record(
@@ -152,14 +153,16 @@ def test_run_annotates_every_record(
 
 
 def test_plan_runs_split_after_the_corpus_annotator():
-    first, corpus, second = plan(AnnotateParams())
+    first, corpus, second = plan(PARAMS.annotate)
     assert corpus is not None and corpus.name == "minhash_v1"
     assert [a.name for a in second] == ["split_v1"]
     assert "language_v1" in [a.name for a in first]
 
 
 def test_unknown_annotator_is_an_error():
-    params = AnnotateParams(annotators={**AnnotateParams().annotators, "quotes": "quotes_v9"})
+    params = replace(
+        PARAMS.annotate, annotators={**PARAMS.annotate.annotators, "quotes": "quotes_v9"}
+    )
     with pytest.raises(KeyError, match="quotes_v9"):
         plan(params)
 
@@ -176,7 +179,9 @@ def test_filters_quarantine_with_the_value(
         }
         for i, t in enumerate([ENGLISH, "Short one."])
     ]
-    params = replace(params, annotate=replace(params.annotate, filters={"word_count": {"min": 5}}))
+    params = replace(
+        params, annotate=replace(params.annotate, filters={"word_count": Bounds(min=5)})
+    )
     out, quarantine, metrics = stage_paths("annotate")
     result = annotate.run(write_stage_rows("clean", rows), out, quarantine, metrics, params)
     assert (result["records_out"], result["quarantined_by_reason"]) == (1, {"filtered": 1})
@@ -195,7 +200,7 @@ def test_near_duplicates_share_a_cluster_and_a_split(make_record):
         }
         for i, t in enumerate([base, base + " Updated.", FRENCH])
     ]
-    a, b, c = annotate_records(records, AnnotateParams())
+    a, b, c = annotate_records(records, PARAMS.annotate)
     assert a["near_duplicate_cluster"] == b["near_duplicate_cluster"] == "0" * 32
     assert a["split"] == b["split"]
     assert c["near_duplicate_cluster"] == "2" * 32

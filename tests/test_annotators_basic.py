@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import string
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 
 from pipeline.annotators import BatchAnnotator, Context, CorpusAnnotator, load_all
 from pipeline.annotators.counts import paragraph_count, word_count
-from pipeline.params import AnnotateParams, NearDuplicateParams, PiiParams, SplitParams
+from pipeline.params import AnnotateParams, SplitParams
+from tests.defaults import PARAMS
 
 ENGLISH = (
     "The government announced on Tuesday that it would raise taxes on fuel to pay for new "
@@ -52,7 +54,7 @@ def annotate(
 ) -> list[dict[str, Any]]:
     annotator = ANNOTATORS[name]
     assert isinstance(annotator, BatchAnnotator)
-    context = Context([r["text"] for r in records], params or AnnotateParams())
+    context = Context([r["text"] for r in records], params or PARAMS.annotate)
     return annotator.annotate(records, context)
 
 
@@ -64,7 +66,7 @@ def near_duplicate_clusters(
     texts: dict[str, str], params: AnnotateParams | None = None
 ) -> dict[str, str]:
     """{id: cluster} for records {id: text}, prepared in batches of 3 like the stage would."""
-    params = params or AnnotateParams()
+    params = params or PARAMS.annotate
     annotator = ANNOTATORS["minhash_v1"]
     assert isinstance(annotator, CorpusAnnotator)
     records = [{"id": i, "text": t} for i, t in texts.items()]
@@ -105,13 +107,13 @@ def test_language(text, language):
 
 
 def test_language_candidates_restrict_the_answer():
-    params = AnnotateParams(language_candidates=("en", "de"))
+    params = replace(PARAMS.annotate, language_candidates=("en", "de"))
     assert one("language_v1", FRENCH, params)["language"] in {"en", "de"}
     assert one("language_v1", FRENCH)["language"] == "fr"
 
 
 def test_language_model_names_the_package_version():
-    assert ANNOTATORS["language_v1"].model(AnnotateParams()).startswith("py3langid 0.")
+    assert ANNOTATORS["language_v1"].model(PARAMS.annotate).startswith("py3langid 0.")
 
 
 # --- counts ------------------------------------------------------------------------------
@@ -131,10 +133,13 @@ def test_counts_hand_computed():
 def test_reading_time_uses_words_per_minute():
     text = " ".join(["word"] * 500)
     assert (
-        one("counts_v1", text, AnnotateParams(words_per_minute=200))["reading_time_minutes"] == 2.5
+        one("counts_v1", text, replace(PARAMS.annotate, words_per_minute=200))[
+            "reading_time_minutes"
+        ]
+        == 2.5
     )
     with pytest.raises(ValueError, match="words_per_minute"):
-        one("counts_v1", text, AnnotateParams(words_per_minute=0))
+        one("counts_v1", text, replace(PARAMS.annotate, words_per_minute=0))
 
 
 def test_a_line_without_words_is_no_sentence():
@@ -297,7 +302,7 @@ def test_pii_counts(text, emails, phones, ips):
 
 
 def test_pii_redaction_replaces_and_returns_the_text():
-    params = AnnotateParams(pii=PiiParams(redact=True))
+    params = replace(PARAMS.annotate, pii=replace(PARAMS.annotate.pii, redact=True))
     text = "Mail a@b.com or call 020 7946 0958 from 10.0.0.1."
     assert one("pii_v1", text, params) == {
         "pii": {"emails": 1, "phone_numbers": 1, "ip_addresses": 1, "redacted": True},
@@ -353,20 +358,22 @@ def test_clusters_do_not_depend_on_record_order():
 
 
 def test_signatures_are_bytes_of_num_perm_uint32():
-    params = AnnotateParams(near_duplicates=NearDuplicateParams(num_perm=64))
+    params = replace(
+        PARAMS.annotate, near_duplicates=replace(PARAMS.annotate.near_duplicates, num_perm=64)
+    )
     context = Context([ENGLISH, "!!!"], params)
     signatures = ANNOTATORS["minhash_v1"].prepare([{"text": ENGLISH}, {"text": "!!!"}], context)
     assert [type(s) for s in signatures] == [bytes, bytes]
     assert [len(s) for s in signatures] == [256, 256]
     with pytest.raises(ValueError, match="num_perm"):
-        ANNOTATORS["minhash_v1"].finish(["a" * 32, "b" * 32], signatures, AnnotateParams())
+        ANNOTATORS["minhash_v1"].finish(["a" * 32, "b" * 32], signatures, PARAMS.annotate)
 
 
 def test_short_texts_and_duplicate_ids():
     clusters = near_duplicate_clusters({"a" * 32: "Hello there", "b" * 32: "hello, there!"})
     assert set(clusters.values()) == {"a" * 32}
     with pytest.raises(ValueError, match="unique"):
-        ANNOTATORS["minhash_v1"].finish(["a" * 32, "a" * 32], [b"", b""], AnnotateParams())
+        ANNOTATORS["minhash_v1"].finish(["a" * 32, "a" * 32], [b"", b""], PARAMS.annotate)
 
 
 # --- split ---------------------------------------------------------------------------------
@@ -397,7 +404,9 @@ def test_near_duplicates_share_a_split():
 
 
 def test_a_zero_ratio_split_gets_nothing():
-    params = AnnotateParams(split=SplitParams(train=0.8, validation=0.2, test=0.0))
+    params = replace(
+        PARAMS.annotate, split=replace(PARAMS.annotate.split, train=0.8, validation=0.2, test=0.0)
+    )
     assert set(splits([f"{i:032x}" for i in range(2000)], params)) == {"train", "validation"}
 
 
@@ -407,7 +416,7 @@ def test_a_zero_ratio_split_gets_nothing():
 )
 def test_split_ratios_must_sum_to_one(ratios):
     with pytest.raises(ValueError, match="annotate.split"):
-        splits(["a" * 32], AnnotateParams(split=ratios))
+        splits(["a" * 32], replace(PARAMS.annotate, split=ratios))
 
 
 def test_split_needs_the_cluster():

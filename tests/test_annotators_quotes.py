@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pipeline.annotators import Context, load_all
 from pipeline.annotators import nlp as nlp_module
 from pipeline.annotators.quotes import quote_tree
-from pipeline.params import AnnotateParams
+from tests.defaults import PARAMS
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_9f942c4ff97f10a2.txt"
 
@@ -19,12 +19,12 @@ SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_9f942c4ff97f10a2.
 @pytest.fixture(scope="module")
 def quotes():
     """quotes(text) -> the `quotes` column for that one article, through the registry."""
-    nlp_module.load(AnnotateParams().spacy_model)  # once for the module: nlp.load is cached
+    nlp_module.load(PARAMS.annotate.spacy_model)  # once for the module: nlp.load is cached
     annotator = load_all()["quotes_v1"]
 
     def run(text: str) -> list[dict]:
         (columns,) = annotator.annotate(
-            [{"id": "0" * 32, "text": text}], Context([text], AnnotateParams())
+            [{"id": "0" * 32, "text": text}], Context([text], PARAMS.annotate)
         )
         for quote in columns["quotes"]:
             assert text[quote["start"] : quote["end"]] == quote["quote"]

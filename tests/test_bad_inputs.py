@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from pipeline import clean, ingest
 from pipeline.params import Params
+from tests.defaults import PARAMS
 
 # name -> (bytes, the reason it must be quarantined with; None: it must be published)
 BATTERY: dict[str, tuple[bytes, str | None]] = {
@@ -68,7 +69,7 @@ def test_battery_every_input_accounted_for_with_its_reason(tmp_path):
     seeds, out = tmp_path / "seeds", tmp_path / "out"
     (tmp_path / "elsewhere").mkdir()
     write_battery(seeds, tmp_path / "elsewhere" / "secret.txt")
-    params = Params()
+    params = PARAMS
     params = params.__class__(
         **{
             **params.__dict__,
@@ -137,7 +138,7 @@ def test_random_bytes_never_crash_and_are_accounted_for(tmp_path_factory, files)
     seeds.mkdir()
     for name, raw in files.items():
         (seeds / name).write_bytes(raw)
-    ingested, cleaned = run_ingest_and_clean(seeds, out, Params())
+    ingested, cleaned = run_ingest_and_clean(seeds, out, PARAMS)
     inputs = [n for n in files if not n.endswith(".meta.json")]
     assert ingested["files_in"] == len(inputs)
     sources = set(pq.read_table(out / "clean" / "records").column("source").to_pylist())

@@ -28,8 +28,9 @@ from pipeline.params import CleanParams
 from pipeline.quarantine import Rejected
 from pipeline.schema import record_schema
 from pipeline.shards import shard_paths
+from tests.defaults import PARAMS as DEFAULTS
 
-PARAMS = CleanParams()
+PARAMS = DEFAULTS.clean
 WORD = re.compile(r"\w+")
 
 

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import clean, ingest
-from pipeline.params import Params
+from tests.defaults import PARAMS
 
 pytestmark = pytest.mark.integration
 BBC = Path(
@@ -43,7 +43,7 @@ def bbc(tmp_path_factory) -> dict:
     seeds = out / "seeds"
     for topic in TOPICS:
         shutil.copytree(BBC / topic, seeds / topic)
-    params = Params()
+    params = PARAMS
     paths = {
         s: (out / s / "records", out / "quarantine" / s, out / s / "metrics.json")
         for s in ("ingest", "clean")

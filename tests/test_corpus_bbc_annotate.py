@@ -20,8 +20,8 @@ from pipeline.annotators import Context, load_all
 from pipeline.annotators.near_duplicates import shingles
 from pipeline.encoding import decode
 from pipeline.ids import record_id
-from pipeline.params import AnnotateParams, IngestParams
 from pipeline.quarantine import Rejected
+from tests.defaults import PARAMS as DEFAULTS
 
 pytestmark = pytest.mark.integration
 BBC = Path(
@@ -31,7 +31,7 @@ BBC = Path(
 )
 TOPICS = ("business", "entertainment", "politics", "sport", "tech")
 BATCH = 256
-PARAMS = AnnotateParams()
+PARAMS = DEFAULTS.annotate
 ANNOTATORS = load_all()
 
 
@@ -39,7 +39,7 @@ def read_articles() -> list[dict[str, Any]]:
     articles = []
     for path in sorted(p for topic in TOPICS for p in (BBC / topic).glob("*.txt")):
         raw = path.read_bytes()
-        decoded = decode(raw, IngestParams().preferred_encodings)
+        decoded = decode(raw, DEFAULTS.ingest.preferred_encodings)
         assert not isinstance(decoded, Rejected), path
         title, _, text = decoded[0].partition("\n")
         source = path.relative_to(BBC).as_posix()

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 
 import pyarrow as pa
 import pytest
 
 from pipeline.engine import StageCounts, StageFailed, apply_to_batch, check_error_share, run_local
-from pipeline.params import EngineParams
 from pipeline.quarantine import STAGE_ERROR, Rejected
 from pipeline.schema import quarantine_schema
 from pipeline.shards import ShardWriter
+from tests.defaults import PARAMS
 
 SCHEMA = pa.schema([pa.field("id", pa.string(), nullable=False), ("text", pa.string())])
 
@@ -33,7 +34,7 @@ def batch_of(*texts: str, start: int = 0) -> pa.RecordBatch:
 
 @pytest.fixture
 def writers(tmp_path):
-    engine = EngineParams(row_group_rows=2)
+    engine = replace(PARAMS.engine, row_group_rows=2)
     out = ShardWriter(tmp_path / "out", SCHEMA, engine)
     quarantine = ShardWriter(tmp_path / "quarantine", quarantine_schema().arrow(), engine)
     return out, quarantine

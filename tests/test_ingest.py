@@ -21,8 +21,9 @@ from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected
 from pipeline.schema import record_schema
 from pipeline.shards import shard_paths
+from tests.defaults import PARAMS as DEFAULTS
 
-PARAMS = IngestParams()
+PARAMS = DEFAULTS.ingest
 RANDOM_BYTES = random.Random(7).randbytes(4096)
 ID = re.compile(r"^[0-9a-f]{32}$")
 

@@ -10,14 +10,14 @@ import datasets
 import pytest
 import yaml
 
-from pipeline import params as params_mod
 from pipeline.publish import AccountingError, file_sha256, hf_features, run
 from pipeline.quarantine import Rejected, quarantine_row
 from pipeline.schema import quarantine_schema, record_schema
 from pipeline.shards import ShardWriter
+from tests.defaults import PARAMS as DEFAULTS
 from tests.test_validate import GOOD, article
 
-PARAMS = params_mod.Params()
+PARAMS = DEFAULTS
 # Splits set by hand (annotate decides them from a hash): three train, one of each other.
 RECORDS = [
     {**record, "split": split}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.params import HtmlParams
 from pipeline.quarantine import NO_CONTENT, Rejected
 from pipeline.readers.html import options_from, parse, prune, read_html
+from tests.defaults import PARAMS
 
 HTML = Path(__file__).resolve().parent / "data" / "html"
 
@@ -305,13 +306,13 @@ def test_same_input_same_output(article_html: str) -> None:
 
 
 def test_params_by_attribute_name(article_html: str) -> None:
-    strict = HtmlParams(min_text_chars=10_000)
+    strict = replace(PARAMS.ingest.html, min_text_chars=10_000)
     (item,) = read_html(article_html, strict)
     assert isinstance(item, Rejected) and "min_text_chars=10000" in item.detail
     # the whole Params object works too: its `html` section is used
     (item,) = read_html(article_html, SimpleNamespace(html=strict))
     assert isinstance(item, Rejected)
-    assert options_from(SimpleNamespace(unrelated=1)) == HtmlParams()
+    assert options_from(SimpleNamespace(unrelated=1)) == PARAMS.ingest.html
 
 
 # fmt: off
@@ -351,7 +352,7 @@ def test_never_raises_on_garbage(text: str) -> None:
         assert item.reason == NO_CONTENT
     else:
         assert item["text"] == item["text"].strip() and "\n\n\n" not in item["text"]
-        assert len(item["text"]) >= HtmlParams().min_text_chars
+        assert len(item["text"]) >= PARAMS.ingest.html.min_text_chars
     assert read_html(text) == items  # deterministic
 
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
-from pipeline.params import ColumnParams, IngestParams
 from pipeline.quarantine import Rejected
 from pipeline.readers import normalize_date
 from pipeline.readers.markdown import read_markdown
 from pipeline.readers.table import read_csv, read_jsonl
 from pipeline.readers.text import read_text
+from tests.defaults import PARAMS as DEFAULTS
 
-PARAMS = IngestParams()
+PARAMS = DEFAULTS.ingest
 
 
 @pytest.mark.parametrize(
@@ -106,7 +107,9 @@ def test_jsonl_one_article_per_line_bad_lines_rejected_alone():
 
 
 def test_jsonl_columns_are_configurable():
-    params = IngestParams(columns=ColumnParams(text="body", title="headline"))
+    params = replace(
+        DEFAULTS.ingest, columns=replace(DEFAULTS.ingest.columns, text="body", title="headline")
+    )
     last = read_jsonl(JSONL, params)[-1]
     assert (last["text"], last["title"], last["row"]) == ("Custom column.", "H", 6)
 

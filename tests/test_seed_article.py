@@ -6,14 +6,14 @@ from pathlib import Path
 
 from pipeline import clean, ingest
 from pipeline.ids import sha256_hex
-from pipeline.params import Params
+from tests.defaults import PARAMS
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_9f942c4ff97f10a2.txt"
 
 
 def test_seed_article_keeps_quotes_accents_and_paragraphs():
     raw = SEED.read_bytes()
-    params = Params()
+    params = PARAMS
     seed = {"source": SEED.name, "source_sha256": sha256_hex(raw), "raw": raw, "sidecar": None}
     (record,) = ingest.parse_seed(seed, params.ingest)
     cleaned = clean.clean_record(record, params.clean)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 
 from pipeline.params import EngineParams
 from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir, shard_paths
+from tests.defaults import PARAMS
 
 ROW_GROUP = 4
 
@@ -28,7 +31,7 @@ def schema() -> pa.Schema:
 
 @pytest.fixture
 def engine() -> EngineParams:
-    return EngineParams(row_group_rows=ROW_GROUP, compression="zstd", compression_level=3)
+    return replace(PARAMS.engine, row_group_rows=ROW_GROUP, compression="zstd", compression_level=3)
 
 
 def make_rows(n: int) -> list[dict]:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import params as params_mod
 from pipeline.annotate import annotate_records
 from pipeline.clean import clean_record
 from pipeline.ids import sha256_hex
@@ -17,8 +16,9 @@ from pipeline.ingest import parse_seed
 from pipeline.schema import record_schema
 from pipeline.shards import ShardWriter
 from pipeline.validate import label, main, suite_expectations
+from tests.defaults import PARAMS as DEFAULTS
 
-PARAMS = params_mod.Params()
+PARAMS = DEFAULTS
 
 
 def article(source: str, text: str) -> dict:

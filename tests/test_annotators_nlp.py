@@ -1,4 +1,5 @@
-"""`entities_v1`, `dates_v1` and the spaCy parse they share (pipeline/annotators/nlp.py)."""
+"""`entities_v1`, `dates_v1` and the spaCy parse they share (pipeline/annotators/nlp.py,
+entities.py, entity_fixes.py, dates.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from spacy.tokens import Doc, Span
 
 from pipeline.annotators import Context, load_all
 from pipeline.annotators import nlp as nlp_module
-from pipeline.annotators.nlp import normalize_date, person_names
+from pipeline.annotators.dates import normalize_date
+from pipeline.annotators.names import person_names
 from tests.defaults import PARAMS
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_9f942c4ff97f10a2.txt"
@@ -131,8 +133,18 @@ def test_one_parse_per_batch_shared_by_entities_dates_and_quotes(nlp):
 
 
 def test_loader_keeps_only_the_components_used(nlp):
-    assert "lemmatizer" not in nlp.pipe_names and "attribute_ruler" not in nlp.pipe_names
-    assert {"tok2vec", "tagger", "parser", "ner", "corpus_entity_fixes"} <= set(nlp.pipe_names)
+    assert nlp.pipe_names == ["tok2vec", "tagger", "parser", "ner"]  # repairs are versioned
+
+
+def test_entity_repairs_work_on_copies_of_the_shared_parse(nlp):
+    texts = ["Politico reported that Chancellor Olaf Scholz met Joe Biden in Kiev."]
+    context = Context(texts, PARAMS.annotate)
+    (parsed,) = nlp_module.docs(context)
+    before = [(e.start, e.end, e.label_) for e in parsed.ents]
+    (fixed,) = nlp_module.entity_docs(context, "corpus_entity_fixes_v1")
+    assert fixed is not parsed and fixed.text == parsed.text
+    assert [(e.start, e.end, e.label_) for e in parsed.ents] == before  # untouched
+    assert nlp_module.entity_docs(context, "corpus_entity_fixes_v1")[0] is fixed  # once a batch
 
 
 def test_text_beyond_max_chars_is_not_parsed(annotate, monkeypatch):

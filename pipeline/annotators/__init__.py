@@ -46,6 +46,9 @@ class BatchAnnotator:
     name: str
     annotate: Callable[[list[dict[str, Any]], Context], list[Columns]]
     model: Callable[[AnnotateParams], str] | None = None  # what, beyond code, shapes the output
+    # May return a new `text` (and other free-text fields): such an annotator runs before every
+    # other one, whatever its place in params, so that no offset or count describes old text.
+    rewrites_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ MODULES = (
     "readability",
     "quality",
     "nlp",
+    "entities",
+    "dates",
     "quotes",
     "pii",
     "near_duplicates",
@@ -82,11 +87,16 @@ def register(annotator: Annotator) -> Annotator:
     return annotator
 
 
-def batch_annotator(slot: str, name: str, model: Callable[[AnnotateParams], str] | None = None):
+def batch_annotator(
+    slot: str,
+    name: str,
+    model: Callable[[AnnotateParams], str] | None = None,
+    rewrites_text: bool = False,
+):
     """Decorator: register `fn(records, context) -> [columns]` as the annotator `name`."""
 
     def wrap(fn: Callable[[list[dict[str, Any]], Context], list[Columns]]):
-        register(BatchAnnotator(slot, name, fn, model))
+        register(BatchAnnotator(slot, name, fn, model, rewrites_text))
         return fn
 
     return wrap

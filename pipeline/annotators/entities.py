@@ -1,0 +1,66 @@
+"""Slot `entities`: named entities and the people, organisations and places they name.
+
+Both versions write `entities` (spaCy-labelled spans {text, label, start, end}, character offsets
+into `text`, `text[start:end] == text`), `people`, `organizations` and `places` (GPE + LOC):
+distinct names, most mentioned first, possessive "'s" and a leading "the" stripped, a person's
+short form ("Scholz") merged into the full name used elsewhere in the article ("Olaf Scholz").
+
+- `entities_v1`: spaCy's entities repaired by `corpus_entity_fixes_v1` (`entity_fixes.py`).
+- `entities_v2`: repaired by `corpus_entity_fixes_v2` (`entity_rules.py`, measured by
+  `bench/entities_eval.py`); `places` lists each place once under its canonical name ("U.S.",
+  "US" and "the United States" are "United States"; `rules/entities_v2.yaml`), while `entities`
+  keeps the text as written.
+
+Params: those of the shared spaCy parse (`annotate.spacy_model`, `annotate.spacy_batch_size`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from spacy.tokens import Doc
+
+from pipeline.annotators import Columns, Context, batch_annotator, entity_fixes, entity_rules
+from pipeline.annotators.names import name_of, person_names, ranked
+from pipeline.annotators.nlp import entity_docs, model
+
+FIXES_V1 = "corpus_entity_fixes_v1"
+FIXES_V2 = "corpus_entity_fixes_v2"
+assert entity_fixes and entity_rules  # imported for their spaCy factories
+
+
+def entity_columns(doc: Doc, place_name: Callable[[str], str] = lambda name: name) -> Columns:
+    full = person_names(doc)
+    labelled: dict[str, list[str]] = {"PERSON": [], "ORG": [], "PLACE": []}
+    for ent in doc.ents:
+        name = name_of(ent)
+        if not name:
+            continue
+        if ent.label_ == "PERSON":
+            labelled["PERSON"].append(full[name])
+        elif ent.label_ == "ORG":
+            labelled["ORG"].append(name)
+        elif ent.label_ in ("GPE", "LOC"):
+            labelled["PLACE"].append(place_name(name))
+    return {
+        "entities": [
+            {"text": e.text, "label": e.label_, "start": e.start_char, "end": e.end_char}
+            for e in doc.ents
+        ],
+        "people": ranked(labelled["PERSON"]),
+        "organizations": ranked(labelled["ORG"]),
+        "places": ranked(labelled["PLACE"]),
+    }
+
+
+@batch_annotator("entities", "entities_v1", model=model)
+def entities_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    return [entity_columns(doc) for doc in entity_docs(context, FIXES_V1)]
+
+
+@batch_annotator("entities", "entities_v2", model=model)
+def entities_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    return [
+        entity_columns(doc, entity_rules.canonical_place) for doc in entity_docs(context, FIXES_V2)
+    ]

@@ -66,6 +66,7 @@ class HtmlParams:
 
     prune_boilerplate: bool  # drop hidden/dialog/navigation/"unlikely candidate" elements
     prune_min_chars: int  # pruned page gives fewer characters, the whole page more: whole
+    prune_min_share: float  # or fewer words than this share of the whole page's: whole
     recall_pass: bool  # also extract favouring recall; keep it if it only adds a little:
     recall_max_growth: float  # at most this share more words than the balanced pass
     recall_min_overlap: float  # and keeping at least this share of its words

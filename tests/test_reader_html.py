@@ -12,8 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.quarantine import NO_CONTENT, Rejected
-from pipeline.readers.html import options_from, parse, prune, read_html
+from pipeline.readers.html import options_from, parse, pruning_lost_article, read_html
+from pipeline.readers.html_prune import prune
 from tests.defaults import PARAMS
+
+HTML_PARAMS = PARAMS.ingest.html
 
 HTML = Path(__file__).resolve().parent / "data" / "html"
 
@@ -306,13 +309,15 @@ def test_same_input_same_output(article_html: str) -> None:
 
 
 def test_params_by_attribute_name(article_html: str) -> None:
-    strict = replace(PARAMS.ingest.html, min_text_chars=10_000)
+    strict = replace(HTML_PARAMS, min_text_chars=10_000)
     (item,) = read_html(article_html, strict)
     assert isinstance(item, Rejected) and "min_text_chars=10000" in item.detail
     # the whole Params object works too: its `html` section is used
     (item,) = read_html(article_html, SimpleNamespace(html=strict))
     assert isinstance(item, Rejected)
-    assert options_from(SimpleNamespace(unrelated=1)) == PARAMS.ingest.html
+    assert options_from(None) == HTML_PARAMS  # no params: the repository's params.yaml
+    with pytest.raises(TypeError):
+        options_from(SimpleNamespace(unrelated=1))
 
 
 # fmt: off
@@ -352,7 +357,7 @@ def test_never_raises_on_garbage(text: str) -> None:
         assert item.reason == NO_CONTENT
     else:
         assert item["text"] == item["text"].strip() and "\n\n\n" not in item["text"]
-        assert len(item["text"]) >= PARAMS.ingest.html.min_text_chars
+        assert len(item["text"]) >= HTML_PARAMS.min_text_chars
     assert read_html(text) == items  # deterministic
 
 

@@ -1,0 +1,133 @@
+"""What a web page declares about its article: title, author, language, date, URL, publisher.
+
+Sources: <meta> (Dublin Core, OpenGraph, Twitter), JSON-LD, <html lang>, <link rel=canonical>.
+trafilatura reads author, site name, description and (with htmldate, from markup only unless
+`date_extensive_search`) the publication date; the title (pipeline/readers/html_title.py),
+language and canonical URL are chosen here. Nothing depends on the clock (`date_max`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+from trafilatura.metadata import extract_metadata
+
+from pipeline.params import HtmlParams
+from pipeline.readers import Article
+from pipeline.readers.html_title import choose_title, squash
+
+LOGGER = logging.getLogger(__name__)
+
+
+def page_metadata(tree: HtmlElement, options: HtmlParams) -> Article:
+    """Title, author, language, date, canonical URL and publisher the page declares."""
+    meta = meta_tags(tree)
+    found = _declared_metadata(tree, options)
+    publisher = meta.get("og:site_name") or found.get("sitename")
+    url = canonical(tree, meta) or found.get("url")
+    extra = {
+        "description": found.get("description"),
+        "image": found.get("image"),
+        "hostname": _hostname(url),
+        "categories": found.get("categories"),
+        "tags": found.get("tags"),
+        "license": found.get("license"),
+    }
+    return Article(
+        title=choose_title(tree, meta, publisher) or squash(found.get("title")),
+        author=squash(found.get("author")),
+        language=declared_language(tree, meta),
+        published_date=_iso_date(found.get("date")),
+        url=url,
+        publisher=squash(publisher),
+        extra={key: value for key, value in extra.items() if value},
+    )
+
+
+def _declared_metadata(tree: HtmlElement, options: HtmlParams) -> dict[str, Any]:
+    """trafilatura's metadata (meta tags, JSON-LD, htmldate), {} if it fails."""
+    date_config = {
+        "original_date": True,  # publication, not last modification
+        "extensive_search": options.date_extensive_search,
+        "max_date": options.date_max,
+    }
+    try:
+        return extract_metadata(tree, date_config=date_config).as_dict()
+    except Exception as exc:  # noqa: BLE001 (a metadata bug must not cost the article)
+        LOGGER.debug("trafilatura metadata failed: %r", exc)
+        return {}
+
+
+def _hostname(url: str | None) -> str | None:
+    try:
+        return urlsplit(url).hostname if url else None
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        return None
+
+
+def meta_tags(tree: HtmlElement) -> dict[str, str]:
+    """`<meta>` content by lower-cased key; `property` (RDFa, OpenGraph) wins over `name`.
+
+    One `property` may hold several keys ("og:title twitter:title"); "DC.title" is "dc:title".
+    Among equal keys the first wins.
+    """
+    by_property: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        content = squash(el.get("content"))
+        if not content:
+            continue
+        for key in (el.get("property") or "").split():
+            by_property.setdefault(_meta_key(key), content)
+        for attr in ("name", "itemprop"):
+            if el.get(attr):
+                by_name.setdefault(_meta_key(el.get(attr)), content)
+    return {**by_name, **by_property}
+
+
+def _meta_key(key: str) -> str:
+    return _META_PREFIX.sub(r"\1:", key.strip().lower())
+
+
+_META_PREFIX = re.compile(r"^(dc|dcterm|dcterms|og|twitter|parsely)\s*[.:-]\s*")
+_LANG = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*$", re.IGNORECASE)
+
+
+def declared_language(tree: HtmlElement, meta: dict[str, str]) -> str | None:
+    """Primary language subtag the page declares, lower-case ("en-US" -> "en"), or None."""
+    html = tree if tree.tag == "html" else tree.find(".//html")
+    attrs = [html.get("lang"), html.get("xml:lang")] if html is not None else []
+    http_equiv = [
+        el.get("content")
+        for el in tree.iter("meta")
+        if (el.get("http-equiv") or "").lower() == "content-language"
+    ]
+    named = [meta.get(key) for key in ("content-language", "language", "dc.language", "og:locale")]
+    for value in [*attrs, *http_equiv, *named]:
+        match = _LANG.match((value or "").split(",")[0].strip())
+        if match:
+            return match.group(1).lower()
+    return None
+
+
+def canonical(tree: HtmlElement, meta: dict[str, str]) -> str | None:
+    """The absolute http(s) URL of `<link rel=canonical>`, else of og:url."""
+    for el in tree.iter("link"):
+        rels = (el.get("rel") or "").lower().split()
+        href = (el.get("href") or "").strip()
+        if "canonical" in rels and _ABSOLUTE.match(href) and _hostname(href):
+            return href
+    url = meta.get("og:url", "")
+    return url if _ABSOLUTE.match(url) and _hostname(url) else None
+
+
+_ABSOLUTE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: str | None) -> str | None:
+    return value if value and _DATE.match(value) else None

@@ -1,0 +1,114 @@
+"""Rendering trafilatura's XML as plain text with paragraph breaks.
+
+Blocks (paragraphs, headings, quotes, lists, tables, code) are separated by one blank line
+("\\n\\n"); list items and table rows are lines of their block ("\\n", cells joined by " | ");
+<lb> (from <br>) is a line break; a code block keeps its lines.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+# trafilatura's output elements: blocks, lines of a block, and everything else inline.
+_BLOCKS = {
+    "p", "head", "quote", "list", "table", "code", "graphic", "div", "details", "summary",
+    "figure", "note", "doc", "body", "main", "article",
+}  # fmt: skip
+_LINES = {"item", "row"}
+_SPACE = re.compile(r"\s+")
+
+
+class _Writer:
+    """Collects lines; the strongest break asked for between two lines is the one written."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.line: list[str] = []
+        self.pending = ""
+
+    def text(self, text: str | None) -> None:
+        if text:
+            self.line.append(text)
+
+    def brk(self, sep: str) -> None:
+        self.flush()
+        if len(sep) > len(self.pending):
+            self.pending = sep
+
+    def flush(self) -> None:
+        line = _SPACE.sub(" ", "".join(self.line)).strip()
+        self.line = []
+        if line:
+            if self.parts:
+                self.parts.append(self.pending or "\n\n")
+            self.parts.append(line)
+            self.pending = ""
+
+
+def render(body: etree._Element) -> str:
+    """Plain text of trafilatura's XML: "\\n\\n" between blocks, "\\n" between lines of one."""
+    writer = _Writer()
+    _walk(body, "block", writer)
+    writer.flush()
+    return "".join(writer.parts)
+
+
+def _walk(el: etree._Element, context: str, w: _Writer) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag == "code" and context != "cell" and _is_code_block(el):
+        _code_block(el, context, w)
+        w.text(el.tail)
+        return
+    if context == "cell":
+        # Table cells are inline: anything block-like inside one is a space.
+        brk = " " if tag in _BLOCKS or tag in _LINES or tag == "lb" else ""
+        w.text(brk)
+    else:
+        brk = _break(tag, context)
+        if brk:
+            w.brk(brk)
+    if tag == "cell" and el.getprevious() is not None:
+        w.text(" | ")
+    inner = (
+        "cell"
+        if context == "cell" or tag == "cell"
+        else "line"
+        if context == "line" or tag in _LINES
+        else "block"
+    )
+    if tag:  # comments and processing instructions have no text of their own
+        w.text(el.text)
+        for child in el:
+            _walk(child, inner, w)
+    if tag != "lb" and brk:
+        if context == "cell":
+            w.text(" ")
+        else:
+            w.brk(brk)
+    w.text(el.tail)
+
+
+def _break(tag: str, context: str) -> str:
+    if tag == "lb" or tag in _LINES:
+        return "\n"
+    if tag in _BLOCKS:
+        return "\n" if context == "line" else "\n\n"
+    return ""
+
+
+def _is_code_block(el: etree._Element) -> bool:
+    return "\n" in "".join(el.itertext()).strip() or el.find(".//lb") is not None
+
+
+def _code_block(el: etree._Element, context: str, w: _Writer) -> None:
+    """A code block keeps its lines (indentation is not kept: clean strips every line)."""
+    sep = "\n" if context != "block" else "\n\n"
+    w.brk(sep)
+    for child in el.iter("lb"):
+        child.text = "\n"  # a detached copy is not needed: this tree is ours
+    for line in "".join(el.itertext()).split("\n"):
+        w.text(line)
+        w.brk("\n")
+    w.brk(sep)

@@ -30,7 +30,7 @@ from pipeline.encoding import declared_charset, decode
 from pipeline.ids import canonical_url, file_sha256, record_id, sha256_hex
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected, canonical_json
-from pipeline.readers import Article, Reader, clean_field, normalize_date
+from pipeline.readers import Article, Reader, clean_field, drop_title, normalize_date
 from pipeline.readers.html import read_html
 from pipeline.readers.markdown import read_markdown
 from pipeline.readers.table import read_csv, read_jsonl
@@ -106,6 +106,7 @@ def to_record(
 
     In a one-article file the sidecar is the curator's word and overrides what the document
     says; in an export it only fills file-wide fields (publisher, licence) a row leaves empty.
+    The text's first block is dropped when it is the final title (`drop_title`).
     """
     fields = {k: article.get(k) for k in SIDECAR_FIELDS}
     side = sidecar_fields(meta)
@@ -121,7 +122,8 @@ def to_record(
     extra = {**article.get("extra", {}), **({"sidecar": meta} if meta else {})}
     return {
         "id": record_id(url, seed["source"] if row is None else f"{seed['source']}#{row}"),
-        "text": article["text"],
+        # One rule for every format: the title is not repeated as the text's first block.
+        "text": drop_title(article["text"], fields["title"]),
         **fields,
         "url": canonical_url(url) if url else None,
         "source": seed["source"],

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from pipeline import ingest
 from pipeline.encoding import decode
@@ -105,7 +106,8 @@ def parse_one(source: str, raw: bytes, *args, params: IngestParams = PARAMS) -> 
             b'{"url": "https://Example.com/a#top", "title": "Headline from the sidecar"}',
             {
                 "title": "Headline from the sidecar",
-                "text": "Body.",
+                # Not the title any more, so not dropped: a heading is never lost.
+                "text": "Headline in the file\n\nBody.",
                 "url": "https://example.com/a",
                 "metadata": '{"sidecar":{"title":"Headline from the sidecar",'
                 '"url":"https://Example.com/a#top"}}',
@@ -189,6 +191,40 @@ def test_parse_seed_accepts(source, raw, sidecar, expected):
     assert sorted(record) == sorted(record_schema().arrow("ingest").names)
 
 
+# One title rule for every format: the title is not repeated as the first block of `text`; a
+# leading heading that is not the title stays in the text.
+TITLE_RULE = [
+    ("a.txt", b"Headline\n\nBody.\n", None, "Headline", "Body."),
+    ("a.md", b"# Headline\n\nBody.\n", None, "Headline", "Body."),
+    ("a.md", b"---\ntitle: Headline\n---\n# Headline\n\nBody.\n", None, "Headline", "Body."),
+    (
+        "a.md",
+        b"---\ntitle: SEO title\n---\n# Headline\n\nBody.\n",
+        None,
+        "SEO title",
+        "Headline\n\nBody.",
+    ),
+    ("a.md", b"# Headline\n\nBody.\n", b'{"title": "Curated"}', "Curated", "Headline\n\nBody."),
+    ("a.md", b"# Headline\n\nBody.\n", b'{"title": "HEADLINE"}', "HEADLINE", "Body."),
+    ("a.txt", b"Headline\n\nBody.\n", b'{"title": "Headline"}', "Headline", "Body."),
+    ("a.md", b"Intro.\n\n# Section\n\nBody.\n", None, None, "Intro.\n\nSection\n\nBody."),
+    ("a.md", b"# Only a heading\n", None, "Only a heading", "Only a heading"),
+    ("a.jsonl", b'{"title": "Headline", "text": "Headline\\n\\nBody."}\n', None, "Headline", "Body."),
+    ("a.jsonl", b'{"title": "Headline", "text": "Lead.\\n\\nBody."}\n', None, "Headline", "Lead.\n\nBody."),
+    ("a.csv", b'title,text\nHeadline,"Headline\n\nBody."\n', None, "Headline", "Body."),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "raw", "sidecar", "title", "text"),
+    TITLE_RULE,
+    ids=[f"{r[0]}-{i}" for i, r in enumerate(TITLE_RULE)],
+)
+def test_one_title_rule_for_every_format(source, raw, sidecar, title, text):
+    (record,) = parse_seed(seed(source, raw, sidecar), PARAMS)
+    assert (record["title"], record["text"]) == (title, text)
+
+
 REFUSED = [
     ("scan.pdf", b"%PDF-1.4\n", None, "unsupported_format"),
     ("notes.rtf", b"{\\rtf1 Notes.}", None, "unsupported_format"),
@@ -253,7 +289,7 @@ def test_yaml_sidecar_sets_the_fields_and_is_kept_in_metadata():
         "published_date": "2024-03-05",
         "publisher": "Example News",
         "license": "CC-BY-4.0",
-        "text": "Body.",
+        "text": "Headline\n\nBody.",  # not the title: kept as text
     }
     # Every sidecar key, as written (a YAML date as its ISO string), under "sidecar".
     assert json.loads(record["metadata"]) == {
@@ -797,7 +833,10 @@ def test_run_is_deterministic(messy_seeds_dir, tmp_path, params):
 
 def test_main_reads_paths_and_params_from_argv(seeds_dir, tmp_path, read_json):
     params_file = tmp_path / "params.yaml"
-    params_file.write_text("engine:\n  batch_size: 1\ningest:\n  title_max_chars: 10\n")
+    values = yaml.safe_load((Path(ingest.__file__).parents[1] / "params.yaml").read_text())
+    values["engine"]["batch_size"] = 1
+    values["ingest"]["title_max_chars"] = 10
+    params_file.write_text(yaml.safe_dump(values))
     out, quarantine, metrics = tmp_path / "out", tmp_path / "q", tmp_path / "m.json"
     result = ingest.main(
         ["--seeds", str(seeds_dir), "--out", str(out), "--quarantine", str(quarantine),

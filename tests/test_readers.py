@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from pipeline.quarantine import Rejected
-from pipeline.readers import normalize_date
+from pipeline.readers import drop_title, normalize_date
 from pipeline.readers.markdown import read_markdown
 from pipeline.readers.table import read_csv, read_jsonl
 from pipeline.readers.text import read_text
@@ -35,7 +35,26 @@ def test_normalize_date(value, expected):
 
 def test_text_reader_takes_headline_and_drops_file_newline():
     (article,) = read_text("Headline\n\nFirst paragraph.\n\nSecond.\n", PARAMS)
-    assert article == {"text": "First paragraph.\n\nSecond.", "title": "Headline"}
+    # The headline stays in the text until ingest knows the final title (drop_title).
+    assert article == {"text": "Headline\n\nFirst paragraph.\n\nSecond.", "title": "Headline"}
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "expected"),
+    [
+        ("Headline\n\nBody.", "Headline", "Body."),
+        ("Headline\r\n \r\nBody.", "Headline", "Body."),  # CRLF, a space on the blank line
+        ("\ufeffHeadline\n\nBody.", "Headline", "Body."),
+        ("Rail  FARES\n\nBody.", "rail fares", "Body."),  # case and spacing do not count
+        ("Headline\n\nBody.", "Another title", "Headline\n\nBody."),  # a heading is text
+        ("Headline", "Headline", "Headline"),  # never emptied
+        ("Headline\n\n  ", "Headline", "Headline\n\n  "),
+        ("Headline\nBody.", "Headline", "Headline\nBody."),  # not a block of its own
+        ("Headline\n\nBody.", None, "Headline\n\nBody."),
+    ],
+)
+def test_drop_title(text, title, expected):
+    assert drop_title(text, title) == expected
 
 
 def test_markdown_front_matter_title_and_blocks():
@@ -63,7 +82,8 @@ def test_markdown_front_matter_title_and_blocks():
 
 def test_markdown_first_h1_is_title_without_front_matter():
     (article,) = read_markdown("# Title here\n\nBody text.\n", PARAMS)
-    assert (article["title"], article["text"]) == ("Title here", "Body text.")
+    # Kept in the text by the reader; ingest drops it once the title is final (drop_title).
+    assert (article["title"], article["text"]) == ("Title here", "Title here\n\nBody text.")
 
 
 def test_markdown_bad_front_matter_stays_text():

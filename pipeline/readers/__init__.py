@@ -4,10 +4,17 @@ A reader is a pure function `read(text, params) -> list[Article | Rejected]` reg
 file extensions. One-article formats (txt, md, html) return one item; table exports (jsonl, csv)
 return one per line or row, each with its `row` number. Ingest adds what readers do not know:
 the id, the provenance and the sidecar metadata.
+
+Titles follow one rule for every format (`drop_title`, applied by ingest once the title is
+final, sidecar included): the title is never repeated as the first block of the text. A reader
+returns the document's headline (a .txt first line, a .md `#` heading) inside `text`; ingest
+removes it when it is the title, and keeps it as text when a sidecar or front matter gives
+another title, so no heading is lost.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -59,3 +66,24 @@ def clean_field(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+_SPACE = re.compile(r"\s+")
+# The end of a text's first block: a line break, a blank line (spaces and CR allowed), a line break.
+_BLOCK_END = re.compile(r"\n[^\S\n]*\n")
+
+
+def drop_title(text: str, title: str | None) -> str:
+    """`text` without its first block when that block is the title (same words, ignoring case
+    and spacing) and something follows it: the title has its own field.
+
+    A text that is only its title keeps it (an article is never emptied here).
+    """
+    if not title:
+        return text
+    parts = _BLOCK_END.split(text.lstrip("\ufeff"), maxsplit=1)
+    if len(parts) < 2 or not parts[1].strip():
+        return text
+    if _SPACE.sub(" ", parts[0]).strip().casefold() != _SPACE.sub(" ", title).strip().casefold():
+        return text
+    return parts[1]

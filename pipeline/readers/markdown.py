@@ -1,7 +1,9 @@
 """Markdown: one article per file, read with markdown-it-py (CommonMark plus tables).
 
 YAML front matter gives metadata; the first level-1 heading is the title when the front matter
-has none. The text keeps every block (paragraphs, headings, list items, quotes, code, table rows)
+has none. The heading stays in `text`: ingest removes it there when it is the final title
+(`pipeline.readers.drop_title`, the rule for every format), so a heading the front matter or a
+sidecar overrides is kept as text, and one that repeats the front-matter title is not. The text keeps every block (paragraphs, headings, list items, quotes, code, table rows)
 as its own paragraph and drops only markup: link targets, image references, HTML tags.
 """
 
@@ -88,7 +90,7 @@ def read_markdown(text: str, params: IngestParams) -> list[Article]:
     found = blocks(_MD.parse(body))
     title = clean_field(pick(meta, "title"))
     if title is None and found and found[0][0] == "h1":
-        title, found = found[0][1], found[1:]
+        title = found[0][1]
     author = pick(meta, "author")
     if isinstance(author, list):
         author = ", ".join(map(str, author))

@@ -33,5 +33,7 @@ def strip_final_newline(text: str) -> str:
 
 
 def read_text(text: str, params: IngestParams) -> list[Article]:
-    title, body = split_title(text, params.title_max_chars)
-    return [Article(text=strip_final_newline(body), title=title)]
+    """The whole text, headline included: ingest drops it from `text` when it is the title
+    (`pipeline.readers.drop_title`), and keeps it when a sidecar gives another title."""
+    title, _ = split_title(text, params.title_max_chars)
+    return [Article(text=strip_final_newline(text), title=title)]

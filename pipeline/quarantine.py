@@ -23,13 +23,15 @@ UNREADABLE = "unreadable"  # the operating system refused to read the file
 OUTSIDE_SEEDS = "outside_seeds"  # a symbolic link pointing out of seeds/: never followed
 # clean
 EMPTY_AFTER_CLEAN = "empty_after_clean"
-EXACT_DUPLICATE = "exact_duplicate"  # same cleaned text as an earlier record (detail: its id)
+EXACT_DUPLICATE = "exact_duplicate"  # same title and cleaned text as an earlier record (its id)
+# clean, and validate as a safety net: same id (same canonical URL) as an earlier record
+DUPLICATE_ID = "duplicate_id"
 # annotate
 FILTERED = "filtered"  # outside a bound set in annotate.filters (detail: which, and the value)
 # validate
 SCHEMA_VIOLATION = "schema_violation"
 EXPECTATION_FAILED = "expectation_failed"
-DUPLICATE_ID = "duplicate_id"
+INCONSISTENT_RECORD = "inconsistent_record"  # a derived value disagrees with the text (checks.py)
 # any stage: a bug or an input no rule foresaw; the exception is the detail
 STAGE_ERROR = "stage_error"
 

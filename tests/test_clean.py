@@ -24,6 +24,7 @@ from pipeline.clean import (
     strip_zero_width,
     unescape_html_entities,
 )
+from pipeline.ids import record_id
 from pipeline.params import CleanParams
 from pipeline.quarantine import Rejected
 from pipeline.schema import record_schema
@@ -287,7 +288,7 @@ def test_a_title_cleaned_to_nothing_becomes_null(title):
     [
         (dataclasses.replace(PARAMS, fix_mojibake=False), "Itâ€™s", "Itâ€™s", []),
         (dataclasses.replace(PARAMS, unescape_html_entities=False), "Jos&#233;", "Jos&#233;", []),
-        (dataclasses.replace(PARAMS, unicode_form=""), "Cafe\u0301", "Cafe\u0301", []),
+        # unicode_form has no "off" value in params (NFC, NFKC, NFD or NFKD): not switched off here.
         (  # a ligature expands: the step "removes" a negative number of characters
             dataclasses.replace(PARAMS, unicode_form="NFKC"),
             "ﬁne",
@@ -342,6 +343,7 @@ def test_run_writes_clean_records_and_quarantines_empty_ones(
         "quarantined": 1,
         "quarantined_by_reason": {"empty_after_clean": 1},
         "exact_duplicates": 0,
+        "id_duplicates": 0,
         "changes_by_step": {
             "fix_mojibake": {"records": 1, "chars_removed": 2},
             "normalize_whitespace": {"records": 1, "chars_removed": 1},
@@ -389,6 +391,7 @@ def test_run_quarantines_exact_duplicates_and_lists_them_on_the_kept_record(
         "quarantined": 4,
         "quarantined_by_reason": {"empty_after_clean": 1, "exact_duplicate": 3},
         "exact_duplicates": 3,
+        "id_duplicates": 0,
         # Only the records published count: the quarantined copies' changes do not.
         "changes_by_step": {"normalize_whitespace": {"records": 1, "chars_removed": 1}},
     }
@@ -416,6 +419,46 @@ def test_run_quarantines_exact_duplicates_and_lists_them_on_the_kept_record(
     assert sorted(p.name for p in out.parent.iterdir()) == ["metrics.json", "records"]
     for path in shard_paths(out):
         assert pq.read_schema(path) == record_schema().arrow("clean")
+
+
+def test_run_sets_copies_by_id_aside_with_the_other_duplicates(
+    make_record, write_stage_rows, stage_paths, params, read_rows, read_json
+):
+    """A .txt and a .md of one story (same URL, so same id) meet the fate of byte copies:
+    the first in corpus order is kept and lists the other, which is quarantined at clean."""
+    url = "https://example.com/story"
+    shared = record_id(url, "a/story.md")
+    rows = [
+        make_record(id=shared, url=url, source="a/story.md", source_format="md",
+                    text="Fares rise.", title="Rail fares"),
+        make_record(id="2" * 32, source="a/story.txt", text="Other words."),
+        # Same id, another text: still the same article (a later edit, another format).
+        make_record(id=shared, url=url, source="b/story.txt", text="Fares rise!"),
+        # Same id and a byte copy of the text: one reason only, the id.
+        make_record(id=shared, url=url, source="c/story.jsonl", source_row=3,
+                    source_format="jsonl", text="Fares rise.", title="Rail fares"),
+        make_record(id="5" * 32, source="d/copy.txt", text="Other words."),  # exact copy
+    ]  # fmt: skip
+    out, quarantine, metrics = stage_paths("clean")
+    result = clean.run(write_stage_rows("ingest", rows), out, quarantine, metrics, params)
+
+    as_listed = [record_id(None, "b/story.txt"), record_id(None, "c/story.jsonl#3")]
+    assert (result["records_out"], result["quarantined"]) == (2, 3)
+    assert result["quarantined_by_reason"] == {"duplicate_id": 2, "exact_duplicate": 1}
+    assert (result["id_duplicates"], result["exact_duplicates"]) == (2, 1)
+    assert read_json(metrics) == result
+    assert [(r["source"], r["duplicates"]) for r in read_rows(out)] == [
+        ("a/story.md", as_listed),
+        ("a/story.txt", ["5" * 32]),
+    ]
+    copies = [(r["source"], r["reason"], r["id"], r["detail"]) for r in read_rows(quarantine)]
+    assert copies == [
+        ("b/story.txt", "duplicate_id", as_listed[0], f"same id as {shared} (same URL {url})"),
+        ("c/story.jsonl", "duplicate_id", as_listed[1], f"same id as {shared} (same URL {url})"),
+        ("d/copy.txt", "exact_duplicate", "5" * 32, f"same title and text as {'2' * 32}"),
+    ]
+    # The copy is kept whole, its own id included, for whoever audits it.
+    assert json.loads(read_rows(quarantine)[0]["record"])["id"] == shared
 
 
 def test_run_twice_gives_the_same_bytes(make_record, write_stage_rows, stage_paths, params):

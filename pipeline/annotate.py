@@ -49,8 +49,17 @@ STAGE = "annotate"
 def plan(
     params: AnnotateParams,
 ) -> tuple[list[BatchAnnotator], CorpusAnnotator | None, list[BatchAnnotator]]:
-    """(first-pass annotators, the corpus annotator, second-pass annotators), in params order."""
+    """(first-pass annotators, the corpus annotator, second-pass annotators), in params order,
+    except that an annotator that rewrites text (PII redaction) comes first of all."""
     annotators: list[Annotator] = chosen(params)
+    rewriters = [a for a in annotators if getattr(a, "rewrites_text", False)]
+    if params.pii.redact and not rewriters:
+        raise ValueError(
+            f"annotate.pii.redact is true but {params.annotators.get('pii')} cannot redact "
+            "before the other annotators run (their offsets would describe the old text): "
+            "choose pii_v2 in annotate.annotators"
+        )
+    annotators = rewriters + [a for a in annotators if a not in rewriters]
     corpus = [i for i, a in enumerate(annotators) if isinstance(a, CorpusAnnotator)]
     if len(corpus) > 1:
         raise ValueError(
@@ -76,8 +85,10 @@ def apply_annotators(
         columns = annotator.annotate(out, context)
         for record, cols in zip(out, columns, strict=True):
             record.update(cols)
+        if getattr(annotator, "rewrites_text", False):  # PII redaction: the rest see new text
+            context = Context([r["text"] for r in out], params)
     for record, before in zip(out, records, strict=True):
-        if record["text"] != before["text"]:  # an annotator rewrote it (PII redaction)
+        if record["text"] != before["text"]:
             record["content_sha256"] = sha256_hex(record["text"])
     return out, corpus.prepare(out, context) if corpus is not None else []
 

@@ -21,6 +21,10 @@ BAD_ROW = "bad_row"  # one line/row of a JSONL/CSV export
 NO_CONTENT = "no_content"  # a page or export with nothing article-like in it
 UNREADABLE = "unreadable"  # the operating system refused to read the file
 OUTSIDE_SEEDS = "outside_seeds"  # a symbolic link pointing out of seeds/: never followed
+# A sidecar applied to no seed: it names none (orphan), or more than one seed could take it, or
+# its seed takes another sidecar (ambiguous). Quarantine rows that are not articles.
+ORPHAN_SIDECAR = "orphan_sidecar"
+AMBIGUOUS_SIDECAR = "ambiguous_sidecar"
 # clean
 EMPTY_AFTER_CLEAN = "empty_after_clean"
 EXACT_DUPLICATE = "exact_duplicate"  # same title and cleaned text as an earlier record (its id)
@@ -34,6 +38,9 @@ EXPECTATION_FAILED = "expectation_failed"
 INCONSISTENT_RECORD = "inconsistent_record"  # a derived value disagrees with the text (checks.py)
 # any stage: a bug or an input no rule foresaw; the exception is the detail
 STAGE_ERROR = "stage_error"
+
+# Reasons whose rows are files that are not articles: counted apart from articles.
+NOT_ARTICLES = frozenset({ORPHAN_SIDECAR, AMBIGUOUS_SIDECAR})
 
 
 @dataclass(frozen=True)

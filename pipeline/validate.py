@@ -9,10 +9,12 @@ Writes: `data/validate/records/` (the records that passed, unchanged), `data/qua
         element ids, and every DVC output of this pipeline is byte-identical across reruns.
 Params: `engine`, `validate`.
 
-Three checks, each quarantining with its own reason:
+Four checks, each quarantining with its own reason:
 1. `schema_violation`: the record against `schemas/record.schema.json` (jsonschema);
-2. `duplicate_id`: an id already accepted earlier in the corpus (the first one wins);
-3. `expectation_failed`: a row-level expectation of the suite derived from the same schema
+2. `inconsistent_record`: a derived value disagrees with the text it describes: a span whose
+   `text[start:end]` is not its text, a count or hash that is not the text's (pipeline/checks.py);
+3. `duplicate_id`: an id already accepted earlier in the corpus (the first one wins);
+4. `expectation_failed`: a row-level expectation of the suite derived from the same schema
    (plus `validate.min_word_count`), run by a great-expectations checkpoint.
 Records are validated `validate.chunk_rows` at a time, so memory stays bounded.
 """
@@ -40,6 +42,7 @@ from jsonschema import Draft202012Validator  # noqa: E402
 
 from pipeline import params as params_mod  # noqa: E402
 from pipeline import quarantine as q  # noqa: E402
+from pipeline.checks import record_problems  # noqa: E402
 from pipeline.engine import StageCounts  # noqa: E402
 from pipeline.params import ValidateParams  # noqa: E402
 from pipeline.quarantine import Rejected, quarantine_row  # noqa: E402
@@ -73,6 +76,11 @@ def schema_errors(validator: Draft202012Validator, record: dict[str, Any]) -> Re
         f"{'/'.join(map(str, e.absolute_path)) or '(record)'}: {e.message}" for e in errors
     )
     return Rejected(q.SCHEMA_VIOLATION, detail[:2000])
+
+
+def consistency_errors(record: dict[str, Any]) -> Rejected | None:
+    problems = record_problems(record)
+    return Rejected(q.INCONSISTENT_RECORD, "; ".join(problems)[:2000]) if problems else None
 
 
 class Suite:
@@ -194,7 +202,7 @@ def validate_chunk(
     report.chunks += 1
     rejected: dict[int, Rejected] = {}
     for i, record in enumerate(records):
-        problem = schema_errors(validator, record)
+        problem = schema_errors(validator, record) or consistency_errors(record)
         if problem is None and record["id"] in seen:
             problem = Rejected(q.DUPLICATE_ID, f"id already published for {seen[record['id']]}")
         if problem:

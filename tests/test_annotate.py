@@ -9,11 +9,11 @@ import pytest
 
 from pipeline import annotate
 from pipeline.annotate import annotate_records, plan
-from pipeline.annotators.counts import word_count
 from pipeline.annotators.language import detect_language
 from pipeline.params import Bounds
 from pipeline.schema import record_schema
 from pipeline.shards import shard_paths
+from pipeline.words import word_count
 from tests.defaults import PARAMS
 
 ENGLISH = (

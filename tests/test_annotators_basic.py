@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.annotators import BatchAnnotator, Context, CorpusAnnotator, load_all
-from pipeline.annotators.counts import paragraph_count, word_count
 from pipeline.params import AnnotateParams, SplitParams
+from pipeline.words import paragraph_count, word_count
 from tests.defaults import PARAMS
 
 ENGLISH = (

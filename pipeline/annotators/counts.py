@@ -5,8 +5,7 @@
 `annotate.words_per_minute`, rounded to 2 places). Params: `annotate.words_per_minute`, and for
 sentences `annotate.spacy_model` and `spacy_batch_size`.
 
-The word definition here (`WORD`) is the project's one definition of a word: `quality` and
-`near_duplicates` count and shingle the same words.
+Words and paragraphs are the project's one definition of them, in `pipeline/words.py`.
 
 Sentences are spaCy's (`doc.sents` of the batch's shared parse, `nlp.docs`, which the entities,
 dates and quotes annotators use too): the pieces that contain a word, so a stray "***" or a
@@ -22,23 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.annotators import Columns, Context, batch_annotator
 from pipeline.params import AnnotateParams
+from pipeline.words import paragraph_count, word_count
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
-# A word: letters or digits (any script), with inner apostrophes or hyphens ("isn't",
-# "wishful-thinking" are one word each). Underscore is not a letter.
-WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _HAS_WORD = re.compile(r"[^\W_]")
-_BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
-
-
-def word_count(text: str) -> int:
-    return len(WORD.findall(text))
-
-
-def paragraph_count(text: str) -> int:
-    return sum(1 for block in _BLANK_LINE.split(text) if block.strip())
 
 
 def sentence_count(doc: Doc) -> int:
@@ -46,8 +34,7 @@ def sentence_count(doc: Doc) -> int:
 
 
 def _nlp() -> ModuleType:
-    # Imported on use, not above: `quality` and `near_duplicates` import WORD from this module
-    # and need no spaCy.
+    # Imported on use, not above: registering the annotators must not load spaCy.
     from pipeline.annotators import nlp
 
     return nlp

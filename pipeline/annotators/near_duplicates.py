@@ -25,8 +25,8 @@ import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from pipeline.annotators import Columns, Context, CorpusAnnotator, register
-from pipeline.annotators.counts import WORD
 from pipeline.params import AnnotateParams, NearDuplicateParams
+from pipeline.words import WORD
 
 SCHEME = "affine32"
 _DTYPE = np.dtype("<u4")

@@ -1,9 +1,16 @@
 """Slot `pii`: e-mail addresses, phone numbers and IP addresses in an article.
 
-`pii_v1` -> `pii` {emails, phone_numbers, ip_addresses, redacted}. With `annotate.pii.redact`,
-each one found is replaced in the text by `[EMAIL]`, `[PHONE]` or `[IP]`, and the annotator also
-returns the new `text` (only when something was replaced; the stage recomputes content_sha256);
-`redacted` records the setting.
+`pii_v2` -> `pii` {emails, phone_numbers, ip_addresses, redacted}: the counts are of the text.
+With `annotate.pii.redact`, each one found is replaced by `[EMAIL]`, `[PHONE]` or `[IP]` in the
+text and in the other free-text fields (title, author, publisher, metadata), and the annotator
+returns the fields it changed. It rewrites text, so the stage runs it before every other
+annotator: offsets, counts and entities all describe the redacted text, and no original string
+survives in them (the stage recomputes content_sha256). `redacted` is true when something was
+replaced.
+
+`pii_v1` (kept so that releases made with it stay reproducible) counts the same things but
+cannot redact: it ran after the other annotators, whose offsets then pointed at the wrong
+characters. annotate refuses `redact: true` with it.
 
 What counts (kinds are matched in this order; a span already taken is not matched again):
 - e-mail: local@domain.tld, the domain with at least one dot and an alphabetic top-level domain.
@@ -100,6 +107,16 @@ def redact(text: str, spans: list[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
+def pii_counts(spans: list[tuple[int, int, str]], redacted: bool) -> dict[str, Any]:
+    kinds = [kind for _, _, kind in spans]
+    return {
+        "emails": kinds.count("email"),
+        "phone_numbers": kinds.count("phone"),
+        "ip_addresses": kinds.count("ip"),
+        "redacted": redacted,
+    }
+
+
 def pii_columns(text: str, redact_text: bool) -> Columns:
     spans = find_pii(text)
     kinds = [kind for _, _, kind in spans]
@@ -120,3 +137,28 @@ def pii_columns(text: str, redact_text: bool) -> Columns:
 def pii_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     redact_text = context.params.pii.redact
     return [pii_columns(record["text"], redact_text) for record in records]
+
+
+# Free-text fields besides `text` where PII is replaced too (url and source are provenance).
+REDACTED_FIELDS = ("title", "author", "publisher", "metadata")
+
+
+def redacted_fields(record: dict[str, Any], text_spans: list[tuple[int, int, str]]) -> Columns:
+    """The fields of `record` that change when their PII is replaced; {} when none does."""
+    changed: Columns = {"text": redact(record["text"], text_spans)} if text_spans else {}
+    for name in REDACTED_FIELDS:
+        value = record.get(name)
+        spans = find_pii(value) if isinstance(value, str) else []
+        if spans:
+            changed[name] = redact(value, spans)
+    return changed
+
+
+@batch_annotator("pii", "pii_v2", rewrites_text=True)
+def pii_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    out = []
+    for record in records:
+        spans = find_pii(record["text"])
+        changed = redacted_fields(record, spans) if context.params.pii.redact else {}
+        out.append({"pii": pii_counts(spans, redacted=bool(changed)), **changed})
+    return out

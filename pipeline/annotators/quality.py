@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.annotators import Columns, Context, batch_annotator
-from pipeline.annotators.counts import WORD
+from pipeline.words import WORD
 
 STOP_WORDS = frozenset(("the", "be", "to", "of", "and", "that", "have", "with"))
 TOP_NGRAMS = (2, 3, 4)

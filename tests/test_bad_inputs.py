@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from pipeline import clean, ingest
 from pipeline.params import Params
+from pipeline.quarantine import NOT_ARTICLES
 from tests.defaults import PARAMS
 
 # name -> (bytes, the reason it must be quarantined with; None: it must be published)
@@ -33,6 +34,17 @@ BATTERY: dict[str, tuple[bytes, str | None]] = {
     "bad/rows.jsonl": (b'{"text": "Fine row."}\n{"text": \n[1]\n', None),  # 1 ok, 2 bad_row
     "dup/first.txt": (b"Exactly the same words.\n", None),
     "dup/second.txt": (b"Exactly the  same words.\n", "exact_duplicate"),  # same once cleaned
+    # One story in two formats, one URL (front matter, sidecar): the second is a copy, at clean.
+    "dup/story.md": (b"---\nurl: https://example.com/story\n---\nThe story as Markdown.\n", None),
+    "dup/story.txt": (b"The story as plain text.\n", "duplicate_id"),
+    "dup/story.txt.meta.json": (b'{"url": "https://example.com/story"}', None),
+    # Sidecars: named after the stem (applied), after nothing, after two seeds at once.
+    "side/stem.txt": (b"An article whose sidecar drops the extension.\n", None),
+    "side/stem.meta.json": (b'{"title": "From the stem sidecar"}', None),
+    "side/orphan.meta.json": (b'{"title": "Nobody"}', "orphan_sidecar"),
+    "side/twin.txt": (b"A twin in plain text.\n", None),
+    "side/twin.md": (b"A twin in Markdown, other words.\n", None),
+    "side/twin.meta.yaml": (b"title: Which one?\n", "ambiguous_sidecar"),
 }
 
 
@@ -88,13 +100,24 @@ def test_battery_every_input_accounted_for_with_its_reason(tmp_path):
     assert sorted(published) == [
         "bad/rows.jsonl",
         "dup/first.txt",
+        "dup/story.md",
         "ok/cp1252.txt",
         "ok/plain.txt",
         "ok/utf16.txt",
+        "side/stem.txt",
+        "side/twin.md",
+        "side/twin.txt",
     ]
-    # Articles found = published + quarantined, at every stage.
-    articles = ingested["records_out"] + ingested["quarantined"]
-    assert articles == len(published) + sum(len(r) for r in reasons.values())
+    records = pq.read_table(out / "ingest" / "records").to_pylist()
+    titles = {r["source"]: r["title"] for r in records}
+    assert titles["side/stem.txt"] == "From the stem sidecar"
+    assert titles["side/twin.txt"] is None and titles["side/twin.md"] is None
+    # Inputs found = published + quarantined, at every stage; sidecars no seed takes are
+    # quarantined inputs that are not articles, counted apart.
+    inputs = ingested["records_out"] + ingested["quarantined"]
+    assert inputs == len(published) + sum(len(r) for r in reasons.values())
+    not_articles = [r for rs in reasons.values() for r in rs if r in NOT_ARTICLES]
+    assert ingested["unused_sidecars"] == len(not_articles) == 2
     assert cleaned["records_in"] == ingested["records_out"]
     # Nothing from outside seeds/ was read: the linked directory is not walked.
     texts = " ".join(pq.read_table(out / "ingest" / "records").column("text").to_pylist())
@@ -143,6 +166,8 @@ def test_random_bytes_never_crash_and_are_accounted_for(tmp_path_factory, files)
     assert ingested["files_in"] == len(inputs)
     sources = set(pq.read_table(out / "clean" / "records").column("source").to_pylist())
     sources |= set(quarantined(out))
-    assert sources == set(inputs)
+    # g.txt.meta.json never has its seed: it is reported, as orphan_sidecar.
+    assert sources == set(files)
+    assert ingested["unused_sidecars"] == ("g.txt.meta.json" in files)
     assert "stage_error" not in ingested["quarantined_by_reason"]
     assert "stage_error" not in cleaned["quarantined_by_reason"]

@@ -209,8 +209,20 @@ TITLE_RULE = [
     ("a.txt", b"Headline\n\nBody.\n", b'{"title": "Headline"}', "Headline", "Body."),
     ("a.md", b"Intro.\n\n# Section\n\nBody.\n", None, None, "Intro.\n\nSection\n\nBody."),
     ("a.md", b"# Only a heading\n", None, "Only a heading", "Only a heading"),
-    ("a.jsonl", b'{"title": "Headline", "text": "Headline\\n\\nBody."}\n', None, "Headline", "Body."),
-    ("a.jsonl", b'{"title": "Headline", "text": "Lead.\\n\\nBody."}\n', None, "Headline", "Lead.\n\nBody."),
+    (
+        "a.jsonl",
+        b'{"title": "Headline", "text": "Headline\\n\\nBody."}\n',
+        None,
+        "Headline",
+        "Body.",
+    ),
+    (
+        "a.jsonl",
+        b'{"title": "Headline", "text": "Lead.\\n\\nBody."}\n',
+        None,
+        "Headline",
+        "Lead.\n\nBody.",
+    ),
     ("a.csv", b'title,text\nHeadline,"Headline\n\nBody."\n', None, "Headline", "Body."),
 ]
 
@@ -598,18 +610,23 @@ def test_run_counts_add_up(
     result, out, quarantine, metrics = run_ingest(messy_seeds_dir, tmp_path / "run", params)
 
     hand_written = 4
-    expected_reasons = Counter(r for r in messy_seed_reasons.values() if r)
+    # The fixture's orphan.txt.meta.json has no seed: reported, not an article.
+    orphan = {"orphan.txt.meta.json": "orphan_sidecar"}
+    expected_reasons = Counter(r for r in [*messy_seed_reasons.values(), *orphan.values()] if r)
     files = hand_written + len(messy_seed_reasons)
-    assert result["files_in"] == result["records_in"] == files
+    assert result["files_in"] == files
+    assert result["records_in"] == files + 1  # the orphan sidecar's row
+    assert result["unused_sidecars"] == 1
     assert result["files_by_format"] == {"unsupported": 1, "txt": files - 1}  # other: scan.pdf
     assert result["records_out"] == hand_written + 2
     assert result["quarantined_by_reason"] == dict(sorted(expected_reasons.items()))
     # Every file here holds one article, so articles out + quarantined = files in.
     assert result["records_in"] == result["records_out"] + result["quarantined"]
+    assert result["files_in"] == result["records_out"] + result["quarantined"] - 1
     assert read_json(metrics) == result
 
     quarantined = {r["source"]: r["reason"] for r in read_rows(quarantine)}
-    assert quarantined == {s: r for s, r in messy_seed_reasons.items() if r}
+    assert quarantined == {s: r for s, r in {**messy_seed_reasons, **orphan}.items() if r}
     sources = [r["source"] for r in read_rows(out)]
     assert sources == sorted(sources)
     assert "legacy/council-tax.txt" in sources and "legacy/with-bom.txt" in sources
@@ -624,19 +641,20 @@ def test_run_counts_files_and_articles(tmp_path, params, read_rows, read_json):
         "c.jsonl": b'{"text": "Row one."}\n{"text": "Row two."}\n{"text": ""}\n',
         "d.csv": b"title,text\n",  # a header and no rows: no article at all
         "e.pdf": b"%PDF-1.4\n",
-        "f.txt.meta.yaml": b"author: Ann\n",  # a sidecar without its seed: not an input
+        "f.txt.meta.yaml": b"author: Ann\n",  # a sidecar without its seed: reported
     }
     seeds.mkdir()
     for name, raw in files.items():
         (seeds / name).write_bytes(raw)
     result, out, quarantine, metrics = run_ingest(seeds, tmp_path / "run", params)
 
-    assert result["files_in"] == result["records_in"] == 5
+    assert (result["files_in"], result["records_in"], result["unused_sidecars"]) == (5, 6, 1)
     assert result["files_by_format"] == {"csv": 1, "jsonl": 1, "md": 1, "unsupported": 1, "txt": 1}
-    assert (result["records_out"], result["quarantined"]) == (4, 3)
+    assert (result["records_out"], result["quarantined"]) == (4, 4)
     assert result["quarantined_by_reason"] == {
         "bad_row": 1,
         "no_content": 1,
+        "orphan_sidecar": 1,
         "unsupported_format": 1,
     }
     assert read_json(metrics) == result
@@ -650,6 +668,7 @@ def test_run_counts_files_and_articles(tmp_path, params, read_rows, read_json):
         ("c.jsonl", 3, "bad_row"),
         ("d.csv", None, "no_content"),
         ("e.pdf", None, "unsupported_format"),
+        ("f.txt.meta.yaml", None, "orphan_sidecar"),
     ]
 
 
@@ -695,6 +714,104 @@ def test_read_seed_finds_a_sidecar_of_each_suffix(tmp_path, params, present, use
     assert (row["sidecar_name"], row["sidecar"]) == (f"a.txt{used}", content(used))
     (record,) = parse_seed(row, params.ingest)
     assert record["title"] == f"from {used}"
+
+
+SUFFIXES = (".meta.json", ".meta.yaml", ".meta.yml")
+
+
+@pytest.mark.parametrize(
+    ("names", "chosen", "unused"),
+    [
+        pytest.param(["a.txt", "a.txt.meta.json"], {"a.txt": "a.txt.meta.json"}, {}, id="exact"),
+        pytest.param(["a.txt", "a.meta.json"], {"a.txt": "a.meta.json"}, {}, id="stem"),
+        pytest.param(["a", "a.meta.yaml"], {"a": "a.meta.yaml"}, {}, id="no-extension"),
+        pytest.param(
+            ["a.txt", "a.md", "a.meta.json"],
+            {},
+            {"a.meta.json": "ambiguous_sidecar"},
+            id="stem-of-two-seeds",
+        ),
+        pytest.param(
+            ["a.txt", "a.md", "a.txt.meta.json"],
+            {"a.txt": "a.txt.meta.json"},
+            {},
+            id="exact-beside-a-twin",
+        ),
+        pytest.param(
+            ["a.txt", "a.txt.meta.json", "a.meta.json"],
+            {"a.txt": "a.txt.meta.json"},
+            {"a.meta.json": "ambiguous_sidecar"},
+            id="exact-wins-over-stem",
+        ),
+        pytest.param(
+            ["a.txt", "a.txt.meta.yaml", "a.txt.meta.json"],
+            {"a.txt": "a.txt.meta.json"},
+            {"a.txt.meta.yaml": "ambiguous_sidecar"},
+            id="first-suffix-wins",
+        ),
+        pytest.param(["b.txt", "a.meta.json"], {}, {"a.meta.json": "orphan_sidecar"}, id="orphan"),
+        pytest.param(
+            ["a.txt.meta.json"], {}, {"a.txt.meta.json": "orphan_sidecar"}, id="orphan-exact"
+        ),
+        pytest.param(
+            ["a.b.txt", "a.meta.json"], {}, {"a.meta.json": "orphan_sidecar"}, id="stem-is-whole"
+        ),
+    ],
+)
+def test_match_sidecars(names, chosen, unused):
+    got_chosen, got_unused = ingest.match_sidecars(names, SUFFIXES)
+    assert got_chosen == chosen
+    assert {n: r.reason for n, r in got_unused.items()} == unused
+    for name, why in got_unused.items():
+        assert name in why.detail  # the detail says which file, and why
+    # Every sidecar is either applied to one seed or reported: none is ignored.
+    sidecars = {n for n in names if n.endswith(SUFFIXES)}
+    assert set(got_chosen.values()) | set(got_unused) == sidecars
+    assert not set(got_chosen.values()) & set(got_unused)
+
+
+def test_run_applies_stem_sidecars_and_reports_the_rest(tmp_path, params, read_rows):
+    seeds = tmp_path / "seeds"
+    files = {
+        "article.txt": b"Headline\n\nBody.\n",
+        "article.meta.json": b'{"url": "https://example.com/article", "author": "Ann"}',
+        "twin.txt": b"Plain twin.\n",
+        "twin.md": b"Markdown twin.\n",
+        "twin.meta.json": b'{"url": "https://example.com/twin"}',
+        "sub/lost.meta.yaml": b"title: Lost\n",
+    }
+    for name, raw in files.items():
+        (seeds / name).parent.mkdir(parents=True, exist_ok=True)
+        (seeds / name).write_bytes(raw)
+    result, out, quarantine, _ = run_ingest(seeds, tmp_path / "run", params)
+
+    records = {r["source"]: r for r in read_rows(out)}
+    assert sorted(records) == ["article.txt", "twin.md", "twin.txt"]
+    assert (records["article.txt"]["url"], records["article.txt"]["author"]) == (
+        "https://example.com/article",
+        "Ann",
+    )
+    assert records["article.txt"]["id"] == record_id("https://example.com/article", "")
+    # Applied to neither twin: no URL, so no shared id either.
+    assert records["twin.md"]["url"] is None and records["twin.txt"]["url"] is None
+    rows = [(r["source"], r["reason"], r["detail"]) for r in read_rows(quarantine)]
+    assert rows == [
+        (
+            "sub/lost.meta.yaml",
+            "orphan_sidecar",
+            "lost.meta.yaml matches no seed: neither lost nor lost.<extension> is beside it",
+        ),
+        (
+            "twin.meta.json",
+            "ambiguous_sidecar",
+            "twin.meta.json could belong to twin.md or twin.txt: applied to none"
+            " (name it twin.md.meta.json, say)",
+        ),
+    ]
+    assert (result["files_in"], result["unused_sidecars"]) == (3, 2)
+    assert result["quarantined_by_reason"] == {"ambiguous_sidecar": 1, "orphan_sidecar": 1}
+    sha = {r["source"]: r["source_sha256"] for r in read_rows(quarantine)}
+    assert sha["twin.meta.json"] == sha256_hex(files["twin.meta.json"])
 
 
 def test_read_seed_refuses_a_file_larger_than_max_bytes_without_reading_it(
@@ -807,12 +924,15 @@ def test_input_hash_follows_the_seeds_bytes_and_paths(messy_seeds_dir, tmp_path,
     assert re.fullmatch(r"[0-9a-f]{64}", first)
     assert input_hash("again") == first
 
-    # Not inputs: dotfiles, hidden folders, sidecars without a seed.
+    # Not inputs: dotfiles, hidden folders.
     (messy_seeds_dir / ".notes").write_text("scratch")
     (messy_seeds_dir / ".cache" / "more.txt").write_text("Cached.")
-    (messy_seeds_dir / "ghost.txt.meta.json").write_text("{}")
-    (messy_seeds_dir / "ghost.txt.meta.yaml").write_text("title: Ghost\n")
     assert input_hash("ignored-files") == first
+    # A sidecar without a seed is reported (a quarantine row): it is an input.
+    (messy_seeds_dir / "ghost.txt.meta.json").write_text("{}")
+    with_ghost = input_hash("ghost-sidecar")
+    assert with_ghost != first
+    (messy_seeds_dir / "ghost.txt.meta.json").unlink()
 
     article = messy_seeds_dir / "bbc" / "rail-fares.txt"
     article.write_bytes(article.read_bytes().replace(b"4.6%", b"4.7%"))

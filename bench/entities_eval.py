@@ -236,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         help="entities annotators to score (default: entities_v1 and params.yaml's choice)",
     )
     parser.add_argument("--errors", metavar="CLASS", choices=CLASSES, help="tuned-part mistakes")
+    parser.add_argument(
+        "--parts", nargs="+", choices=(*PARTS, "all"), default=[*PARTS, "all"], help="tables shown"
+    )
     args = parser.parse_args(argv)
     try:
         folder = corpus_dir(args.corpus)
@@ -253,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     public = {k: v for k, v in results.items() if not k.startswith("_")}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(public, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    for part in (*PARTS, "all"):
+    for part in args.parts:
         n = len(results["articles"][part])
         print(f"\n{part}: {n} articles\n")
         print(table(part, results["parts"][part]))

@@ -72,10 +72,10 @@ def _owners(doc: Doc, ents: dict) -> list[tuple[int, int] | None]:
     return owner
 
 
-def _titles(doc: Doc, ents: dict, fixed: set) -> None:
+def _titles(doc: Doc, ents: dict, fixed: set, words: frozenset[str] = TITLES) -> None:
     for (s, e), label in list(ents.items()):
-        titles = [i for i in range(s, e) if doc[i].lower_ in TITLES]
-        if not titles and label != "PERSON" and s > 0 and doc[s - 1].lower_ in TITLES:
+        titles = [i for i in range(s, e) if doc[i].lower_ in words]
+        if not titles and label != "PERSON" and s > 0 and doc[s - 1].lower_ in words:
             # "Chancellor [Olaf Scholz]ORG": a capitalised title right before a proper name
             if doc[s - 1].is_title and all(t.tag_ in _PROPER + ("POS",) for t in doc[s:e]):
                 ents[(s, e)] = "PERSON"

@@ -64,7 +64,7 @@ def corpus_dir(arg: str | Path | None = None) -> Path:
 
 
 def half(key: str) -> str:
-    """"tune" or "held-out": a fixed split of the pages by the sha256 of their key."""
+    """The half a page belongs to, "tune" or "held-out": by the sha256 of its key."""
     return HALVES[hashlib.sha256(key.encode("utf-8")).digest()[0] % 2]
 
 
@@ -159,7 +159,9 @@ def evaluate(
         keys = [r["key"] for r in rows if name == "all" or r["half"] == name]
         subset = {k: truth[k] for k in keys}
         summary[name] = {
-            engine: summarise(scorer, subset, {k: predictions[engine][k] for k in keys}, n_bootstrap)
+            engine: summarise(
+                scorer, subset, {k: predictions[engine][k] for k in keys}, n_bootstrap
+            )
             for engine in engines
         }
     return {"corpus": corpus.name, "summary": summary, "rows": rows}
@@ -173,6 +175,9 @@ def worse_pages(result: dict[str, Any], margin: float = WORSE) -> list[dict[str,
         if "ours" in r and "trafilatura" in r and r["ours"]["f1"] < r["trafilatura"]["f1"] - margin
     ]
     return sorted(rows, key=lambda r: r["ours"]["f1"] - r["trafilatura"]["f1"])
+
+
+_COLUMNS = ("precision", "recall", "f1", "f1_std", "accuracy")  # f1_std: absent if no bootstrap
 
 
 def print_report(result: dict[str, Any], margin: float = WORSE) -> None:
@@ -191,7 +196,7 @@ def print_report(result: dict[str, Any], margin: float = WORSE) -> None:
             table.add_row(
                 f"{name} ({m['pages']})",
                 engine,
-                *(f"{m[s]:.3f}" for s in ("precision", "recall", "f1", "f1_std", "accuracy")),
+                *(f"{m.get(s, float('nan')):.3f}" for s in _COLUMNS),
                 f"{seconds:.1f}",
             )
     console.print(table)
@@ -224,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     params = params_mod.load(args.params).ingest
     try:
-        result = evaluate(corpus_dir(args.corpus), params, out=args.out, n_bootstrap=args.n_bootstrap)
+        corpus = corpus_dir(args.corpus)
+        result = evaluate(corpus, params, out=args.out, n_bootstrap=args.n_bootstrap)
     except CorpusMissing as exc:
         print(f"skipped: {exc}")
         return 0

@@ -157,6 +157,67 @@ def test_prune_drops_hidden_and_boilerplate_but_not_content_elements() -> None:
     assert tree.find(".//figure") is None and tree.find(".//p") is not None  # caption -> <p>
 
 
+def _sidebar_page(paragraphs: int) -> str:
+    """A page whose article body sits in a container named like boilerplate ("sidebar").
+
+    Only its lede (over `prune_min_chars`) is outside the container: pruning by class names keeps
+    the lede and loses the rest.
+    """
+    lede = (
+        "<p>The regional water board said on Wednesday that the reservoir above the valley had "
+        "reached its lowest level since records began in 1921, after the driest summer in a "
+        "century, and that it would ask every household in the district to cut its use of "
+        "water by a fifth until the autumn rains had refilled it to at least half of its "
+        "capacity. Hosepipes are banned from Monday and car washes must close at weekends.</p>"
+        "<p>Farmers may still draw water for livestock and for crops under glass, the board "
+        "said.</p>"
+    )
+    towns = ["Ashford", "Brampton", "Carlow", "Dunmore", "Elmstead", "Fenwick", "Glenholm"]
+    body = "".join(
+        f"<p>In {towns[i % len(towns)]}, paragraph {i} of the report says, engineers counted "
+        f"{100 + i} leaking mains last month and repaired {50 + i} of them; the rest will be "
+        f"fixed by the end of the year, when a new pumping station opens near the old mill "
+        f"and the board reviews the ban on hosepipes and sprinklers for the {i + 2}nd time.</p>"
+        for i in range(paragraphs)
+    )
+    return (
+        "<!DOCTYPE html><html lang=en><head><title>Reservoir at record low</title></head><body>"
+        '<nav><a href="/">Home</a> <a href="/news">News</a></nav>'
+        f'<article><h1>Reservoir at record low</h1>{lede}<div class="story-sidebar-wrap">'
+        f"{body}</div></article><footer>FOOTERTEXT</footer></body></html>"
+    )
+
+
+def test_pruning_that_loses_the_article_falls_back_to_the_whole_page() -> None:
+    """The guard: pruned text < prune_min_share of the whole page's words -> the whole page."""
+    page_html = _sidebar_page(paragraphs=20)
+    article = read_one(page_html, HTML_PARAMS)
+    assert article["extra"]["extraction"].startswith("unpruned")
+    assert "paragraph 19 of the report" in article["text"]
+    assert article["text"].startswith("The regional water board")
+    # Without it the pruned page wins (its lede is over prune_min_chars): the article is lost.
+    lede_only = read_one(page_html, replace(HTML_PARAMS, prune_min_share=0.0))
+    assert lede_only["extra"]["extraction"].startswith("pruned")
+    assert "paragraph" not in lede_only["text"]
+
+
+@pytest.mark.parametrize(
+    ("pruned_words", "whole_words", "lost"),
+    [
+        (100, 2000, True),  # 5 %: pruning removed nearly all of what trafilatura keeps
+        (100, 1000, False),  # 10 %: exactly the share, pruning is trusted
+        (300, 1000, False),  # the usual case: navigation, teasers, galleries removed
+        (1000, 1000, False),
+        (5, 1000, True),  # short (< prune_min_chars): Readability's own retry
+        (5, 50, False),  # ... but not when the whole page is no article either
+    ],
+)
+def test_pruning_lost_article(pruned_words: int, whole_words: int, lost: bool) -> None:
+    options = replace(HTML_PARAMS, prune_min_share=0.1, prune_min_chars=500)
+    pruned, whole = " ".join(["words"] * pruned_words), " ".join(["words"] * whole_words)
+    assert pruning_lost_article(pruned, whole, options) is lost
+
+
 # --- metadata ------------------------------------------------------------------------------
 
 
@@ -379,3 +440,32 @@ def test_readability_corpus_targets() -> None:
     assert summary["median_f1"] >= 0.98, summary
     assert summary["mean_f1"] >= 0.96, summary
     assert time.perf_counter() - start < 60
+
+
+# --- the article-extraction benchmark (held out: nothing was tuned on it) ------------------
+
+# A page scored this much F1 below plain trafilatura is "much worse". The caption convention
+# differs between the two sets (Mozilla's expected text keeps <figcaption>, the benchmark's
+# ground truth drops it; `include_captions` follows Mozilla): captions alone cost a page up to
+# 0.13 here (phys.org), a lost article costs far more (the issue's page: 0.10 against 0.98).
+MUCH_WORSE_F1 = 0.15
+LOST_RECALL = 0.1  # recall this much below plain trafilatura's: (part of) the article lost
+
+
+@pytest.mark.integration
+def test_extraction_benchmark_not_worse_than_trafilatura() -> None:
+    """Acceptance: mean F1 (the benchmark's evaluate.py) at least plain trafilatura's, and no
+    page that loses the article or scores much worse than plain trafilatura."""
+    from bench.extraction_eval import CorpusMissing, corpus_dir, evaluate
+
+    try:
+        result = evaluate(corpus_dir(), PARAMS.ingest, n_bootstrap=0)
+    except CorpusMissing as exc:
+        pytest.skip(str(exc))
+    summary = result["summary"]["all"]
+    assert summary["ours"]["pages"] >= 180
+    assert summary["ours"]["f1"] >= summary["trafilatura"]["f1"], summary
+    rows = [(r["key"], r["ours"], r["trafilatura"]) for r in result["rows"]]
+    lost = [k for k, ours, peer in rows if ours["recall"] < peer["recall"] - LOST_RECALL]
+    worse = [k for k, ours, peer in rows if ours["f1"] < peer["f1"] - MUCH_WORSE_F1]
+    assert not lost and not worse, (lost, worse)

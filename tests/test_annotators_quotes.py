@@ -270,3 +270,16 @@ def test_quotes_beyond_max_chars_are_not_reported(quotes, monkeypatch):
         "“We will win this war, whatever it takes,” said Anna Berg. “More, much more words here.”"
     )
     assert pairs(quotes(text)) == [("We will win this war, whatever it takes", "Anna Berg")]
+
+
+# --- quotes_v2: the same rules on entities_v2's entities --------------------------------------
+
+
+def test_quotes_v2_seed_quotes_and_speakers_are_those_of_v1(seed_quotes):
+    text = SEED.read_text(encoding="utf-8").rstrip("\n")
+    annotator = load_all()["quotes_v2"]
+    (columns,) = annotator.annotate(
+        [{"id": "0" * 32, "text": text}], Context([text], PARAMS.annotate)
+    )
+    assert columns["quotes"] == seed_quotes
+    assert len([q for q in columns["quotes"] if q["speaker"]]) == 9

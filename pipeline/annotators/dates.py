@@ -123,18 +123,19 @@ def dates_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _NUMBERS |= {"seven": 7, "eight": 8, "nine": 9, "ten": 10}
 _DIRECTION = r"(?:(?P<dir>last|next|this|past|coming)\s+)?"
+_MONTH_NAME = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _EARLY = r"(?:(?:earlier|later|early|late|the\s+end\s+of|the\s+start\s+of)\s+)?"
 _RELATIVE = [
     (name, re.compile(pattern, re.IGNORECASE))
     for name, pattern in (
         ("day", r"(?P<word>today|yesterday|tomorrow)"),
         ("weekday", rf"{_DIRECTION}(?P<weekday>(?:mon|tues|wednes|thurs|fri|satur|sun)day)"),
-        ("month_day", rf"{_DIRECTION}{_MONTH}\s+{_DAY}"),  # March 5(th)
+        ("month_day", rf"{_DIRECTION}{_MONTH_NAME}\s+{_DAY}"),  # March 5(th)
         (
             "month_day",
-            rf"{_DIRECTION}(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}",
+            rf"{_DIRECTION}(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH_NAME}",
         ),  # (the) 5(th of) March
-        ("month", rf"{_EARLY}{_DIRECTION}{_MONTH}"),  # (early) (last) April
+        ("month", rf"{_EARLY}{_DIRECTION}{_MONTH_NAME}"),  # (early) (last) April
         ("unit", rf"{_EARLY}(?P<dir2>last|next|this)\s+(?P<unit>week|month|year)"),
         (
             "ago",

@@ -37,6 +37,7 @@ PLACE_HEADS = frozenset(PLACES["place_heads"])
 PLACE_MODIFIERS = frozenset(PLACES["place_modifiers"])
 ORG_HEADS = frozenset(ORGS["org_heads"])
 MEDIA_HEADS = frozenset(ORGS["media_heads"])
+COUNTRIES = frozenset(PLACES["countries"])
 CANONICAL = {alias: name for name, aliases in PLACES["canonical"].items() for alias in aliases}
 _PROPER = ("NNP", "NNPS")
 # Labels whose spans are names (trimmed of "the" and "'s"); dates, numbers and the rest are not.
@@ -72,19 +73,24 @@ def _patterns() -> list[dict]:
     return gazetteer + headed
 
 
-def _name_before(doc: Doc, ents: dict, start: int) -> int:
+def _name_before(doc: Doc, ents: dict, start: int, country: bool) -> int:
     """Where the capitalised proper nouns right before token `start` begin (`start` if none):
-    words of no entity, no title, no place modifier ("Cycling" in "Cycling UK", not "North")."""
-    owner = {i for s, e in ents for i in range(s, e)}
+    words of no entity, no title, no place modifier ("Cycling" in "Cycling UK", not "North").
+    Before a country, a one-word entity the model found counts too ("[Cycling]GPE UK"); before
+    other places it does not: "[Valeska]GPE Paris" is more often a person (measured)."""
+    owner = {i: key for key in ents for i in range(*key)}
     while start > 0:
         before = doc[start - 1]
+        key = owner.get(before.i)
         if (
             before.tag_ not in _PROPER
             or not before.is_title
-            or before.i in owner
+            or not before.whitespace_
+            or (key is not None and not (country and key == (before.i, start)))
             or before.lower_ in TITLES | PLACE_MODIFIERS
         ):
             break
+        ents.pop((before.i, start), None)
         start -= 1
     return start
 
@@ -92,7 +98,10 @@ def _name_before(doc: Doc, ents: dict, start: int) -> int:
 def _places_in_names(doc: Doc, ents: dict, fixed: set) -> None:
     """A place right after capitalised words is part of an organisation's name: "Cycling UK"."""
     for (s, e), label in sorted(ents.items()):
-        if label in ("GPE", "LOC") and (start := _name_before(doc, ents, s)) < s:
+        if (s, e) not in ents or label not in ("GPE", "LOC"):
+            continue
+        start = _name_before(doc, ents, s, doc[s:e].text in COUNTRIES)
+        if start < s:
             del ents[(s, e)]
             fixed.discard((s, e))
             ents[(start, e)] = "ORG"

@@ -12,12 +12,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import yaml
 from rich.console import Console
 from rich.table import Table
 
+from pipeline import params as params_mod
 from pipeline.schema import STAGES
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -37,23 +39,57 @@ def _dvc(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
     )
 
 
+def _check_params() -> None:
+    """Stop before any stage when params.yaml is wrong, naming every wrong key."""
+    try:
+        params_mod.load()
+    except params_mod.ParamsError as e:
+        console.print("[red]params.yaml is not valid; no stage was run:[/red]")
+        for line in str(e).splitlines():
+            console.print(f"  {line}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _has_remote() -> bool:
+    listed = _dvc("remote", "list", capture=True)
+    return listed.returncode == 0 and bool(listed.stdout.strip())
+
+
+def _repro(args: list[str]) -> int:
+    """`dvc <args>`, its output passed through as it comes, but for the hint to `dvc push`
+    when there is no remote to push to."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    drop_push_hint = not _has_remote()
+    with subprocess.Popen(
+        [sys.executable, "-m", "dvc", *args], env=env, text=True, stdout=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if not (drop_push_hint and "dvc push" in line):
+                sys.stdout.write(line)
+                sys.stdout.flush()
+    return process.returncode
+
+
 @app.command()
 def run(
     force: Annotated[bool, typer.Option(help="Rerun every stage, stale or not.")] = False,
     stage: Annotated[str | None, typer.Option(help="Reproduce up to this stage only.")] = None,
 ) -> None:
     """Reproduce the pipeline with `dvc repro`; each stage shows its progress; then a summary."""
+    _check_params()
     args = ["repro", *(["--force"] if force else []), *([stage] if stage else [])]
-    result = _dvc(*args)
-    if result.returncode != 0:
-        console.print(f"[red]dvc {' '.join(args)} failed (exit {result.returncode})[/red]")
-        raise typer.Exit(result.returncode)
+    returncode = _repro(args)
+    if returncode != 0:
+        console.print(f"[red]dvc {' '.join(args)} failed (exit {returncode})[/red]")
+        raise typer.Exit(returncode)
     summary()
 
 
 @app.command()
 def status() -> None:
     """Which stages are stale (would rerun on `corpus run`), and what changed for each."""
+    _check_params()
     result = _dvc("status", "--json", capture=True)
     if result.returncode != 0:
         console.print(result.stderr)
@@ -62,28 +98,79 @@ def status() -> None:
     if not stale:
         console.print("[green]Everything is up to date.[/green]")
         return
+    locked = _locked_params()
+    current = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
     table = Table("stage", "what changed", title="Stale stages")
     for name, changes in stale.items():
-        table.add_row(name.split(":")[-1], "\n".join(_describe_change(c) for c in changes))
+        stage = name.split(":")[-1]
+        lines = [
+            line
+            for change in changes
+            for line in _describe_change(change, locked.get(stage, {}), current)
+        ]
+        table.add_row(stage, "\n".join(lines))
     console.print(table)
 
 
-def _describe_change(change: dict | str) -> str:
+def _locked_params() -> dict[str, dict[str, Any]]:
+    """stage -> the params values dvc.lock recorded for its last run."""
+    lock = Path("dvc.lock")
+    if not lock.exists():
+        return {}
+    stages = (yaml.safe_load(lock.read_text(encoding="utf-8")) or {}).get("stages", {})
+    return {name: s.get("params", {}).get("params.yaml", {}) for name, s in stages.items()}
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for key, sub in value.items():
+            out.update(_flatten(sub, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def _yaml_value(value: Any) -> str:
+    return "(absent)" if value is _ABSENT else json.dumps(value, ensure_ascii=False)
+
+
+_ABSENT = object()
+
+
+def param_changes(
+    sections: list[str], locked: dict[str, Any], current: dict[str, Any]
+) -> list[str]:
+    """`annotate.pii.redact: false -> true` for every key of `sections` that changed."""
+    old = _flatten({k: locked[k] for k in sections if k in locked})
+    new = _flatten({k: current[k] for k in sections if k in current})
+    return [
+        f"{key}: {_yaml_value(old.get(key, _ABSENT))} -> {_yaml_value(new.get(key, _ABSENT))}"
+        for key in sorted(old.keys() | new.keys())
+        if old.get(key, _ABSENT) != new.get(key, _ABSENT)
+    ]
+
+
+def _describe_change(change: dict | str, locked: dict[str, Any], current: dict) -> list[str]:
     if isinstance(change, str):
-        return change
-    parts = []
+        return [change]
+    lines = []
     for kind, items in change.items():
-        if isinstance(items, dict):
-            parts += [f"{kind}: {path} {state}" for path, state in items.items()]
-        else:
-            parts.append(f"{kind}: {items}")
-    return "\n".join(parts)
+        if not isinstance(items, dict):
+            lines.append(f"{kind}: {items}")
+            continue
+        for path, state in items.items():
+            if path == "params.yaml" and isinstance(state, dict):
+                lines += param_changes(list(state), locked, current) or [f"params.yaml: {state}"]
+            else:
+                lines.append(f"{kind}: {path} {state}")
+    return lines
 
 
 @app.command()
 def summary() -> None:
     """Per-stage counts from `data/<stage>/metrics.json`, and the release manifest."""
-    table = Table("stage", "in", "out", "quarantined", "reasons", title="Pipeline")
+    table = Table("stage", "read", "passed on", "quarantined", "reasons", title="Pipeline")
+    ingest: dict[str, Any] = {}
     for name in STAGES[:-1]:
         path = DATA / name / "metrics.json"
         if not path.exists():
@@ -91,15 +178,32 @@ def summary() -> None:
             continue
         m = json.loads(path.read_text())
         reasons = ", ".join(f"{r} {n}" for r, n in m["quarantined_by_reason"].items())
-        table.add_row(
-            name, str(m["records_in"]), str(m["records_out"]), str(m["quarantined"]), reasons
-        )
-    console.print(table)
+        # ingest reads files (an export holds many articles); every later stage reads articles.
+        read = f"{m['files_in']} files" if "files_in" in m else f"{m['records_in']} articles"
+        table.add_row(name, read, f"{m['records_out']} articles", str(m["quarantined"]), reasons)
+        ingest = m if name == "ingest" else ingest
     manifest_path = DATA / "release" / "manifest.json"
-    if not manifest_path.exists():
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
+    if manifest:
+        counts = manifest["counts"]
+        table.add_row(
+            "publish",
+            f"{counts['published']} articles",
+            f"{counts['published']} published",
+            "-",
+            f"{len(manifest['files'])} files in {manifest_path.parent}",
+        )
+    else:
+        table.add_row("publish", "-", "-", "-", "not run")
+    console.print(table)
+    if ingest.get("unused_sidecars"):
+        console.print(
+            f"[yellow]{ingest['unused_sidecars']} sidecar file(s) applied to no seed[/yellow] "
+            "(data/quarantine/ingest: orphan_sidecar, ambiguous_sidecar)."
+        )
+    if not manifest:
         console.print("No release yet: run `corpus run`.")
         return
-    manifest = json.loads(manifest_path.read_text())
     counts = manifest["counts"]
     console.print(
         f"Release [bold]{manifest['name']} {manifest['version']}[/bold] in {manifest_path.parent}: "

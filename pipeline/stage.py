@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,16 +29,58 @@ from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir
 _console = Console(stderr=True)
 
 
+# What each path argument of a stage is (dvc.yaml gives the values).
+PATH_HELP = {
+    "seeds": "folder of raw articles to read",
+    "input": "the previous stage's records (a folder of Parquet shards)",
+    "out": "folder for this stage's records (emptied first)",
+    "quarantine": "folder for the records this stage refuses, with reasons (emptied first)",
+    "quarantine_root": "folder holding every stage's quarantine folder",
+    "metrics": "JSON file for this stage's counts",
+    "ingest_metrics": "ingest's metrics file (input hash, files read)",
+    "annotate_metrics": "annotate's metrics file (annotators and models)",
+    "data_docs": "folder for the great-expectations HTML report",
+}
+
+
+def module_name(name: str) -> str:
+    """`pipeline.clean` for a stage module, also when it runs as `python -m` (`__main__`)."""
+    if name == "__main__":
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        return spec.name if spec is not None else name
+    return name
+
+
 def parse_args(
     argv: list[str] | None, module: str, doc: str | None, paths: list[str]
 ) -> tuple[argparse.Namespace, params_mod.Params]:
     """`--<path>` for each named path (all required, all written in dvc.yaml), plus `--params`."""
-    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc)
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {module_name(module)}",
+        description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     for name in paths:
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=Path, required=True)
-    parser.add_argument("--params", type=Path, default=params_mod.DEFAULT_PATH)
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            type=Path,
+            required=True,
+            metavar="PATH",
+            help=PATH_HELP[name],
+        )
+    parser.add_argument(
+        "--params",
+        type=Path,
+        default=params_mod.DEFAULT_PATH,
+        metavar="PATH",
+        help="the params file (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
-    return args, params_mod.load(args.params)
+    try:
+        return args, params_mod.load(args.params)
+    except params_mod.ParamsError as e:
+        parser.exit(2, f"{parser.prog}: {args.params} is not valid:\n{e}\n")
 
 
 @contextmanager

@@ -6,6 +6,7 @@ in file order and each states what it adds to the copy.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 import datasets
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from pipeline.publish import hf_features
 from pipeline.schema import record_schema
@@ -41,6 +43,19 @@ def dvc(project: Path, *args: str) -> str:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr
+
+
+def corpus(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """The `corpus` command of the project copy (its own `pipeline` package)."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env["COLUMNS"] = "200"  # rich tables: no wrapped cells to match across lines
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        cwd=project,
+        env=env,
+        text=True,
+        capture_output=True,
+    )
 
 
 def stages_run(output: str) -> list[str]:
@@ -99,7 +114,8 @@ def test_bad_seeds_are_quarantined_and_counts_add_up(project, first_run):
     reasons = {row["source"]: row["reason"] for row in quarantined}
     assert reasons == {"zz_binary.txt": "undecodable", "zz_empty.txt": "empty_input"}
     annotated = manifest(project)["annotated_columns"]
-    assert annotated["quotes"] == "quotes_v1" and annotated["split"] == "split_v1"
+    chosen = yaml.safe_load((project / "params.yaml").read_text())["annotate"]["annotators"]
+    assert (annotated["quotes"], annotated["split"]) == (chosen["quotes"], chosen["split"])
     counts = manifest(project)["counts"]
     assert counts["articles"] == counts["published"] + counts["quarantined"]
     assert counts["files"] == len(list((project / "seeds").iterdir()))
@@ -112,6 +128,7 @@ def test_manifest_checksums_match_files(project, first_run):
     assert sorted(f["path"] for f in listed) == sorted(set(files) - {"manifest.json"})
     for entry in listed:
         assert entry["bytes"] == len(files[entry["path"]])
+        assert entry["sha256"] == hashlib.sha256(files[entry["path"]]).hexdigest()
     card = files["README.md"].decode()
     assert card.startswith("---\n") and "configs:" in card and "license:" in card
 
@@ -149,3 +166,48 @@ def test_publish_param_change_reruns_publish_only(project, first_run):
     params.write_text(params.read_text().replace("version: 0.1.0", "version: 0.1.1"))
     assert stages_run(dvc(project, "repro")) == ["publish"]
     assert manifest(project)["version"] == "0.1.1"
+
+
+def test_status_names_each_changed_param_with_old_and_new_value(project, first_run):
+    params = project / "params.yaml"
+    original = params.read_text()
+    params.write_text(original.replace("    redact: false", "    redact: true"))
+    try:
+        result = corpus(project, "status")
+    finally:
+        params.write_text(original)
+    assert result.returncode == 0, result.stderr
+    assert "annotate.pii.redact: false -> true" in result.stdout
+    assert "{" not in result.stdout  # no Python dict
+
+
+def test_corpus_run_summarises_files_articles_and_the_release(project, first_run):
+    result = corpus(project, "run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "dvc push" not in out  # no remote is configured: no hint to push to one
+    files = len(list((project / "seeds").iterdir()))
+    assert f"{files} files" in out
+    published = manifest(project)["counts"]["published"]
+    assert any(
+        line.split("│")[1].strip() == "publish" and f"{published} published" in line
+        for line in out.splitlines()
+        if line.count("│") > 2
+    )
+
+
+def test_a_misspelt_param_stops_corpus_run_before_any_stage(project, first_run):
+    params = project / "params.yaml"
+    original = params.read_text()
+    params.write_text(original.replace("  batch_size: 256", "  batch_sise: 256"))
+    lock = (project / "dvc.lock").read_text()
+    try:
+        run, status = corpus(project, "run"), corpus(project, "status")
+    finally:
+        params.write_text(original)
+    for result in (run, status):
+        assert result.returncode == 2
+        assert "engine.batch_sise: unknown key (did you mean 'batch_size'?)" in result.stdout
+        assert "engine.batch_size: missing" in result.stdout
+    assert "Running stage" not in run.stdout + run.stderr
+    assert (project / "dvc.lock").read_text() == lock

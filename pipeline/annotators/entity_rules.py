@@ -129,7 +129,9 @@ def ruler_filter(entities: Iterable[Span], matches: Iterable[Span]) -> list[Span
             label = "LOC"
         for e in overlapping:
             del ents[(e.start, e.end)]
-        ents[(span.start, span.end)] = Span(doc, span.start, span.end, label=label)
+        ents[(span.start, span.end)] = Span(
+            doc, span.start, span.end, label=label, span_id=span.id_
+        )
     return sorted(ents.values())
 
 

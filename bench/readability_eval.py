@@ -1,10 +1,12 @@
 """How well the HTML reader finds the article, on Mozilla Readability's test pages.
 
-    python -m bench.readability_eval [--corpus DIR] [--all] [--out FILE]
+    python -m bench.readability_eval [--corpus DIR] [--all] [--params FILE] [--out FILE]
+    python -m bench.readability_eval --simulate-loss
 
 Each case folder `<corpus>/<case>/` holds `source.html` (a saved page), `expected.html` (the
 article Readability extracts) and `expected-metadata.json`. For each case, `read_html` runs on
-the source, and so does plain trafilatura with default settings (`trafilatura.extract(html)`,
+the source (with `ingest.html` from --params, default the repository's params.yaml), and so does
+plain trafilatura with default settings (`trafilatura.extract(html)`,
 title from `trafilatura.extract_metadata`), the peer the reader is measured against:
 
 - text: precision, recall and F1 over the multiset of lower-cased word tokens (`\\w+`) of the
@@ -16,6 +18,12 @@ title from `trafilatura.extract_metadata`), the peer the reader is measured agai
 fixtures of single Readability features and are left out unless `--all`. Prints a table per case
 and the summary (median and mean of each score, ours next to the peer), and writes everything
 to `bench/out/readability.json`.
+
+`--simulate-loss` measures the pruning guard (`ingest.html.prune_min_share`) on these pages:
+each real page is also damaged the way the guard is meant for (`damage`: all but the first
+paragraph of its article body moved into a container whose class Readability's rule takes for
+boilerplate), and the reader runs on the real and the damaged pages with several values of
+`prune_min_share` (0: no guard). Mean F1 per value, to `bench/out/readability-loss.json`.
 
 The corpus comes from --corpus, else $CORPUS_READABILITY, else
 `<repo>/../shared/corpora/readability-test-pages`; when it is missing the command prints
@@ -33,6 +41,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +49,13 @@ import lxml.html
 import trafilatura
 from trafilatura.metadata import extract_metadata
 
-from pipeline.readers.html import read_html
+from pipeline import params as params_mod
+from pipeline.params import HtmlParams
+from pipeline.readers.html import parse, read_html
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "bench" / "out" / "readability.json"
+LOSS_OUT = REPO / "bench" / "out" / "readability-loss.json"
 REAL_PAGE_BYTES = 4096  # sources over this size are real pages, the rest synthetic fixtures
 ENGINES = ("ours", "trafilatura")
 _WORD = re.compile(r"\w+")
@@ -126,8 +138,8 @@ def title_scores(got: str | None, expected: str | None) -> dict[str, bool]:
     }
 
 
-def run_ours(html: str) -> dict[str, Any]:
-    (item,) = read_html(html)
+def run_ours(html: str, params: HtmlParams | None = None) -> dict[str, Any]:
+    (item,) = read_html(html, params)
     if isinstance(item, dict):
         return {
             "text": item["text"],
@@ -137,7 +149,7 @@ def run_ours(html: str) -> dict[str, Any]:
     return {"text": "", "title": None, "rejected": f"{item.reason}: {item.detail}"}
 
 
-def run_trafilatura(html: str) -> dict[str, Any]:
+def run_trafilatura(html: str, params: HtmlParams | None = None) -> dict[str, Any]:
     """The peer: trafilatura as it comes (text with comments, default fallbacks)."""
     text = trafilatura.extract(html)
     title = extract_metadata(html).title
@@ -147,7 +159,9 @@ def run_trafilatura(html: str) -> dict[str, Any]:
 RUNNERS = {"ours": run_ours, "trafilatura": run_trafilatura}
 
 
-def evaluate_case(case: Path, engines: tuple[str, ...] = ENGINES) -> dict[str, Any]:
+def evaluate_case(
+    case: Path, engines: tuple[str, ...] = ENGINES, params: HtmlParams | None = None
+) -> dict[str, Any]:
     html = (case / "source.html").read_text(encoding="utf-8")
     expected = expected_text((case / "expected.html").read_text(encoding="utf-8"))
     meta_path = case / "expected-metadata.json"
@@ -160,7 +174,7 @@ def evaluate_case(case: Path, engines: tuple[str, ...] = ENGINES) -> dict[str, A
     }
     for engine in engines:
         start = time.perf_counter()
-        out = RUNNERS[engine](html)
+        out = RUNNERS[engine](html, params)
         seconds = time.perf_counter() - start
         row[engine] = {
             **text_scores(out["text"], expected),
@@ -194,18 +208,118 @@ def summarise(rows: list[dict[str, Any]], engine: str) -> dict[str, float]:
 
 
 def evaluate(
-    corpus: Path, include_all: bool = False, engines: tuple[str, ...] = ENGINES
+    corpus: Path,
+    include_all: bool = False,
+    engines: tuple[str, ...] = ENGINES,
+    params: HtmlParams | None = None,
 ) -> dict[str, Any]:
     """Scores of every case and their summary per engine (raises CorpusMissing)."""
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     logging.getLogger("htmldate").setLevel(logging.CRITICAL)
-    rows = [evaluate_case(case, engines) for case in list_cases(corpus, include_all)]
+    rows = [evaluate_case(case, engines, params) for case in list_cases(corpus, include_all)]
     return {
         "corpus": corpus.name,
         "cases": "all" if include_all else f"real pages (source.html > {REAL_PAGE_BYTES} bytes)",
         "summary": {engine: summarise(rows, engine) for engine in engines},
         "rows": rows,
     }
+
+
+# --- simulated loss of the article --------------------------------------------------------
+
+# Readability's "unlikely candidates" rule prunes this class; trafilatura's own cleaning does not.
+LOSS_CLASS = "story-supplemental"
+LOSS_SHARES = (0.0, 0.1, 0.15, 0.2, 0.3, 1.0)  # 1.0: the whole page whenever it is longer
+_LONG_PARAGRAPH = 80  # characters: a paragraph of running text, not a caption or a dateline
+
+
+def damage(html: str) -> str | None:
+    """The page with its article body, but for the first paragraph, inside a `LOSS_CLASS`
+    container; None when no element has 4 paragraphs of running text as children."""
+    tree = parse(html)
+    if tree is None:
+        return None
+
+    def paragraphs(el: Any) -> list[int]:
+        return [
+            i
+            for i, child in enumerate(el)
+            if child.tag == "p"
+            and len(_SPACE.sub(" ", child.text_content()).strip()) > _LONG_PARAGRAPH
+        ]
+
+    body = max(
+        (el for el in tree.iter() if isinstance(el.tag, str)), key=lambda el: len(paragraphs(el))
+    )
+    children, kept = list(body), paragraphs(body)
+    if len(kept) < 4:
+        return None
+    container = lxml.html.Element("div", {"class": LOSS_CLASS})
+    children[kept[1]].addprevious(container)
+    container.extend(children[kept[1] :])
+    return lxml.html.tostring(tree, encoding="unicode")
+
+
+def loss_study(
+    corpus: Path, params: HtmlParams, shares: tuple[float, ...] = LOSS_SHARES
+) -> dict[str, Any]:
+    """F1 of the reader on the real and the damaged pages for each `prune_min_share`."""
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    logging.getLogger("htmldate").setLevel(logging.CRITICAL)
+    rows = []
+    for case in list_cases(corpus):
+        html = (case / "source.html").read_text(encoding="utf-8")
+        expected = expected_text((case / "expected.html").read_text(encoding="utf-8"))
+        row: dict[str, Any] = {"case": case.name}
+        for name, page in (("real", html), ("damaged", damage(html))):
+            if page is not None:
+                row[name] = {
+                    str(share): text_scores(
+                        run_ours(page, replace(params, prune_min_share=share))["text"], expected
+                    )["f1"]
+                    for share in shares
+                }
+        rows.append(row)
+    summary = {
+        name: {
+            str(share): {
+                "pages": len(values := [r[name][str(share)] for r in rows if name in r]),
+                "mean_f1": statistics.mean(values),
+                "median_f1": statistics.median(values),
+                "below_0.5": sum(v < 0.5 for v in values),
+            }
+            for share in shares
+        }
+        for name in ("real", "damaged")
+    }
+    return {"corpus": corpus.name, "loss_class": LOSS_CLASS, "summary": summary, "rows": rows}
+
+
+def print_loss_report(result: dict[str, Any], configured: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Pruning guard on real and damaged pages (class {result['loss_class']!r})")
+    for name in (
+        "prune_min_share",
+        "real: mean F1",
+        "median",
+        "F1 < 0.5",
+        "damaged: mean F1",
+        "median",
+        "F1 < 0.5",
+    ):
+        table.add_column(name, justify="right")
+    real, damaged = result["summary"]["real"], result["summary"]["damaged"]
+    for share in real:
+        mark = " (params.yaml)" if float(share) == configured else ""
+        cells = [
+            f"{s[share][k]:.3f}" if k != "below_0.5" else f"{s[share][k]} / {s[share]['pages']}"
+            for s in (real, damaged)
+            for k in ("mean_f1", "median_f1", "below_0.5")
+        ]
+        table.add_row(f"{share}{mark}", *cells)
+    Console(width=None if sys.stdout.isatty() else 110).print(table)
 
 
 def print_report(result: dict[str, Any]) -> None:
@@ -255,14 +369,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", help="folder of <case>/ folders (default: see module doc)")
     parser.add_argument("--all", action="store_true", help="include the small synthetic cases")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results JSON")
+    parser.add_argument("--params", type=Path, default=REPO / "params.yaml")
+    parser.add_argument("--simulate-loss", action="store_true", help="measure the pruning guard")
+    parser.add_argument("--out", type=Path, help=f"results JSON (default {DEFAULT_OUT.name})")
     args = parser.parse_args(argv)
+    params = params_mod.load(args.params).ingest.html
     try:
-        result = evaluate(corpus_dir(args.corpus), include_all=args.all)
+        if args.simulate_loss:
+            args.out = args.out or LOSS_OUT
+            result = loss_study(corpus_dir(args.corpus), params)
+            print_loss_report(result, params.prune_min_share)
+        else:
+            args.out = args.out or DEFAULT_OUT
+            result = evaluate(corpus_dir(args.corpus), include_all=args.all, params=params)
+            print_report(result)
     except CorpusMissing as exc:
         print(f"skipped: {exc}")
         return 0
-    print_report(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"results: {args.out}")

@@ -46,18 +46,6 @@ from pipeline.params import Params, load
 from pipeline.quarantine import Rejected
 
 DEFAULT_N = 500
-EXPECTED = (
-    "language_v1",
-    "counts_v1",
-    "readability_v1",
-    "quality_v1",
-    "entities_v1",
-    "dates_v1",
-    "quotes_v1",
-    "pii_v1",
-    "minhash_v1",
-    "split_v1",
-)
 PARSE = "spacy parse"
 
 
@@ -101,7 +89,7 @@ def read_records(n: int, bbc: Path, params: Params) -> list[dict[str, Any]]:
     return records
 
 
-def import_annotators() -> tuple[dict[str, framework.Annotator], list[str]]:
+def import_annotators(params: Params) -> tuple[dict[str, framework.Annotator], list[str]]:
     notes = []
     for module in framework.MODULES:
         try:
@@ -109,7 +97,8 @@ def import_annotators() -> tuple[dict[str, framework.Annotator], list[str]]:
         except Exception as exc:  # another author's module may be missing or half-written
             notes.append(f"pipeline/annotators/{module}.py not imported: {exc!r}")
     registry = dict(framework.REGISTRY)
-    notes += [f"{name}: not registered yet, skipped" for name in EXPECTED if name not in registry]
+    chosen = params.annotate.annotators.values()
+    notes += [f"{name}: not registered yet, skipped" for name in chosen if name not in registry]
     return registry, notes
 
 
@@ -223,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     except CorpusMissing as exc:
         print(f"skipped: {exc}", file=sys.stderr)
         return 0
-    registry, notes = import_annotators()
+    registry, notes = import_annotators(params)
     annotators = ordered(registry, params)
 
     from pipeline.annotators import nlp

@@ -148,7 +148,8 @@ def test_run_annotates_every_record(
     for path in shard_paths(out):
         assert pq.read_schema(path) == record_schema().arrow("annotate")
     assert result["languages"] == {"en": 1, "fr": 1, "de": 1}
-    assert result["annotators"]["entities"]["annotator"] == "entities_v1"
+    chosen = PARAMS.annotate.annotators["entities"]
+    assert result["annotators"]["entities"]["annotator"] == chosen
     assert not (out.parent / "records.staging").exists()
 
 

@@ -183,8 +183,20 @@ class ValidateParams:
 class PublishParams:
     name: str
     version: str
-    license: str
+    previous: str | None  # the version this one follows; None: the first release
+    license: str  # a Hub licence id; `other` needs license_name and license_link
+    license_name: str | None
+    license_link: str | None
+    homepage: str  # cited as the release's URL
+    authors: tuple[str, ...]
+    year: int  # citation year: a param, never the clock
     shard_max_rows: int
+
+    @model_validator(mode="after")
+    def _other_licence_is_named(self) -> PublishParams:
+        if self.license == "other" and not (self.license_name and self.license_link):
+            raise ValueError("license `other` needs license_name and license_link")
+        return self
 
 
 @section

@@ -170,7 +170,8 @@ def croissant(release: Path, r: Release) -> dict[str, Any]:
 
 def citation_text(r: Release) -> str:
     pub = r.params.publish
-    return f"{', '.join(pub.authors)} ({pub.year}). {pub.name}, version {pub.version}. {pub.homepage}"
+    authors = ", ".join(pub.authors)
+    return f"{authors} ({pub.year}). {pub.name}, version {pub.version}. {pub.homepage}"
 
 
 def write_croissant(release: Path, r: Release) -> None:

@@ -18,6 +18,7 @@ sees everything, and the second pass adds its columns and runs the annotators li
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -139,6 +140,8 @@ def slot_fields(slots: set[str]) -> set[str]:
 class Tally:
     """What the metrics file reports about the annotated corpus."""
 
+    COLUMNS = ("language", "split", "entities", "near_duplicate_cluster", "quotes", "pii")
+
     def __init__(self) -> None:
         self.languages: Counter = Counter()
         self.splits: Counter = Counter()
@@ -157,6 +160,12 @@ class Tally:
         pii = record.get("pii") or {}
         self.pii_records += any(pii.get(k) for k in ("emails", "phone_numbers", "ip_addresses"))
 
+    def add_batch(self, batch: pa.RecordBatch) -> None:
+        """Every record of a written batch (only the columns the tally reads are converted)."""
+        wanted = [c for c in self.COLUMNS if c in batch.schema.names]
+        for record in batch.select(wanted).to_pylist():
+            self.add(record)
+
     def as_dict(self) -> dict[str, Any]:
         multi = [n for n in self.clusters.values() if n > 1]
         return {
@@ -171,6 +180,31 @@ class Tally:
         }
 
 
+def first_pass(
+    first: list[BatchAnnotator],
+    corpus: CorpusAnnotator | None,
+    params: AnnotateParams,
+    records: list[dict[str, Any]],
+) -> tuple[list[Result], dict[str, Any]]:
+    """The first pass over one batch: (annotated records, {id: the corpus annotator's value})."""
+    annotated, values = apply_annotators(records, first, params, corpus)
+    return annotated, dict(zip((r["id"] for r in annotated), values, strict=True)) if corpus else {}
+
+
+def second_pass(
+    second: list[BatchAnnotator],
+    corpus_columns: dict[str, Any],
+    params: AnnotateParams,
+    records: list[dict[str, Any]],
+) -> list[Result]:
+    """The second pass over one batch: the corpus annotator's columns, the later annotators,
+    then the filters."""
+    for record in records:
+        record.update(corpus_columns.get(record["id"], {}))
+    annotated, _ = apply_annotators(records, second, params)
+    return [apply_filters(r, params.filters) for r in annotated]
+
+
 def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mod.Params) -> dict:
     first, corpus, second = plan(params.annotate)
     later = slot_fields({a.slot for a in ([corpus] if corpus else []) + second})
@@ -179,18 +213,21 @@ def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mo
     qwriter = ShardWriter(reset_dir(quarantine), quarantine_schema().arrow(), params.engine)
     # id -> the corpus annotator's value (a dict: a batch retried record by record after a
     # failure must not add its records twice). Held in memory: ~1 KB a record for MinHash.
+    # The batch functions may run in worker processes: what they find comes back as the
+    # batch's extras (first pass) or is read off the written batches (the tally).
     prepared: dict[str, Any] = {}
-
-    def first_pass(records: list[dict[str, Any]]) -> list[Result]:
-        annotated, values = apply_annotators(records, first, params.annotate, corpus)
-        if corpus is not None:
-            prepared.update(zip((r["id"] for r in annotated), values, strict=True))
-        return annotated
 
     total = count_rows(inp)
     with progress_bar(f"{STAGE} 1/2", total) as advance:
         counts = run_batches(
-            first_pass, read_batches(inp, params.engine.batch_size), STAGE, writer, qwriter, advance
+            functools.partial(first_pass, first, corpus, params.annotate),
+            read_batches(inp, params.engine.batch_size),
+            STAGE,
+            writer,
+            qwriter,
+            advance,
+            engine=params.engine,
+            on_extras=prepared.update,
         )
     # A record the first pass quarantined is not in `prepared`: the corpus annotator never sees it.
     corpus_columns = (
@@ -204,26 +241,16 @@ def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mo
     )
     tally = Tally()
 
-    def second_pass(records: list[dict[str, Any]]) -> list[Result]:
-        for record in records:
-            record.update(corpus_columns.get(record["id"], {}))
-        annotated, _ = apply_annotators(records, second, params.annotate)
-        results = [apply_filters(r, params.annotate.filters) for r in annotated]
-        # Tallied only once the whole batch succeeded: a failed batch is retried record by
-        # record, and its records must not be counted twice.
-        for result in results:
-            if not isinstance(result, Rejected):
-                tally.add(result)
-        return results
-
     with progress_bar(f"{STAGE} 2/2", counts.records_out) as advance:
         second_counts = run_batches(
-            second_pass,
+            functools.partial(second_pass, second, corpus_columns, params.annotate),
             read_batches(staged, params.engine.batch_size),
             STAGE,
             writer,
             qwriter,
             advance,
+            engine=params.engine,
+            on_output=tally.add_batch,
         )
     shutil.rmtree(staged)
     counts.records_out = second_counts.records_out

@@ -2,13 +2,15 @@
 
 Stages know *what* to do with one article (a pure function returning a record or `Rejected`);
 this module knows *how* to run it: batch by batch, writing accepted rows and quarantined rows to
-their shard writers and counting both. The unit of work is `apply_to_batch`, a pure function from
-one input batch to (accepted batch, quarantined batch), so another engine (Ray Data's
-`map_batches`) can run the same function and feed the same writers.
+their shard writers and counting both. The unit of work is a *piece*: a pure function from one
+input batch to (rows in, accepted batch, quarantined batch, extras), which an engine
+(`pipeline/engines/`: this process, local worker processes, Ray Data) maps over the batches;
+the pieces come back in input order and are written here, so every engine writes the same bytes.
 """
 
 from __future__ import annotations
 
+import functools
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -17,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from pipeline.params import EngineParams
 from pipeline.quarantine import STAGE_ERROR, Rejected, quarantine_row
 from pipeline.schema import quarantine_schema
 from pipeline.shards import ShardWriter
@@ -119,7 +122,13 @@ def _call_batch(fn: BatchFn, records: list[dict[str, Any]]) -> list[Result]:
         return [result for record in records for result in _call_batch(fn, [record])]
 
 
-Splitter = Callable[[pa.RecordBatch], tuple[pa.RecordBatch, pa.RecordBatch]]
+# One unit of work: an input batch -> (rows in, accepted batch, quarantined batch, extras).
+# `extras` is a dict a batch function may return beside its results (annotate's first pass: the
+# corpus annotator's per-record values); it goes back to the process that writes.
+Piece = tuple[int, pa.RecordBatch, pa.RecordBatch, dict[str, Any]]
+Splitter = Callable[[pa.RecordBatch], Piece]
+OnExtras = Callable[[dict[str, Any]], None]
+OnOutput = Callable[[pa.RecordBatch], None]
 
 
 def _run(
@@ -129,21 +138,85 @@ def _run(
     out: ShardWriter,
     quarantine: ShardWriter,
     progress: Progress | None,
+    engine: EngineParams | None,
+    on_extras: OnExtras | None = None,
+    on_output: OnOutput | None = None,
 ) -> StageCounts:
-    """The local engine: one process, batches in order, bounded memory (one batch at a time)."""
+    """Map `split` over the batches with the chosen engine (`pipeline.engines.choose`), then
+    write and count its pieces here, in input order: whatever the engine and the number of
+    workers, the writers see the same rows in the same order, so the bytes are the same."""
+    from pipeline.engines import choose  # late: pipeline.engines imports this module
+
     counts = StageCounts(stage)
-    for batch in batches:
-        good, bad = split(batch)
+    for rows_in, good, bad, extras in choose(engine)(split, batches):
         out.write_batch(good)
         quarantine.write_batch(bad)
-        counts.records_in += batch.num_rows
+        counts.records_in += rows_in
         counts.records_out += good.num_rows
         counts.quarantined.update(bad.column("reason").to_pylist())
+        if on_extras and extras:
+            on_extras(extras)
+        if on_output:
+            on_output(good)
         if progress:
-            progress(batch.num_rows)
+            progress(rows_in)
     out.close()
     quarantine.close()
     return counts
+
+
+def record_piece(fn: RecordFn, stage: str, out_schema: pa.Schema, batch: pa.RecordBatch) -> Piece:
+    """`apply_to_batch` as a unit of work (a module-level function: picklable as a partial)."""
+    good, bad = apply_to_batch(fn, batch, stage, out_schema)
+    return batch.num_rows, good, bad, {}
+
+
+def batch_piece(
+    fn: BatchFn | ExtrasFn,
+    stage: str,
+    out_schema: pa.Schema,
+    with_extras: bool,
+    batch: pa.RecordBatch,
+) -> Piece:
+    """`apply_batch_fn` as a unit of work; with `with_extras`, `fn` returns (results, extras)."""
+    records = batch.to_pylist()
+    if with_extras:
+        results, extras = _call_batch_extras(fn, records)  # type: ignore[arg-type]
+    else:
+        results, extras = _call_batch(fn, records), {}  # type: ignore[arg-type]
+    good, bad = _partition(zip(records, results, strict=True), stage, out_schema)
+    return batch.num_rows, good, bad, extras
+
+
+# A batch function that also returns a dict of extras (keyed by record id: a batch retried
+# record by record merges the extras of the records that succeed).
+ExtrasFn = Callable[[list[dict[str, Any]]], tuple[list[Result], dict[str, Any]]]
+
+
+def _call_batch_extras(
+    fn: ExtrasFn, records: list[dict[str, Any]]
+) -> tuple[list[Result], dict[str, Any]]:
+    try:
+        results, extras = fn(records)
+        if len(results) != len(records):
+            raise RuntimeError(f"{len(results)} results for {len(records)} records")
+        return results, extras
+    except Exception:  # noqa: BLE001 - isolate the culprit, as _call_batch does
+        if len(records) == 1:
+            kept: dict[str, Any] = {}
+
+            def one(record: dict[str, Any]) -> Result:
+                results, extras = fn([record])
+                kept.update(extras)
+                return results[0]
+
+            return _call(one, records[0]), kept
+        results, extras = [], {}
+        for record in records:
+            r, e = _call_batch_extras(fn, [record])
+            results.extend(r)
+            extras.update(e)
+        return results, extras
 
 
 def run_local(
@@ -154,37 +227,37 @@ def run_local(
     quarantine: ShardWriter,
     progress: Progress | None = None,
     max_error_share: float = 0.5,
+    engine: EngineParams | None = None,
 ) -> StageCounts:
-    """Run a per-article function over the batches (see `_run`), then check the error share."""
-    counts = _run(
-        lambda b: apply_to_batch(fn, b, stage, out.schema),
-        batches,
-        stage,
-        out,
-        quarantine,
-        progress,
-    )
+    """Run a per-article function over the batches (see `_run`), then check the error share.
+
+    `engine` (params.yaml's `engine` section) chooses the workers; None: this process alone.
+    """
+    split = functools.partial(record_piece, fn, stage, out.schema)
+    counts = _run(split, batches, stage, out, quarantine, progress, engine)
     check_error_share(counts, max_error_share)
     return counts
 
 
 def run_batches(
-    fn: BatchFn,
+    fn: BatchFn | ExtrasFn,
     batches: Iterable[pa.RecordBatch],
     stage: str,
     out: ShardWriter,
     quarantine: ShardWriter,
     progress: Progress | None = None,
+    engine: EngineParams | None = None,
+    on_extras: OnExtras | None = None,
+    on_output: OnOutput | None = None,
 ) -> StageCounts:
-    """Run a batch function over the batches (see `_run`); the caller checks the error share."""
-    return _run(
-        lambda b: apply_batch_fn(fn, b, stage, out.schema),
-        batches,
-        stage,
-        out,
-        quarantine,
-        progress,
-    )
+    """Run a batch function over the batches (see `_run`); the caller checks the error share.
+
+    With `on_extras`, `fn` returns (results, extras) and `on_extras` receives each batch's
+    extras; `on_output` receives each accepted batch (both in the writing process, in order:
+    the batch function itself may run in another process, where nothing it mutates is seen).
+    """
+    split = functools.partial(batch_piece, fn, stage, out.schema, on_extras is not None)
+    return _run(split, batches, stage, out, quarantine, progress, engine, on_extras, on_output)
 
 
 def check_error_share(counts: StageCounts, max_error_share: float) -> None:

@@ -37,12 +37,20 @@ class EngineParams:
     compression: Literal["zstd", "snappy", "gzip", "brotli", "lz4", "none"]
     compression_level: int
     max_error_share: float
+    workers: int  # processes per stage; 0: every core (CORPUS_WORKERS overrides)
 
     @field_validator("batch_size", "row_group_rows")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value < 1:
             raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("workers")
+    @classmethod
+    def _workers(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must be 0 (every core) or more")
         return value
 
 

@@ -122,6 +122,8 @@ def map_stage(
     """Run a per-article function over a stage's input; write records and quarantine afresh.
 
     The input is either a previous stage's shard folder (`inp`) or ready-made `batches`.
+    `params.engine` chooses the workers (`pipeline.engines`); `fn` may be a closure: local
+    workers are forked and Ray pickles functions with cloudpickle.
     Returns the stage's counts (see `pipeline.engine.StageCounts`).
     """
     if inp is not None:
@@ -130,6 +132,13 @@ def map_stage(
     qwriter = ShardWriter(reset_dir(quarantine), quarantine_schema().arrow(), params.engine)
     with progress_bar(stage, total) as advance:
         counts = run_local(
-            fn, batches, stage, writer, qwriter, advance, params.engine.max_error_share
+            fn,
+            batches,
+            stage,
+            writer,
+            qwriter,
+            advance,
+            params.engine.max_error_share,
+            engine=params.engine,
         )
     return counts.as_dict()

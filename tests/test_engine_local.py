@@ -1,0 +1,144 @@
+"""The local engine's worker pool: same bytes for any number of workers, input order kept."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from pipeline import annotate, clean, ingest
+from pipeline.engine import run_batches, run_local
+from pipeline.engines import EngineError, choose, local, workers
+from pipeline.params import Params
+from pipeline.schema import quarantine_schema
+from pipeline.shards import ShardWriter
+from tests.defaults import PARAMS
+
+SCHEMA = pa.schema([pa.field("id", pa.string(), nullable=False), ("text", pa.string())])
+STAGES = ("ingest", "clean", "annotate")
+
+
+def run_stages(seeds: Path, root: Path, params: Params, stages=STAGES) -> dict[str, dict]:
+    """ingest, clean, annotate (as dvc.yaml wires them) into `root`; each stage's metrics."""
+    modules = {"ingest": ingest, "clean": clean, "annotate": annotate}
+    metrics, inp = {}, seeds
+    for stage in stages:
+        out = root / stage / "records"
+        args = (inp, out, root / "quarantine" / stage, root / stage / "metrics.json", params)
+        metrics[stage] = modules[stage].run(*args)
+        inp = out
+    return metrics
+
+
+def output_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under `root` (records, quarantine, metrics): relative path -> bytes."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def with_workers(params: Params, n: int, batch_size: int = 2) -> Params:
+    return replace(params, engine=replace(params.engine, workers=n, batch_size=batch_size))
+
+
+def test_two_workers_write_the_same_bytes_as_one(messy_seeds_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("CORPUS_ENGINE", raising=False)
+    monkeypatch.delenv("CORPUS_WORKERS", raising=False)
+    one = run_stages(messy_seeds_dir, tmp_path / "one", with_workers(PARAMS, 1))
+    two = run_stages(messy_seeds_dir, tmp_path / "two", with_workers(PARAMS, 2))
+    assert one == two
+    assert one["annotate"]["records_out"] >= 5  # several batches of 2 went through the pool
+    assert output_bytes(tmp_path / "one") == output_bytes(tmp_path / "two")
+
+
+def slow_shout(record: dict) -> dict:
+    # Early records sleep longest, so a pool that yielded in completion order would reorder.
+    time.sleep(0.02 * (5 - int(record["id"][1:]) % 5))
+    return {**record, "text": f"{record['text'].upper()} by {os.getpid()}"}
+
+
+def batches(n: int, size: int = 1) -> list[pa.RecordBatch]:
+    rows = [{"id": f"a{i}", "text": f"t{i}"} for i in range(n)]
+    return [
+        pa.RecordBatch.from_pylist(rows[i : i + size], schema=SCHEMA) for i in range(0, n, size)
+    ]
+
+
+def writers(folder: Path) -> tuple[ShardWriter, ShardWriter]:
+    engine = PARAMS.engine
+    return (
+        ShardWriter(folder / "out", SCHEMA, engine),
+        ShardWriter(folder / "quarantine", quarantine_schema().arrow(), engine),
+    )
+
+
+def test_the_pool_keeps_input_order_and_uses_several_processes(tmp_path, read_rows):
+    out, quarantine = writers(tmp_path)
+    engine = replace(PARAMS.engine, workers=2)
+    counts = run_local(slow_shout, batches(10), "x", out, quarantine, engine=engine)
+    rows = read_rows(tmp_path / "out")
+    assert counts.records_out == 10
+    assert [r["id"] for r in rows] == [f"a{i}" for i in range(10)]
+    assert [r["text"].split()[0] for r in rows] == [f"T{i}" for i in range(10)]
+    pids = {r["text"].split()[-1] for r in rows}
+    assert len(pids) == 2 and str(os.getpid()) not in pids
+
+
+def fragile(records: list[dict]) -> tuple[list[dict], dict[str, int]]:
+    """A batch function with extras; it raises on a batch holding "boom"."""
+    if any(r["text"] == "boom" for r in records):
+        raise ValueError("boom")
+    return records, {r["id"]: len(r["text"]) for r in records}
+
+
+def test_extras_come_back_from_the_workers_without_the_failed_records(tmp_path, read_rows):
+    out, quarantine = writers(tmp_path)
+    data = [
+        pa.RecordBatch.from_pylist(
+            [{"id": "a", "text": "one"}, {"id": "b", "text": "boom"}], schema=SCHEMA
+        ),
+        pa.RecordBatch.from_pylist([{"id": "c", "text": "three"}], schema=SCHEMA),
+    ]
+    extras: dict[str, int] = {}
+    seen: list[int] = []
+    counts = run_batches(
+        fragile,
+        data,
+        "x",
+        out,
+        quarantine,
+        engine=replace(PARAMS.engine, workers=2),
+        on_extras=extras.update,
+        on_output=lambda batch: seen.append(batch.num_rows),
+    )
+    assert extras == {"a": 3, "c": 5}
+    assert seen == [1, 1]
+    assert (counts.records_in, counts.records_out, sum(counts.quarantined.values())) == (3, 2, 1)
+    assert [r["id"] for r in read_rows(tmp_path / "quarantine")] == ["b"]
+
+
+def test_workers_zero_means_every_core(monkeypatch):
+    monkeypatch.delenv("CORPUS_WORKERS", raising=False)
+    assert workers(replace(PARAMS.engine, workers=0)) == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("CORPUS_WORKERS", "3")
+    assert workers(replace(PARAMS.engine, workers=1)) == 3
+
+
+def test_one_worker_runs_in_this_process(monkeypatch):
+    monkeypatch.delenv("CORPUS_ENGINE", raising=False)
+    monkeypatch.delenv("CORPUS_WORKERS", raising=False)
+    assert choose(replace(PARAMS.engine, workers=1)) is local.serial
+    assert choose(None) is local.serial
+
+
+@pytest.mark.parametrize(("var", "value"), [("CORPUS_ENGINE", "spark"), ("CORPUS_WORKERS", "two")])
+def test_an_unknown_engine_or_worker_count_is_named(monkeypatch, var, value):
+    monkeypatch.setenv(var, value)
+    with pytest.raises(EngineError, match=var):
+        choose(PARAMS.engine)

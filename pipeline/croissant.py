@@ -2,11 +2,14 @@
 so that tools which know nothing of this project (mlcroissant, TFDS, the Hub) find its files,
 their sha256 and its fields.
 
-Every Parquet file is a `FileObject` with its real sha256 and size; a `FileSet` (`data/*.parquet`)
-is what the `records` RecordSet reads. Its fields are derived from `pipeline.schema`, never
-restated: scalar columns map to one field each, lists of scalars are `repeated`, a struct is a
-field with one `subField` per property (read with a JSON path into the column), and a list of
-structs is a repeated field with sub-fields. Nothing depends on the clock or the checkout path.
+Every file written before it (shards, `changes.parquet`, card, plots, `CITATION.cff`) is a
+`FileObject` with its real sha256 and size; `manifest.json`, written after, lists them all. A
+`FileSet` (`data/*.parquet`) is what the `records` RecordSet reads. Its fields are derived from
+`pipeline.schema`, never restated: scalar columns map to one field each, lists of scalars are
+`repeated`, a struct is a field with one `subField` per property (read with a JSON path into the
+column), and a list of structs is a repeated field with sub-fields. The `changes` RecordSet (when
+the release has `changes.parquet`) takes its fields from that file's own schema. Nothing depends
+on the clock or the checkout path.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+
+import pyarrow.parquet as pq
 
 from pipeline.ids import file_sha256
 from pipeline.manifest import DATA_DIR, Release
@@ -60,6 +65,16 @@ CONTEXT: dict[str, Any] = {
     "transform": "cr:transform",
 }
 PARQUET = "application/x-parquet"
+ENCODINGS = {
+    ".parquet": PARQUET,
+    ".md": "text/markdown",
+    ".png": "image/png",
+    ".cff": "application/yaml",
+    ".json": "application/json",
+}
+MANIFEST = "manifest.json"
+CHANGES_FILE = "changes.parquet"
+ARROW_TYPES = {"string": "sc:Text", "large_string": "sc:Text", "int64": "sc:Integer"}
 FILE_SET = "parquet-files"
 RECORD_SET = "records"
 # JSON Schema scalar -> Croissant data type (what mlcroissant casts the values to).
@@ -114,21 +129,56 @@ def _source(column: str, json_path: str | None = None) -> dict[str, Any]:
     return source
 
 
-def croissant(release: Path, r: Release) -> dict[str, Any]:
-    pub = r.params.publish
-    parquet = sorted(release.glob(f"{DATA_DIR}/*.parquet"))
-    files = [
+def file_objects(release: Path) -> list[dict[str, Any]]:
+    """Every file of the release written so far (all but `manifest.json`, written after this,
+    and `croissant.json` itself), with its real size and sha256."""
+    paths = sorted(
+        p for p in release.rglob("*") if p.is_file() and p.name not in ("croissant.json", MANIFEST)
+    )
+    return [
         {
             "@type": "cr:FileObject",
             "@id": path.relative_to(release).as_posix(),
-            "name": path.name,
+            "name": path.relative_to(release).as_posix(),
             "contentUrl": path.relative_to(release).as_posix(),
-            "encodingFormat": PARQUET,
+            "encodingFormat": ENCODINGS.get(path.suffix, "application/octet-stream"),
             "contentSize": f"{path.stat().st_size} B",
             "sha256": file_sha256(path),
         }
-        for path in parquet
+        for path in paths
     ]
+
+
+def changes_record_set(release: Path) -> list[dict[str, Any]]:
+    """The `changes` RecordSet, its fields read from `changes.parquet`'s own schema."""
+    path = release / CHANGES_FILE
+    if not path.exists():
+        return []
+    schema = pq.read_schema(path)
+    fields = [
+        {
+            "@type": "cr:Field",
+            "@id": f"changes/{f.name}",
+            "name": f.name,
+            "dataType": ARROW_TYPES[str(f.type)],
+            "source": {"fileObject": {"@id": CHANGES_FILE}, "extract": {"column": f.name}},
+        }
+        for f in schema
+    ]
+    description = (schema.metadata or {}).get(b"description", b"").decode()
+    return [
+        {
+            "@type": "cr:RecordSet",
+            "@id": "changes",
+            "name": "changes",
+            "description": description or "Record-level changes against the previous release.",
+            "field": fields,
+        }
+    ]
+
+
+def croissant(release: Path, r: Release) -> dict[str, Any]:
+    pub = r.params.publish
     file_set = {
         "@type": "cr:FileSet",
         "@id": FILE_SET,
@@ -154,7 +204,7 @@ def croissant(release: Path, r: Release) -> dict[str, Any]:
         "creator": [{"@type": "sc:Organization", "name": a} for a in pub.authors],
         "citeAs": citation_text(r),
         "inLanguage": sorted(r.languages),
-        "distribution": [*files, file_set],
+        "distribution": [*file_objects(release), file_set],
         "recordSet": [
             {
                 "@type": "cr:RecordSet",
@@ -163,7 +213,8 @@ def croissant(release: Path, r: Release) -> dict[str, Any]:
                 "description": schema.json_schema.get("description", ""),
                 "key": {"@id": f"{RECORD_SET}/id"},
                 "field": [field_jsonld(f) for f in schema.fields],
-            }
+            },
+            *changes_record_set(release),
         ],
     }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +20,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError, field_validator, 
 from pydantic.dataclasses import dataclass
 
 DEFAULT_PATH = Path("params.yaml")
+SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 
 # Strict: "lots" is no batch size and "5" no number. YAML is validated as JSON, where a list is
 # the only way to write a tuple, so lists are accepted for tuple fields.
@@ -182,9 +184,66 @@ class AnnotateParams:
 
 
 @section
+class Range:
+    """A closed interval a figure of the validated table must fall in."""
+
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.min > self.max:
+            raise ValueError("`min` must not exceed `max`")
+        return self
+
+
+@section
+class QuantileRange:
+    """The `quantile` of a column must fall in [min, max]."""
+
+    quantile: float
+    min: float
+    max: float
+
+
+@section
+class TableCheckParams:
+    """great-expectations on the whole validated table; a failure stops the stage."""
+
+    # Shares, quantiles and means are checked from this many articles on: below, one article
+    # is a share of 1/n and says nothing about the corpus. Uniqueness is always checked.
+    min_articles: int
+    max_quarantine_share: float  # of the records validate reads
+    # |share of a split - annotate.split ratio| <= tolerance + sigmas * binomial standard
+    # deviation over the near-duplicate clusters (the unit the split is drawn for)
+    split_tolerance: float
+    split_sigmas: float
+    languages: tuple[str, ...]  # the corpus's expected languages
+    min_language_share: float  # of the articles in one of `languages`
+    max_empty_title_share: float
+    max_missing_date_share: float
+    word_count_quantiles: tuple[QuantileRange, ...]
+    entities_per_1k_words: Range  # mean over articles
+    quotes_per_article: Range  # mean over articles
+
+
+@section
+class DriftParams:
+    """How far a release's headline figures may move from the previous release's
+    (pipeline/drift.py)."""
+
+    max_article_loss: float  # share of the previous release's articles
+    max_article_gain: float  # share of the previous release's articles
+    max_quantile_change: float  # relative change of a word-count quantile
+    max_rate_change: float  # absolute change of a rate (quarantine, near-duplicate, PII, ...)
+    max_mix_change: float  # total variation distance of a mix (languages, publishers, ...)
+
+
+@section
 class ValidateParams:
-    min_word_count: int
-    chunk_rows: int
+    min_word_count: int  # beyond the schema: a record with fewer words is quarantined
+    table: TableCheckParams
+    drift: DriftParams
 
 
 @section
@@ -198,7 +257,23 @@ class PublishParams:
     homepage: str  # cited as the release's URL
     authors: tuple[str, ...]
     year: int  # citation year: a param, never the clock
-    shard_max_rows: int
+    # split -> Parquet files its rows are spread over by a hash of their id: a record stays in
+    # its file from release to release, so a new article rewrites one file of its split.
+    buckets: dict[str, int]
+
+    @field_validator("version", "previous")
+    @classmethod
+    def _semantic_version(cls, value: str | None) -> str | None:
+        if value is not None and not SEMVER.fullmatch(value):
+            raise ValueError(f"{value!r} is not a version MAJOR.MINOR.PATCH")
+        return value
+
+    @field_validator("buckets")
+    @classmethod
+    def _buckets_per_split(cls, buckets: dict[str, int]) -> dict[str, int]:
+        if set(buckets) != {"train", "validation", "test"} or min(buckets.values()) < 1:
+            raise ValueError("needs train, validation and test, each at least 1")
+        return buckets
 
     @model_validator(mode="after")
     def _other_licence_is_named(self) -> PublishParams:
@@ -271,6 +346,10 @@ _SECTIONS: dict[str, type] = {
         PiiParams,
         AnnotateParams,
         ValidateParams,
+        TableCheckParams,
+        DriftParams,
+        Range,
+        QuantileRange,
         PublishParams,
         Bounds,
     )

@@ -7,11 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import datasets
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
 from pipeline.ids import file_sha256
-from pipeline.publish import AccountingError, hf_features, run
+from pipeline.publish import AccountingError, bucket_of, hf_features, run, stable_splits
 from pipeline.quarantine import Rejected, quarantine_row
 from pipeline.schema import quarantine_schema, record_schema
 from pipeline.shards import ShardWriter
@@ -53,7 +54,10 @@ def stage_outputs(tmp_path: Path) -> dict[str, Path]:
         pass  # a stage that quarantined nothing still has its (empty) folder
     metrics = tmp_path / "ingest-metrics.json"
     metrics.write_text(
-        json.dumps({"files_in": 6, "records_out": 5, "quarantined": 2, "input_hash": "ab" * 32})
+        json.dumps(
+            {"files_in": 6, "records_out": 5, "quarantined": 2, "unused_sidecars": 0}
+            | {"input_hash": "ab" * 32}
+        )
     )
     annotate_metrics = tmp_path / "annotate-metrics.json"
     annotate_metrics.write_text(json.dumps({"annotators": ANNOTATORS}))
@@ -76,7 +80,8 @@ def test_release_loads_with_schema_features(stage_outputs, tmp_path):
     assert list(ds) == ["train", "validation", "test"]
     for name, split in ds.items():
         assert split.features == hf_features(record_schema())
-        assert split["source"] == [r["source"] for r in RECORDS if r["split"] == name]
+        expected = [r for r in RECORDS if r["split"] == name]
+        assert sorted(split["source"]) == sorted(r["source"] for r in expected)
 
 
 def test_manifest_counts_and_checksums(stage_outputs, tmp_path):
@@ -88,6 +93,7 @@ def test_manifest_counts_and_checksums(stage_outputs, tmp_path):
         "quarantined": 2,
         "quarantined_by_stage": {"clean": 0, "ingest": 2},
         "quarantined_by_reason": {"empty_input": 1, "undecodable": 1},
+        "files_not_articles": {},
     }
     for entry in manifest["files"]:
         assert entry["sha256"] == file_sha256(tmp_path / "release" / entry["path"])
@@ -96,16 +102,20 @@ def test_manifest_counts_and_checksums(stage_outputs, tmp_path):
     assert manifest["input"]["sha256"] == "ab" * 32
 
 
-def test_shards_follow_hugging_face_naming(stage_outputs, tmp_path):
-    params = replace(PARAMS, publish=replace(PARAMS.publish, shard_max_rows=2))
+def test_shards_are_buckets_of_ids_sorted_inside(stage_outputs, tmp_path):
+    buckets = {"train": 4, "validation": 1, "test": 1}
+    params = replace(PARAMS, publish=replace(PARAMS.publish, buckets=buckets))
     manifest = publish(stage_outputs, tmp_path / "release", params)
-    shards = [(f["path"], f["rows"]) for f in manifest["files"] if "rows" in f]
-    assert shards == [
-        ("data/test-00000-of-00001.parquet", 1),
-        ("data/train-00000-of-00002.parquet", 2),
-        ("data/train-00001-of-00002.parquet", 1),
-        ("data/validation-00000-of-00001.parquet", 1),
-    ]
+    expected: dict[str, int] = {}
+    for record in RECORDS:
+        n = buckets[record["split"]]
+        name = f"data/{record['split']}-{bucket_of(record['id'], n):05d}-of-{n:05d}.parquet"
+        expected[name] = expected.get(name, 0) + 1
+    shards = {f["path"]: f["rows"] for f in manifest["files"] if f["path"].startswith("data/")}
+    assert shards == expected
+    for path in shards:
+        ids = pq.read_table(tmp_path / "release" / path).column("id").to_pylist()
+        assert ids == sorted(ids)
     assert manifest["splits"] == {"train": 3, "validation": 1, "test": 1}
     assert manifest["annotators"] == ANNOTATORS
     assert manifest["annotated_columns"] == {
@@ -114,6 +124,22 @@ def test_shards_follow_hugging_face_naming(stage_outputs, tmp_path):
         "organizations": "entities_v1",
         "places": "entities_v1",
     }
+
+
+def test_first_release_lists_every_record_as_added(stage_outputs, tmp_path):
+    manifest = publish(stage_outputs, tmp_path / "release")
+    rows = pq.read_table(tmp_path / "release" / "changes.parquet").to_pylist()
+    assert [r["change"] for r in rows] == ["added"] * len(RECORDS)
+    assert [r["id"] for r in rows] == sorted(r["id"] for r in RECORDS)
+    assert manifest["changes"]["added"] == len(RECORDS) and manifest["changes"]["previous"] is None
+
+
+def test_a_record_keeps_its_split_and_new_near_duplicates_join_it():
+    records = {"b": ("b", "test"), "c": ("a", "train"), "a": ("a", "validation"), "d": ("d", "x")}
+    previous = {"b": "train", "c": "test"}
+    # b and c keep their old splits; a is new but clusters with c, published before: c's split;
+    # d is new and alone: annotate's split.
+    assert stable_splits(records, previous) == {"b": "train", "c": "test", "a": "test", "d": "x"}
 
 
 def test_card_header_configures_datasets(stage_outputs, tmp_path):
@@ -142,7 +168,10 @@ def test_same_input_gives_same_bytes(stage_outputs, tmp_path):
 
 def test_missing_article_stops_the_release(stage_outputs, tmp_path):
     stage_outputs["metrics"].write_text(
-        json.dumps({"files_in": 6, "records_out": 6, "quarantined": 2, "input_hash": "0" * 64})
+        json.dumps(
+            {"files_in": 6, "records_out": 6, "quarantined": 2, "unused_sidecars": 0}
+            | {"input_hash": "0" * 64}
+        )
     )
     with pytest.raises(AccountingError, match="8 articles != 5 published"):
         publish(stage_outputs, tmp_path / "release")

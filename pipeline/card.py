@@ -34,6 +34,7 @@ IMAGES_DIR = "images"
 CHANGES_FILE = "changes.parquet"
 CHANGE_KINDS = ("added", "withdrawn", "text_changed", "metadata_changed", "annotations_changed")
 ENTITY_COLUMNS = {"people": "person", "organizations": "organisation", "places": "place"}
+PII_KINDS = {"emails": "e-mail addresses", "phone_numbers": "phone numbers", "ip_addresses": "IPs"}
 TOP = 15  # bars in the language and entity plots
 EXAMPLE_TEXT_CHARS = 300  # the example record's strings are cut here, its lists at 3 items
 EXAMPLE_LIST_ITEMS = 3
@@ -71,7 +72,7 @@ def read_stats(release: Path, r: Release) -> Stats:
                 for names in batch.column(column).to_pylist():
                     entities.update((name, kind) for name in set(names))
             for row in batch.column("pii").to_pylist():
-                pii.update(k for k in ("emails", "phone_numbers", "ip_addresses") if row[k])
+                pii.update(k for k in PII_KINDS if row[k])
                 redacted += row["redacted"]
     stats = Stats(
         np.concatenate(words) if words else np.array([], dtype=np.int64),
@@ -352,7 +353,9 @@ def filters_section(r: Release, stats: Stats) -> str:
         )
     else:
         filters = "none; the annotations describe the articles, none was dropped for them."
-    found = ", ".join(f"{kind.replace('_', ' ')} in {n}" for kind, n in sorted(stats.pii.items()))
+    found = ", ".join(
+        f"{PII_KINDS[kind]} in {stats.pii[kind]}" for kind in PII_KINDS if stats.pii[kind]
+    )
     pii_annotator = r.annotators.get("pii", {}).get("annotator", annotate.annotators.get("pii"))
     if annotate.pii.redact:
         redaction = (

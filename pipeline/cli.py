@@ -75,9 +75,20 @@ def _repro(args: list[str]) -> int:
 def run(
     force: Annotated[bool, typer.Option(help="Rerun every stage, stale or not.")] = False,
     stage: Annotated[str | None, typer.Option(help="Reproduce up to this stage only.")] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="local or ray (RAY_ADDRESS, else a local cluster): sets CORPUS_ENGINE for the "
+            "stages. Not a param: the output is the same, so no stage becomes stale."
+        ),
+    ] = None,
 ) -> None:
     """Reproduce the pipeline with `dvc repro`; each stage shows its progress; then a summary."""
     _check_params()
+    if engine is not None:
+        if engine not in ("local", "ray"):
+            raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="--engine")
+        os.environ["CORPUS_ENGINE"] = engine  # read by pipeline.engines in each stage process
     args = ["repro", *(["--force"] if force else []), *([stage] if stage else [])]
     returncode = _repro(args)
     if returncode != 0:

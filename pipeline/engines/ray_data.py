@@ -1,0 +1,124 @@
+"""The Ray engine: the same splitter as the local engine, mapped by Ray Data's `map_batches`.
+
+Each input batch becomes one row (its sequence number and the batch as Arrow IPC bytes) of a
+`ray.data.from_items` dataset; `map_batches` runs the splitter on each row in Ray tasks (at most
+`workers` at once, one CPU each) and returns the piece as IPC bytes again; the driver, which is
+the stage's process, reads the pieces back in input order (`preserve_order`, and a check of the
+sequence numbers) and writes them with the same writers as the local engine: byte-identical
+output. Batches are sent a window at a time (`WINDOW` batches per dataset), so the driver never
+holds the whole corpus.
+
+The cluster: `RAY_ADDRESS` when set (the pipeline package is shipped to it with the job's
+`runtime_env`; the workers need the same locked environment), else a local cluster of `workers`
+CPUs started by the stage and stopped when its process exits. A process that already called
+`ray.init` (a test, a notebook) keeps its own cluster. Workers keep what they load between
+tasks, so spaCy is loaded once per worker process.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import os
+import pickle
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipeline.engine import Piece, Splitter
+
+WINDOW = 256  # input batches per Ray dataset: 65,536 articles at the default batch size
+_PIECE = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("rows_in", pa.int64()),
+        ("good", pa.large_binary()),
+        ("bad", pa.large_binary()),
+        ("extras", pa.large_binary()),
+    ]
+)
+
+
+def _to_ipc(batch: pa.RecordBatch) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
+
+
+def _from_ipc(data: bytes) -> pa.RecordBatch:
+    table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+    batches = table.combine_chunks().to_batches()
+    # A batch of no rows has no chunks: rebuild it empty, with its schema.
+    return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
+
+
+def _apply(split: Splitter, table: pa.Table) -> pa.Table:
+    """The Ray Data UDF: each row's batch through the splitter, each piece as one row."""
+    rows = []
+    for seq, data in zip(table["seq"].to_pylist(), table["batch"].to_pylist(), strict=True):
+        rows_in, good, bad, extras = split(_from_ipc(data))
+        rows.append(
+            {
+                "seq": seq,
+                "rows_in": rows_in,
+                "good": _to_ipc(good),
+                "bad": _to_ipc(bad),
+                "extras": pickle.dumps(extras),
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=_PIECE)
+
+
+def connect(workers: int) -> None:
+    """Join the cluster at RAY_ADDRESS, else start a local one of `workers` CPUs (once)."""
+    import ray
+
+    if ray.is_initialized():
+        return
+    address = os.environ.get("RAY_ADDRESS")
+    quiet = {"log_to_driver": False, "include_dashboard": False, "configure_logging": False}
+    if address:
+        package = Path(__file__).resolve().parent.parent
+        ray.init(address=address, runtime_env={"py_modules": [str(package)]}, **quiet)
+    else:
+        ray.init(num_cpus=workers, **quiet)
+
+
+def ordered_map(
+    split: Splitter, batches: Iterable[pa.RecordBatch], workers: int
+) -> Iterator[Piece]:
+    """The pieces of every batch, in input order, computed by Ray Data tasks."""
+    import ray
+
+    connect(workers)
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # one INFO line per dataset
+    udf = functools.partial(_apply, split)
+    seq = 0
+    iterator = iter(batches)
+    while window := list(itertools.islice(iterator, WINDOW)):
+        items = [{"seq": seq + i, "batch": _to_ipc(b)} for i, b in enumerate(window)]
+        dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+            udf,
+            batch_size=1,
+            batch_format="pyarrow",
+            num_cpus=1,
+            compute=ray.data.TaskPoolStrategy(size=workers),
+        )
+        del window, items
+        for table in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
+            for row in table.to_pylist():
+                if row["seq"] != seq:
+                    raise RuntimeError(f"Ray returned batch {row['seq']} where {seq} was due")
+                seq += 1
+                yield (
+                    row["rows_in"],
+                    _from_ipc(row["good"]),
+                    _from_ipc(row["bad"]),
+                    pickle.loads(row["extras"]),
+                )

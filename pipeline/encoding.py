@@ -2,23 +2,51 @@
 
 Bytes nothing can decode, and "text" that is mostly control characters, are `undecodable`:
 never replaced by U+FFFD in silence.
+
+A legacy encoding is decided by evidence (`best_guess`). The candidates are charset-normalizer's
+and the preferred encodings (`ingest.preferred_encodings`), each decoding the bytes strictly;
+charset-normalizer alone never proposes some of them (Windows-1252 for a short English text
+with "Zoë", whose Baltic reading "Zoė" it offers instead). Each reading is then judged by its
+characters: how common its non-ASCII letters are in the language of what all the close
+readings agree on (py3langid's per-language character statistics, from the model inside the
+package), typographic punctuation and currency signs at a fixed price, anything else at a
+high one, and a word that mixes scripts ("Zoл") or a symbol inside a word ("Z³rich") as an
+anomaly. A preferred encoding wins unless another reading is clearly more plausible.
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
+import math
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import charset_normalizer
+import numpy as np
+from charset_normalizer.cd import coherence_ratio
+from charset_normalizer.md import mess_ratio
+from py3langid.langid import MODEL_FILE, LanguageIdentifier, visit_counts
 
 from pipeline import quarantine as q
 from pipeline.quarantine import Rejected
 
 # Decoded text with more than this share of C0/C1 control characters is binary, not an article.
 MAX_CONTROL_SHARE = 0.01
-# Candidate decodings this close to the least chaotic one are equally plausible.
+# Readings this close to the least chaotic one are plausible: a share of the text, or a number
+# of characters (one odd character is a large share of a short text).
 CHAOS_TOLERANCE = 0.02
+CHAOS_TOLERANCE_CHARS = 3
+# The prices of a reading's characters, in natural-log units like the model's letter
+# probabilities (a letter common in the language costs about 5 to 8, an unseen one about 15).
+SYMBOL_COST = 9.0  # punctuation, currency and other signs any text may use (£, “, –, €)
+ODD_COST = 20.0  # other non-letters: box drawing, control pictures, private use...
+ANOMALY_COST = 15.0  # per word mixing scripts, symbol between letters, capital after small
+# A preferred encoding keeps its place unless another reading is this much more plausible
+# (e^5: about 150 times): a foreign letter in an English text ("naïve") is rare in any reading.
+PREFERRED_MARGIN = 5.0
 # (byte order mark, codec for the bytes after it, name recorded: the Python codec that reads
 # the whole file, mark included).
 _BOMS = (
@@ -29,6 +57,9 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Characters that join the parts of one word without being letters.
+_IN_WORD = frozenset("’‘ʼ‐‑·–—")
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -53,12 +84,16 @@ def decode(
         return Rejected(q.UNDECODABLE, "no text encoding fits these bytes")
     # Control characters are valid UTF-8 (and valid in every 8-bit code page): text that is
     # full of them is a binary file that happens to decode.
-    controls = len(_CONTROL.findall(text))
+    controls = _controls(text)
     if controls > MAX_CONTROL_SHARE * max(len(text), 1):
         return Rejected(
             q.UNDECODABLE, f"binary content: {controls} control characters as {encoding}"
         )
     return text, encoding
+
+
+def _controls(text: str) -> int:
+    return len(_CONTROL.findall(text))
 
 
 def _decode_text(
@@ -76,50 +111,240 @@ def _decode_text(
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    guess = _strict(raw, declared) if declared else None
-    if guess is None:
-        guess = best_guess(charset_normalizer.from_bytes(raw), preferred)
-    if guess is None or guess.coherence == 0:
-        # No candidate reads as any language: too short to tell ("Total: £5"). Then the
-        # preferred encodings, if they decode the bytes at all, are the best bet.
-        guess = next(filter(None, (_strict(raw, enc) for enc in preferred)), guess)
-    return (str(guess), guess.encoding) if guess is not None else (None, "")
+    if declared:
+        try:
+            return raw.decode(declared), declared
+        except (UnicodeDecodeError, LookupError):
+            pass
+    guess = best_guess(raw, preferred)
+    return (guess.text, guess.encoding) if guess is not None else (None, "")
 
 
 @dataclass(frozen=True)
-class _Decoded:
-    """A decoding made here rather than by charset-normalizer (the attributes used above)."""
+class Reading:
+    """The bytes decoded with one encoding, and what charset-normalizer's measures say of it."""
 
-    text: str
     encoding: str
-    coherence: float = 1.0  # chosen on purpose (declared or preferred), not guessed
-
-    def __str__(self) -> str:
-        return self.text
-
-
-def _strict(raw: bytes, encoding: str) -> _Decoded | None:
-    try:
-        return _Decoded(raw.decode(encoding), encoding)
-    except (UnicodeDecodeError, LookupError):
-        return None
+    text: str
+    chaos: float  # charset-normalizer's mess ratio of the whole text: 0 is clean
+    coherence: float  # how well its letters match a language's frequencies; 0: none found
 
 
-def best_guess(matches: charset_normalizer.CharsetMatches, preferred: tuple[str, ...]):
-    """The most plausible decoding among charset-normalizer's candidates.
+def readings(raw: bytes, preferred: tuple[str, ...]) -> list[Reading]:
+    """charset-normalizer's candidates and the preferred encodings that decode `raw` strictly,
+    one per distinct text (named after the preferred encoding that gives it, if any)."""
+    found: dict[str, tuple[str, float]] = {}  # text -> (encoding, coherence)
+    for match in charset_normalizer.from_bytes(raw):
+        found.setdefault(str(match), (match.encoding, match.coherence))
+    for encoding in reversed(preferred):  # the first preferred name wins a shared text
+        try:
+            text = raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        ratios = coherence_ratio(text) if text not in found else None
+        coherence = found[text][1] if ratios is None else (ratios[0][1] if ratios else 0.0)
+        found[text] = (encoding, coherence)
+    return [
+        Reading(encoding, text, mess_ratio(text, maximum_threshold=1.0), coherence)
+        for text, (encoding, coherence) in found.items()
+    ]
 
-    Its own `best()` ranks by "chaos" alone and picks, for an English article with one Latin-1
-    pound sign, a Japanese code page with no recognisable language. Here candidates in which it
-    recognises a language win over those in which it does not; among the least chaotic of
-    those, the `preferred` encodings (Windows-1252 by default: what legacy Western news pages
-    are) win, then the most coherent.
+
+def best_guess(raw: bytes, preferred: tuple[str, ...]) -> Reading | None:
+    """The most plausible reading of bytes that are not UTF-8, or None if nothing decodes them.
+
+    1. Plausible readings: not binary-looking (control characters), from an ASCII-compatible
+       encoding if any (EBCDIC reads "ø" as "8"; BOM-less UTF-16 is left when every other
+       reading is binary), and, when charset-normalizer recognises a language in some reading
+       (the text is long enough for its measures to mean anything), about as little chaos as
+       the least chaotic one.
+    2. Evidence: each reading's characters are priced (`evidence`) in the language of what the
+       close readings (the leader's family: same length, differing only in some non-ASCII
+       characters) agree on: for "Zoë said" read as cp1252, cp1250 and cp1257, English.
+    3. The most plausible reading wins, but a preferred encoding within `PREFERRED_MARGIN` of
+       it is taken instead (Windows-1252 by default: "Zoë" and "Zoė" are equally foreign in
+       English); then charset-normalizer's coherence, then the encoding's name.
     """
-    candidates = list(matches)
+    candidates = _plausible(readings(raw, preferred))
     if not candidates:
         return None
-    with_language = [m for m in candidates if m.coherence > 0]
-    candidates = with_language or candidates
-    least = min(m.chaos for m in candidates)
-    plausible = [m for m in candidates if m.chaos <= least + CHAOS_TOLERANCE]
     rank = {name: i for i, name in enumerate(preferred)}
-    return min(plausible, key=lambda m: (rank.get(m.encoding, len(rank)), -m.coherence, m.encoding))
+    leader = _ranked(candidates, candidates, rank)[0][1]
+    family = [r for r in candidates if _close(r.text, leader.text)]
+    contenders = [r for r in candidates if r in family or r.encoding in rank]
+    ranked = _ranked(contenders, family, rank)
+    best_score = ranked[0][0]
+    preferred_close = [
+        (rank[r.encoding], r)
+        for score, r in ranked
+        if r.encoding in rank and score >= best_score - PREFERRED_MARGIN
+    ]
+    return min(preferred_close, key=lambda x: x[0])[1] if preferred_close else ranked[0][1]
+
+
+def _plausible(candidates: list[Reading]) -> list[Reading]:
+    def keep(rows: list[Reading], test) -> list[Reading]:
+        return [r for r in rows if test(r)] or rows
+
+    candidates = keep(candidates, lambda r: _controls(r.text) <= MAX_CONTROL_SHARE * len(r.text))
+    candidates = keep(candidates, lambda r: _ascii_compatible(r.encoding))
+    if any(r.coherence > 0 for r in candidates):
+        least = min(r.chaos for r in candidates)
+        candidates = [
+            r
+            for r in candidates
+            if r.chaos <= least + max(CHAOS_TOLERANCE, CHAOS_TOLERANCE_CHARS / max(len(r.text), 1))
+        ]
+    return candidates
+
+
+@functools.cache
+def _ascii_compatible(encoding: str) -> bool:
+    try:
+        return _PRINTABLE_ASCII.decode(encoding) == _PRINTABLE_ASCII.decode("ascii")
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+def _close(text: str, leader: str) -> bool:
+    """Same length, and differing from the leader in at most half its non-ASCII characters."""
+    if len(text) != len(leader):
+        return False
+    differ = sum(a != b for a, b in zip(text, leader, strict=True))
+    return differ <= max(1, sum(not c.isascii() for c in leader) // 2)
+
+
+def _ranked(
+    rows: list[Reading], family: list[Reading], rank: dict[str, int]
+) -> list[tuple[float, Reading]]:
+    """(evidence, reading), best first, the evidence taken in the language of `family`."""
+    language = _log_posterior(_shared([r.text for r in family]))
+    scored = [(round(evidence(r.text, language), 6), r) for r in rows]
+    return sorted(
+        scored,
+        key=lambda x: (-x[0], rank.get(x[1].encoding, len(rank)), -x[1].coherence, x[1].encoding),
+    )
+
+
+def _shared(texts: list[str]) -> str:
+    """What every reading agrees on (the other characters as spaces); for readings of different
+    lengths (multi-byte encodings), the ASCII characters of the first."""
+    if len({len(t) for t in texts}) == 1:
+        return "".join(cs[0] if len(set(cs)) == 1 else " " for cs in zip(*texts, strict=True))
+    return "".join(c if c.isascii() else " " for c in texts[0])
+
+
+# --- the evidence: py3langid's character statistics -------------------------------------------
+
+
+@functools.cache
+def _model() -> LanguageIdentifier:
+    return LanguageIdentifier.from_model_file(MODEL_FILE)
+
+
+@functools.cache
+def _rowbase() -> list[int]:
+    return [row << 8 for row in _model().tk_row]
+
+
+@functools.cache
+def _unseen() -> float:
+    """The log-probability of a feature a language never showed: the model's floor."""
+    return float(_model().nb_ptc.min())
+
+
+def _features(text: str) -> Counter | None:
+    model = _model()
+    data = unicodedata.normalize("NFC", text).encode("utf-8", "surrogatepass")
+    return visit_counts(model.tk_nextmove, _rowbase(), model.tk_output, data)
+
+
+def _log_posterior(text: str) -> np.ndarray:
+    """log P(language | text) under py3langid's naive Bayes model (its prior for no text)."""
+    model = _model()
+    scores = model.nb_pc.astype(np.float64)
+    counts = _features(text.lower()) if text.strip() else None
+    if counts:
+        weights = np.log1p(np.fromiter(counts.values(), dtype=np.float64))
+        scores = scores + weights @ model.nb_ptc[list(counts)]
+    scores = scores - scores.max()
+    return scores - math.log(np.exp(scores).sum())
+
+
+@functools.cache
+def _letter_log_probs(char: str) -> np.ndarray | None:
+    """log P(char | language) for every language, from the model's features inside the
+    character's bytes; None when the model has none (a letter no language showed it)."""
+    counts = _features(char.lower())
+    return _model().nb_ptc[list(counts)].sum(axis=0) if counts else None
+
+
+def _is_letter(char: str) -> bool:
+    return char.isalpha() or unicodedata.category(char).startswith("M")
+
+
+def _is_common_sign(char: str) -> bool:
+    """Punctuation, currency and signs of running text: Latin-1's (¡ to ¿, ×, ÷), general
+    punctuation (dashes, curly quotes, …), currency signs, ™, №, CJK and full-width punctuation."""
+    code = ord(char)
+    return (
+        0xA0 <= code <= 0xBF
+        or code in (0xD7, 0xF7, 0x2116, 0x2122)
+        or 0x2010 <= code <= 0x205E
+        or 0x20A0 <= code <= 0x20CF
+        or 0x3000 <= code <= 0x303F
+        or 0xFF01 <= code <= 0xFF65
+    )
+
+
+def _char_score(char: str, language: np.ndarray) -> float:
+    if _is_letter(char):
+        log_probs = _letter_log_probs(char)
+        if log_probs is None:
+            return _unseen()
+        joint = log_probs + language
+        top = float(joint.max())
+        return top + math.log(float(np.exp(joint - top).sum()))
+    return -SYMBOL_COST if _is_common_sign(char) else -ODD_COST
+
+
+@functools.cache
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    script = name.split(" ", 1)[0]
+    return "CJK" if script in ("HIRAGANA", "KATAKANA") else script
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _anomalies(text: str) -> int:
+    """Words that mix scripts ("Zoл"), non-letters between two letters ("Z³rich"; apostrophes,
+    hyphens and dashes join words), capitals after a small letter ("GarcÚa") and currency signs
+    touching a letter ("£uvre"), counting only where a non-ASCII character is involved."""
+    count = 0
+    for word in _WORD.findall(text):
+        if not word.isascii() and len({_script(c) for c in word}) > 1:
+            count += 1
+    for i in range(1, len(text) - 1):
+        char, before, after = text[i], text[i - 1], text[i + 1]
+        if char.isascii():
+            continue
+        between_letters = before.isalpha() and after.isalpha()
+        if (
+            (not _is_letter(char) and char not in _IN_WORD and between_letters)
+            or (char.isupper() and before.islower())
+            or (unicodedata.category(char) == "Sc" and (before.isalpha() or after.isalpha()))
+        ):
+            count += 1
+    return count
+
+
+def evidence(text: str, language: np.ndarray) -> float:
+    """How plausible a reading's characters are in the language given as log-probabilities
+    (higher is better): the sum of each non-ASCII character's log-probability (letters), or
+    price (other characters), less the anomalies'. ASCII characters read the same in every
+    ASCII-compatible encoding: they carry no evidence."""
+    counts = Counter(c for c in text if not c.isascii() and not c.isspace())
+    score = sum(n * _char_score(c, language) for c, n in counts.items())
+    return score - ANOMALY_COST * _anomalies(text)

@@ -5,14 +5,22 @@ is the entity. These checks recompute what is cheap to recompute (hashes, counts
 every span (entities, dates, quotations) with the characters it points at, so that a step which
 changes the text after the values were derived from it (a redaction, a repair) is caught before
 a release. Each check has a name; a record that fails is quarantined with the names and details.
+
+Two checks depend on params: `characters` holds the text and title to what clean promises with
+its params (no control characters when `clean.strip_control_chars`, no zero-width ones when
+`clean.strip_zero_width`, ...; whatever the params, no C0 control but tab, line feed and carriage
+return), and `language_code` to the codes the language annotator can answer (`checks_for`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any
 
 from pipeline.ids import sha256_hex
+from pipeline.params import AnnotateParams, CleanParams
 from pipeline.words import paragraph_count, word_count
 
 Record = dict[str, Any]
@@ -48,13 +56,80 @@ def _counts(record: Record) -> Iterator[str]:
             yield f"{column} is {record[column]}, the text has {actual}"
 
 
-CHECKS: dict[str, Callable[[Record], Iterator[str]]] = {
+Check = Callable[[Record], Iterator[str]]
+
+# Characters clean removes, by the param that makes it remove them (pipeline/clean.py): C0 and
+# C1 controls but tab, line feed and carriage return; zero-width space, word joiner and U+FEFF;
+# the soft hyphen; every white space but the space and the line feed (normalize_whitespace
+# turns line separators into line feeds and runs of other spaces into one space).
+PROMISES = {
+    "strip_control_chars": "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f",
+    "strip_zero_width": "\u200b\u2060\ufeff",
+    "remove_soft_hyphens": "\u00ad",
+    "normalize_whitespace": "\t\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028"
+    "\u2029\u202f\u205f\u3000",
+}
+# Whatever clean's params: a C0 control other than tab, line feed and carriage return is never
+# text.
+ALWAYS = "\x00-\x08\x0b\x0c\x0e-\x1f"
+
+
+@cache
+def forbidden_characters(clean: CleanParams | None) -> re.Pattern[str]:
+    ranges = ALWAYS + "".join(
+        chars for param, chars in PROMISES.items() if clean and getattr(clean, param)
+    )
+    return re.compile(f"[{ranges}]")
+
+
+def characters_check(clean: CleanParams | None) -> Check:
+    """No character left in text or title that clean (with these params) removes."""
+    pattern = forbidden_characters(clean)
+
+    def check(record: Record) -> Iterator[str]:
+        for column in ("text", "title"):
+            value = record.get(column)
+            found = sorted(set(pattern.findall(value))) if value else []
+            if found:
+                names = ", ".join(f"U+{ord(c):04X}" for c in found)
+                yield f"{column} has {names} at {pattern.search(value).start()}"
+
+    return check
+
+
+@cache
+def known_languages(candidates: tuple[str, ...]) -> frozenset[str]:
+    """Codes the language annotator can answer: its candidates, else every language of the
+    py3langid model."""
+    if candidates:
+        return frozenset(candidates)
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # late: loading takes ~0.5 s
+
+    return frozenset(LanguageIdentifier.from_model_file(MODEL_FILE).nb_classes)
+
+
+def language_check(known: frozenset[str]) -> Check:
+    def check(record: Record) -> Iterator[str]:
+        if "language" in record and record["language"] not in known:
+            yield f"{record['language']!r} is no language the annotator knows"
+
+    return check
+
+
+CHECKS: dict[str, Check] = {
     "span_offsets": _spans,
     "content_hash": _content_hash,
     "counts": _counts,
+    "characters": characters_check(None),
 }
 
 
-def record_problems(record: Record) -> list[str]:
+def checks_for(clean: CleanParams, annotate: AnnotateParams) -> dict[str, Check]:
+    """Every record check, held to what clean and annotate promise with these params."""
+    known = known_languages(tuple(annotate.language_candidates))
+    return {**CHECKS, "characters": characters_check(clean), "language_code": language_check(known)}
+
+
+def record_problems(record: Record, checks: dict[str, Check] = CHECKS) -> list[str]:
     """`check: detail` for every disagreement between `record` and its text; [] when none."""
-    return [f"{name}: {detail}" for name, check in CHECKS.items() for detail in check(record)]
+    return [f"{name}: {detail}" for name, check in checks.items() for detail in check(record)]

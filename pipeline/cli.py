@@ -25,6 +25,7 @@ from pipeline.schema import STAGES
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
 DATA = Path("data")
+METRICS = Path("metrics")  # <stage>.json per stage, tracked by git (dvc.yaml)
 
 
 def _dvc(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
@@ -179,11 +180,11 @@ def _describe_change(change: dict | str, locked: dict[str, Any], current: dict) 
 
 @app.command()
 def summary() -> None:
-    """Per-stage counts from `data/<stage>/metrics.json`, and the release manifest."""
+    """Per-stage counts from `metrics/<stage>.json`, and the release manifest."""
     table = Table("stage", "read", "passed on", "quarantined", "reasons", title="Pipeline")
     ingest: dict[str, Any] = {}
     for name in STAGES[:-1]:
-        path = DATA / name / "metrics.json"
+        path = METRICS / f"{name}.json"
         if not path.exists():
             table.add_row(name, "-", "-", "-", "not run")
             continue
@@ -222,6 +223,25 @@ def summary() -> None:
         f"{counts['quarantined']} quarantined; {len(manifest['files'])} files, "
         f"input hash {manifest['input']['sha256'][:12]}."
     )
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="A release folder, or one Parquet file.")],
+) -> None:
+    """Check a release (one just pulled, one from elsewhere): every record, then the whole table;
+    exit 1 naming each problem."""
+    _check_params()
+    from pipeline.validate import validate_path  # late: great-expectations takes seconds
+
+    report = validate_path(path, params_mod.load())
+    for line in report.problems:
+        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    checked = report.validation.get("records", {}).get("checked", 0)
+    if not report.ok:
+        console.print(f"[red]{path}: {len(report.problems)} problem(s) in {checked} records[/red]")
+        raise typer.Exit(1)
+    console.print(f"[green]{path}: {checked} records, every check passed[/green]")
 
 
 if __name__ == "__main__":

@@ -1,227 +1,136 @@
-"""Stage `validate`: the record schema and a great-expectations suite, with a readable report.
+"""Stage `validate`: every record checked on its own, then the whole table, and a report.
 
 Reads:  `data/annotate/records/`.
 Writes: `data/validate/records/` (the records that passed, unchanged), `data/quarantine/validate/`
-        (the rest, each with its reason), `data/validate/metrics.json` (counts, and per
-        expectation: rows evaluated, rows failed), and `data/validate/data_docs/` (the
-        great-expectations HTML Data Docs, one validation run per chunk; open `index.html`).
-        The Data Docs are not a DVC output: GX stamps them with wall-clock times and random
-        element ids, and every DVC output of this pipeline is byte-identical across reruns.
-Params: `engine`, `validate`.
+        (the rest, each with its reason and the failing checks' names), `data/validate/data_docs/`
+        (`validation.json`: each check and expectation, observed value, success, and the headline
+        figures; `index.html`: the same as a self-contained page that opens offline),
+        `metrics/validate.json` (counts and headline figures, tracked by git for
+        `dvc metrics diff`) and, beside it, `metrics/validate_plots/` (word-count quantiles
+        and language mix for `dvc plots diff`).
+Params: `engine`, `validate`, `clean` (what the character check holds text to),
+        `annotate.split` and `annotate.language_candidates`.
 
-Four checks, each quarantining with its own reason:
-1. `schema_violation`: the record against `schemas/record.schema.json` (jsonschema);
-2. `inconsistent_record`: a derived value disagrees with the text it describes: a span whose
-   `text[start:end]` is not its text, a count or hash that is not the text's (pipeline/checks.py);
-3. `duplicate_id`: an id already accepted earlier in the corpus (the first one wins);
-4. `expectation_failed`: a row-level expectation of the suite derived from the same schema
-   (plus `validate.min_word_count`), run by a great-expectations checkpoint.
-Records are validated `validate.chunk_rows` at a time, so memory stays bounded.
+Record checks, each record on its own, quarantining with a reason:
+1. `schema_violation`: the record against `schemas/record.schema.json` (jsonschema: types,
+   required fields, enums, formats);
+2. `inconsistent_record`: what a schema cannot say (pipeline/checks.py): spans inside the text
+   and equal to their text, counts and hash that are the text's, no character left that clean
+   removes, a language code the annotator knows;
+3. `expectation_failed`: fewer words than `validate.min_word_count`;
+4. `duplicate_id`: an id already accepted earlier in the corpus (the first one wins).
+Table checks: one great-expectations run on the whole validated table (pipeline/table_checks.py);
+a failed expectation stops the stage with a message naming it and the value observed, after
+the report is written.
+
+`validate_path` runs the same checks on a release folder or Parquet file (`corpus validate`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from datetime import UTC, datetime
+import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
+import pyarrow.parquet as pq
+from jsonschema import Draft202012Validator
 
-# great-expectations phones home unless told not to; there is no network here to wait for.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-import great_expectations as gx  # noqa: E402
-from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from jsonschema import Draft202012Validator  # noqa: E402
-
-from pipeline import params as params_mod  # noqa: E402
-from pipeline import quarantine as q  # noqa: E402
-from pipeline.checks import record_problems  # noqa: E402
-from pipeline.engine import StageCounts  # noqa: E402
-from pipeline.params import ValidateParams  # noqa: E402
-from pipeline.quarantine import Rejected, quarantine_row  # noqa: E402
-from pipeline.schema import RecordSchema, expectations, quarantine_schema, record_schema  # noqa: E402
-from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir  # noqa: E402
-from pipeline.stage import parse_args, progress_bar, write_metrics  # noqa: E402
+from pipeline import params as params_mod
+from pipeline import quarantine as q
+from pipeline import report, table_checks
+from pipeline.checks import checks_for, record_problems
+from pipeline.engine import StageCounts
+from pipeline.quarantine import Rejected, quarantine_row
+from pipeline.report import Problem, Report
+from pipeline.schema import quarantine_schema, record_schema
+from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir
+from pipeline.stage import parse_args, progress_bar, write_metrics
 
 STAGE = "validate"
-SUITE = "record"
-# Data Docs show a run time; a fixed one keeps the report identical across identical runs.
-RUN_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+# Lines per check that `validate_path` lists before it only counts the rest.
+MAX_LINES_PER_CHECK = 10
 log = logging.getLogger(__name__)
 
 
-def suite_expectations(schema: RecordSchema, params: ValidateParams) -> list[tuple[str, dict]]:
-    """The suite: what the schema says, plus the thresholds set in params."""
-    extra = [
-        (
-            "ExpectColumnValuesToBeBetween",
-            {"column": "word_count", "min_value": params.min_word_count},
-        ),
-    ]
-    return expectations(schema) + extra
+class TableCheckFailed(RuntimeError):
+    """A table expectation failed: the release must not go out."""
 
 
-def schema_errors(validator: Draft202012Validator, record: dict[str, Any]) -> Rejected | None:
-    errors = sorted(validator.iter_errors(record), key=lambda e: list(e.absolute_path))
-    if not errors:
+class RecordChecks:
+    """Every record check, in order, with a tally of the records each one failed."""
+
+    def __init__(self, params: params_mod.Params) -> None:
+        self.validator = Draft202012Validator(record_schema().json_schema)
+        self.checks = checks_for(params.clean, params.annotate)
+        self.min_words = params.validate.min_word_count
+        self.seen: dict[str, str] = {}  # id -> source of the record accepted with it
+        self.failed: Counter = Counter()
+        self.quarantined: Counter = Counter()
+
+    def __call__(self, record: dict[str, Any]) -> tuple[Rejected, list[Problem]] | None:
+        """None for a record that passes; else (its quarantine reason, what failed)."""
+        found = self._find(record)
+        if found is None:
+            self.seen[record["id"]] = record["source"]
+            return None
+        reason, problems = found
+        self.failed.update({p.check for p in problems})
+        self.quarantined[reason] += 1
+        detail = "; ".join(p.message if p.check == "schema" else str(p) for p in problems)
+        return Rejected(reason, detail[:2000]), problems
+
+    def _find(self, record: dict[str, Any]) -> tuple[str, list[Problem]] | None:
+        errors = sorted(self.validator.iter_errors(record), key=lambda e: list(e.absolute_path))
+        if errors:
+            return q.SCHEMA_VIOLATION, [
+                Problem(
+                    "schema", f"{'/'.join(map(str, e.absolute_path)) or '(record)'}: {e.message}"
+                )
+                for e in errors
+            ]
+        problems = [Problem(*p.split(": ", 1)) for p in record_problems(record, self.checks)]
+        if problems:
+            return q.INCONSISTENT_RECORD, problems
+        if record["word_count"] < self.min_words:
+            message = f"{record['word_count']} words, fewer than {self.min_words}"
+            return q.EXPECTATION_FAILED, [Problem("min_word_count", message)]
+        if record["id"] in self.seen:
+            message = f"id already published for {self.seen[record['id']]}"
+            return q.DUPLICATE_ID, [Problem("duplicate_id", message)]
         return None
-    detail = "; ".join(
-        f"{'/'.join(map(str, e.absolute_path)) or '(record)'}: {e.message}" for e in errors
+
+
+def evaluate(table: table_checks.Table, checks: RecordChecks, params: params_mod.Params) -> dict:
+    """Run the table suite; the validation.json document of the whole validation."""
+    schema = record_schema()
+    return report.document(
+        {"name": schema.name, "version": schema.version},
+        dict(checks.failed),
+        dict(sorted(checks.quarantined.items())),
+        table_checks.run(table, params),
+        table.figures(),
     )
-    return Rejected(q.SCHEMA_VIOLATION, detail[:2000])
 
 
-def consistency_errors(record: dict[str, Any]) -> Rejected | None:
-    problems = record_problems(record)
-    return Rejected(q.INCONSISTENT_RECORD, "; ".join(problems)[:2000]) if problems else None
+def plots_folder(metrics: Path) -> Path:
+    """Where the data of `dvc plots` goes: beside the metrics file, tracked by git like it."""
+    return metrics.parent / f"{metrics.stem}_plots"
 
 
-class Suite:
-    """A great-expectations checkpoint over one in-memory chunk of records at a time.
-
-    The GX project lives in a temporary folder for the duration of the stage (nothing stale
-    from an earlier run can leak in); its Data Docs are copied to the report at the end.
-    """
-
-    def __init__(self, specs: list[tuple[str, dict]]) -> None:
-        self._root = Path(tempfile.mkdtemp(prefix="corpus-gx-"))
-        self.context = gx.get_context(mode="file", project_root_dir=self._root)
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        self.context.variables.save()
-        asset = self.context.data_sources.add_pandas("corpus").add_dataframe_asset("records")
-        batch = asset.add_batch_definition_whole_dataframe("chunk")
-        suite = self.context.suites.add(gx.ExpectationSuite(name=SUITE))
-        self.labels: dict[str, str] = {}  # GX expectation id -> readable label
-        for name, kwargs in specs:
-            added = suite.add_expectation(getattr(gx.expectations, name)(**kwargs))
-            self.labels[str(added.id)] = label(name, kwargs)
-        definition = self.context.validation_definitions.add(
-            gx.ValidationDefinition(data=batch, suite=suite, name=SUITE)
-        )
-        self.checkpoint = self.context.checkpoints.add(
-            gx.Checkpoint(
-                name=SUITE,
-                validation_definitions=[definition],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-                result_format={"result_format": "COMPLETE"},
-            )
-        )
-
-    def run(self, records: list[dict[str, Any]], run_name: str) -> list[dict[str, Any]]:
-        """Validate one chunk; one result per expectation with its failing row indices."""
-        frame = pa.Table.from_pylist(records).to_pandas()
-        result = self.checkpoint.run(
-            batch_parameters={"dataframe": frame},
-            run_id=RunIdentifier(run_name=run_name, run_time=RUN_TIME),
-        )
-        (validation,) = result.run_results.values()
-        return [
-            {
-                "expectation": self.labels[str(r.expectation_config.id)],
-                "success": bool(r.success),
-                "unexpected": list(r.result.get("unexpected_index_list") or []),
-                "exception": r.exception_info.get("exception_message")
-                if r.exception_info and r.exception_info.get("raised_exception")
-                else None,
-            }
-            for r in validation.results
-        ]
-
-    def export_docs(self, target: Path) -> None:
-        site = self._root / "gx" / "uncommitted" / "data_docs" / "local_site"
-        shutil.copytree(site, target, dirs_exist_ok=True)
-
-    def close(self) -> None:
-        shutil.rmtree(self._root, ignore_errors=True)
-
-
-def chunks(inp: Path, rows: int) -> Iterator[list[dict[str, Any]]]:
-    buffer: list[dict[str, Any]] = []
-    for batch in read_batches(inp, rows):
-        buffer.extend(batch.to_pylist())
-        while len(buffer) >= rows:
-            yield buffer[:rows]
-            buffer = buffer[rows:]
-    if buffer:
-        yield buffer
-
-
-class Report:
-    """Per-expectation tallies over all chunks: the readable summary next to the Data Docs."""
-
-    def __init__(self, specs: list[tuple[str, dict]]) -> None:
-        self.checks = {
-            label(n, k): {"evaluated": 0, "unexpected": 0, "errors": []} for n, k in specs
-        }
-        self.chunks = 0
-
-    def add(self, results: list[dict[str, Any]], rows: int) -> None:
-        for r in results:
-            check = self.checks[r["expectation"]]
-            check["evaluated"] += rows
-            check["unexpected"] += len(r["unexpected"])
-            if r["exception"]:
-                check["errors"].append(r["exception"])
-
-    def as_dict(self) -> dict[str, Any]:
-        checks = [
-            {
-                "expectation": label,
-                **tally,
-                "success": not tally["unexpected"] and not tally["errors"],
-            }
-            for label, tally in self.checks.items()
-        ]
-        return {"suite": SUITE, "chunks": self.chunks, "expectations": checks}
-
-
-def label(name: str, kwargs: dict) -> str:
-    """`expect_column_values_to_be_between(word_count, min_value=1)`: unique within the suite."""
-    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-    args = [kwargs["column"]] if "column" in kwargs else []
-    args += [f"{k}={v}" for k, v in kwargs.items() if k not in ("column", "column_list")]
-    return f"{snake}({', '.join(map(str, args))})"
-
-
-def validate_chunk(
-    records: list[dict[str, Any]],
-    validator: Draft202012Validator,
-    seen: dict[str, str],
-    suite: Suite,
-    run_name: str,
-    report: Report,
-) -> tuple[list[dict[str, Any]], list[tuple[Rejected, dict[str, Any]]]]:
-    """(accepted records, (reason, record) pairs) for one chunk, input order kept."""
-    report.chunks += 1
-    rejected: dict[int, Rejected] = {}
-    for i, record in enumerate(records):
-        problem = schema_errors(validator, record) or consistency_errors(record)
-        if problem is None and record["id"] in seen:
-            problem = Rejected(q.DUPLICATE_ID, f"id already published for {seen[record['id']]}")
-        if problem:
-            rejected[i] = problem
-        else:
-            seen[record["id"]] = record["source"]
-    candidates = [i for i in range(len(records)) if i not in rejected]
-    if candidates:
-        results = suite.run([records[i] for i in candidates], run_name)
-        report.add(results, len(candidates))
-        failed: dict[int, list[str]] = {}
-        for r in results:
-            for row in r["unexpected"]:
-                failed.setdefault(candidates[row], []).append(r["expectation"])
-        for i, labels in failed.items():
-            rejected[i] = Rejected(q.EXPECTATION_FAILED, "; ".join(labels))
-            seen.pop(records[i]["id"], None)
-    accepted = [r for i, r in enumerate(records) if i not in rejected]
-    return accepted, [(rejected[i], records[i]) for i in sorted(rejected)]
+def write_plots(folder: Path, figures: dict[str, Any]) -> None:
+    """The data of `dvc plots`: word-count quantiles and the language mix."""
+    folder.mkdir(parents=True, exist_ok=True)
+    plots = {
+        "word_count_quantiles.json": [
+            {"quantile": float(k), "words": v} for k, v in figures["word_count_quantiles"].items()
+        ],
+        "languages.json": [{"language": k, "share": v} for k, v in figures["languages"].items()],
+    }
+    for name, rows in plots.items():
+        (folder / name).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
 
 
 def run(
@@ -232,40 +141,121 @@ def run(
     data_docs: Path,
     params: params_mod.Params,
 ) -> dict:
-    schema = record_schema()
-    specs = suite_expectations(schema, params.validate)
-    validator = Draft202012Validator(schema.json_schema)
-    writer = ShardWriter(reset_dir(out), schema.arrow(), params.engine)
+    checks, table, counts = RecordChecks(params), table_checks.Table(), StageCounts(STAGE)
+    writer = ShardWriter(reset_dir(out), record_schema().arrow(), params.engine)
     qwriter = ShardWriter(reset_dir(quarantine), quarantine_schema().arrow(), params.engine)
-    counts, report, seen = StageCounts(STAGE), Report(specs), {}
-    suite = Suite(specs)
-    try:
-        with progress_bar(STAGE, count_rows(inp)) as advance:
-            for n, records in enumerate(chunks(inp, params.validate.chunk_rows)):
-                accepted, rejected = validate_chunk(
-                    records, validator, seen, suite, f"chunk-{n:05d}", report
-                )
-                writer.write_rows(accepted)
-                qwriter.write_rows([quarantine_row(STAGE, why, rec) for why, rec in rejected])
-                counts.records_in += len(records)
-                counts.records_out += len(accepted)
-                counts.quarantined.update(why.reason for why, _ in rejected)
-                advance(len(records))
-        writer.close()
-        qwriter.close()
-        suite.export_docs(reset_dir(data_docs))
-    finally:
-        suite.close()
-    summary = {**counts.as_dict(), **report.as_dict()}
+    with progress_bar(STAGE, count_rows(inp)) as advance:
+        for batch in read_batches(inp, params.engine.batch_size):
+            accepted, rejected = [], []
+            for record in batch.to_pylist():
+                found = checks(record)
+                if found is None:
+                    accepted.append(record)
+                    table.add(record)
+                else:
+                    rejected.append(quarantine_row(STAGE, found[0], record))
+                    table.add_quarantined()
+            writer.write_rows(accepted)
+            qwriter.write_rows(rejected)
+            advance(batch.num_rows)
+    writer.close()
+    qwriter.close()
+    doc = evaluate(table, checks, params)
+    reset_dir(data_docs)
+    report.write(data_docs, doc)
+    write_plots(plots_folder(metrics), doc["figures"])
+    counts.records_in, counts.records_out = table.records_in, table.articles
+    counts.quarantined = checks.quarantined
+    failed = report.table_problems(doc["expectations"])
+    summary = {
+        **counts.as_dict(),
+        "record_checks_failed": doc["records"]["failed_by_check"],
+        "expectations": len(doc["expectations"]),
+        "expectations_failed": len(failed),
+        "expectations_skipped": sum(e["success"] is None for e in doc["expectations"]),
+        "figures": doc["figures"],
+    }
     write_metrics(metrics, summary)
+    if failed:
+        lines = "\n".join(f"  {p}" for p in failed)
+        raise TableCheckFailed(f"{len(failed)} table expectation(s) failed:\n{lines}")
     return summary
 
 
+def parquet_files(path: Path) -> list[Path]:
+    """The Parquet files of a release folder (any depth) or the one file given."""
+    path = Path(path)
+    return [path] if path.is_file() else sorted(path.rglob("*.parquet"))
+
+
+def column_problems(files: list[Path], root: Path) -> list[Problem]:
+    """Columns missing, unexpected, of another type or out of order, grouped over files."""
+    expected = record_schema().arrow()
+    found: dict[str, list[str]] = {}
+    for file in files:
+        actual = pq.read_schema(file)
+        where = file.relative_to(root).as_posix() if file != root else file.name
+        messages = [f"column {n!r} is missing" for n in expected.names if n not in actual.names]
+        messages += [f"unexpected column {n!r}" for n in actual.names if n not in expected.names]
+        for f in expected:
+            if f.name in actual.names and not actual.field(f.name).type.equals(f.type):
+                messages.append(
+                    f"column {f.name!r} is {actual.field(f.name).type}, the schema says {f.type}"
+                )
+        shared = [n for n in actual.names if n in expected.names]
+        if not messages and shared != expected.names:
+            messages.append("columns are not in the schema's order")
+        for message in messages:
+            found.setdefault(message, []).append(where)
+    return [
+        Problem("columns", f"{message} ({', '.join(where)})") for message, where in found.items()
+    ]
+
+
+def validate_path(path: Path, params: params_mod.Params) -> Report:
+    """Record and table checks on a release folder or a Parquet file; nothing is written.
+
+    `report.problems` has one readable line per problem (at most MAX_LINES_PER_CHECK per record
+    check, then how many more); `report.ok` is true when there is none.
+    """
+    path = Path(path)
+    files = parquet_files(path)
+    if not files:
+        return Report([str(Problem("input", f"no Parquet file at {path}"))])
+    problems = column_problems(files, path)
+    checks, table = RecordChecks(params), table_checks.Table()
+    lines: dict[str, list[str]] = {}
+    for file in files:
+        where = file.relative_to(path).as_posix() if file != path else file.name
+        row = 0
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=params.engine.batch_size):
+            for record in batch.to_pylist():
+                row += 1
+                found = checks(record)
+                if found is None:
+                    table.add(record)
+                    continue
+                table.add_quarantined()
+                ident = f" (id {record['id']})" if record.get("id") else ""
+                for p in found[1]:
+                    lines.setdefault(p.check, []).append(f"{where} row {row}{ident}: {p.message}")
+    for check, found_lines in lines.items():
+        problems += [Problem(check, line) for line in found_lines[:MAX_LINES_PER_CHECK]]
+        if len(found_lines) > MAX_LINES_PER_CHECK:
+            more = len(found_lines) - MAX_LINES_PER_CHECK
+            problems.append(Problem(check, f"... and {more} more"))
+    doc = evaluate(table, checks, params)
+    problems += report.table_problems(doc["expectations"])
+    return Report([str(p) for p in problems], doc)
+
+
 def main(argv: list[str] | None = None) -> dict:
-    args, params = parse_args(
-        argv, __name__, __doc__, ["input", "out", "quarantine", "metrics", "data_docs"]
-    )
-    return run(args.input, args.out, args.quarantine, args.metrics, args.data_docs, params)
+    paths = ["input", "out", "quarantine", "metrics", "data_docs"]
+    args, params = parse_args(argv, __name__, __doc__, paths)
+    try:
+        return run(args.input, args.out, args.quarantine, args.metrics, args.data_docs, params)
+    except TableCheckFailed as e:
+        sys.exit(f"validate: {e}\nThe report is in {args.data_docs / 'index.html'}.")
 
 
 if __name__ == "__main__":

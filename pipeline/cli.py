@@ -3,6 +3,12 @@
 corpus run      reproduce the pipeline (DVC decides which stages are stale), then summarise
 corpus status   which stages are stale, and why
 corpus summary  what the last run produced: per-stage counts and the release
+corpus validate check any release folder or Parquet file
+corpus release  make the build an immutable version (tag, changelog, dvc push)
+corpus releases the versions made so far
+corpus pull     fetch a version and verify it; corpus verify: verify a release folder
+corpus diff     record-level changes between two versions
+corpus push-hub upload a version to the Hugging Face Hub
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from pipeline import cli_release
 from pipeline import params as params_mod
 from pipeline.schema import STAGES
 
@@ -243,6 +250,8 @@ def validate(
         raise typer.Exit(1)
     console.print(f"[green]{path}: {checked} records, every check passed[/green]")
 
+
+cli_release.register(app, console)
 
 if __name__ == "__main__":
     app()

@@ -251,6 +251,7 @@ class PublishParams:
     name: str
     version: str
     previous: str | None  # the version this one follows; None: the first release
+    accepted_drift: str | None  # why drift from `previous` beyond validate.drift was accepted
     license: str  # a Hub licence id; `other` needs license_name and license_link
     license_name: str | None
     license_link: str | None

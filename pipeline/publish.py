@@ -9,6 +9,7 @@ Writes: `data/release/`:
                                                  of `split`, `publish.buckets[split]` files;
           `changes.parquet`                      record-level changes against the previous
                                                  release (pipeline/changes.py);
+          `schema.json`                          the record schema of the data files;
           `README.md`                            the dataset card (YAML header for `datasets`);
           `manifest.json`                        sha256, size and rows of every file, the
                                                  counts, the schema, the params and the input
@@ -29,6 +30,7 @@ params give the same bytes.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -44,11 +46,12 @@ from pipeline import versions
 from pipeline.card import write_card
 from pipeline.croissant import write_croissant
 from pipeline.manifest import DATA_DIR, Release, SplitFiles, hf_features, manifest
-from pipeline.schema import record_schema
+from pipeline.schema import SCHEMA_DIR, record_schema
 from pipeline.shards import read_batches, reset_dir, shard_paths
 from pipeline.stage import parse_args, progress_bar, read_metrics
 
 STAGE = "publish"
+SCHEMA_FILE = "schema.json"  # the record schema, beside the data it describes
 SPLITS = ("train", "validation", "test")  # the order of the card and of load_dataset
 
 
@@ -256,6 +259,7 @@ def run(
         ingest["input_hash"],
         read_metrics(annotate_metrics)["annotators"],
     )
+    shutil.copyfile(SCHEMA_DIR / "record.schema.json", release / SCHEMA_FILE)
     write_card(release, info)
     write_croissant(release, info)
     result = manifest(release, info)

@@ -115,6 +115,11 @@ def _load(path: Path) -> RecordSchema:
     return RecordSchema(path.name.split(".")[0], spec["x-schema-version"], spec, fields)
 
 
+def schema_from(path: Path) -> RecordSchema:
+    """A record schema from any file (a release's own `schema.json`, say)."""
+    return _load(Path(path))
+
+
 @cache
 def record_schema() -> RecordSchema:
     return _load(SCHEMA_DIR / "record.schema.json")

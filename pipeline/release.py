@@ -1,0 +1,439 @@
+"""Versioned releases: make one from the build, verify one, compare two.
+
+`make_release` turns a clean, up-to-date build into version X.Y.Z: it rebuilds publish against
+the latest released version (so `changes.parquet` and the card's changelog compare with it),
+proposes the next semantic version from what changed, refuses what must not be released, then
+commits params.yaml, dvc.lock, CHANGELOG.md and the metrics, tags `vX.Y.Z` and pushes the data
+to the DVC remote. The library raises `ReleaseError` with a message that says what to do; the
+CLI (`corpus release`) only prints it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from pipeline import versions
+from pipeline.publish import SCHEMA_FILE
+from pipeline.schema import SCHEMA_DIR, schema_from
+
+PARAMS_FILE = "params.yaml"
+CHANGELOG = "CHANGELOG.md"
+MANIFEST = "manifest.json"
+COMMITTED = [PARAMS_FILE, "dvc.lock", CHANGELOG, "metrics"]
+
+
+class ReleaseError(RuntimeError):
+    """A release that must not be made (or a version that cannot be had), and what to do."""
+
+
+def dvc(repo: Path, *args: str, capture: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        [sys.executable, "-m", "dvc", *args], cwd=repo, env=env, text=True, capture_output=capture
+    )
+
+
+# --- what changed ------------------------------------------------------------------------
+
+
+def schema_change(old: dict[str, Any] | None, new: dict[str, Any]) -> str:
+    """none, additive (columns added, or descriptions changed) or breaking (a column removed,
+    its type or requiredness changed)."""
+    if old is None or old == new:
+        return "none"
+    from pipeline.drift import schema_change as classify  # the one classifier (validate's)
+
+    return classify(old, new)
+
+
+def change_kind(changes: dict[str, int], schema: str) -> str | None:
+    """major, minor, patch, or None when nothing changed."""
+    if schema == "breaking":
+        return "major"
+    if changes.get("added") or changes.get("withdrawn"):
+        return "minor"
+    edited = ("text_changed", "metadata_changed", "annotations_changed")
+    if schema == "additive" or any(changes.get(k) for k in edited):
+        return "patch"
+    return None
+
+
+def propose(previous: str | None, changes: dict[str, int], schema: str) -> str:
+    if previous is None:
+        return versions.bump(None, "minor")
+    kind = change_kind(changes, schema)
+    if kind is None:
+        raise ReleaseError(
+            f"nothing changed since {previous}: no record, no schema change. Change the seeds "
+            "or the params, `corpus run`, then release"
+        )
+    return versions.bump(previous, kind)
+
+
+# --- checks -----------------------------------------------------------------------------
+
+
+def check_clean_tree(repo: Path) -> None:
+    dirty = versions.git(repo, "status", "--porcelain").strip()
+    if dirty:
+        raise ReleaseError(
+            "the working tree has uncommitted changes; commit or stash them first, so that the "
+            "release's commit holds exactly what built it:\n" + dirty
+        )
+
+
+def check_up_to_date(repo: Path) -> None:
+    result = dvc(repo, "status", "--json")
+    if result.returncode != 0:
+        raise ReleaseError(f"dvc status failed: {result.stderr.strip()}")
+    stale = json.loads(result.stdout or "{}")
+    if stale:
+        names = ", ".join(name.split(":")[-1] for name in stale)
+        raise ReleaseError(
+            f"the pipeline is stale ({names}): run `corpus run` (and commit dvc.lock) first; "
+            "`corpus status` says what changed"
+        )
+
+
+def check_version(repo: Path, version: str, proposed: str) -> None:
+    versions.parse(version)
+    if version in versions.released(repo):
+        raise ReleaseError(
+            f"version {version} exists already (tag {versions.tag(version)}): releases are "
+            f"immutable; release {proposed} instead"
+        )
+    if versions.parse(version) < versions.parse(proposed):
+        raise ReleaseError(
+            f"{version} is lower than {proposed}, the least version these changes need "
+            "(breaking schema: major; articles added or withdrawn: minor; edits: patch)"
+        )
+
+
+# --- params.yaml ---------------------------------------------------------------------------
+
+
+def set_publish(repo: Path, **values: str | None) -> None:
+    """Set keys of params.yaml's `publish:` section in place, comments kept."""
+    path = repo / PARAMS_FILE
+    text = path.read_text(encoding="utf-8")
+    section = re.search(r"^publish:\n((?:[ #].*\n|\n)*)", text, re.MULTILINE)
+    if section is None:
+        raise ReleaseError("params.yaml has no publish section")
+    body = section.group(1)
+    for key, value in values.items():
+        literal = "null" if value is None else json.dumps(value, ensure_ascii=False)
+        body, n = re.subn(
+            rf"^(  {key}:)[ \t]*[^#\n]*?([ \t]*(?:#.*)?)$",
+            lambda m, lit=literal: f"{m.group(1)} {lit}{m.group(2)}",
+            body,
+            count=1,
+            flags=re.MULTILINE,
+        )
+        if n != 1:
+            raise ReleaseError(f"params.yaml: publish.{key} not found")
+    path.write_text(text[: section.start(1)] + body + text[section.end(1) :], encoding="utf-8")
+
+
+# --- make a release ---------------------------------------------------------------------
+
+
+@dataclass
+class Made:
+    version: str
+    previous: str | None
+    changes: dict[str, int]
+    schema: str
+    drift: list[str] = field(default_factory=list)
+    pushed: bool = False
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def previous_files(repo: Path, previous: str | None) -> dict[str, Path]:
+    return versions.release_files(repo, previous) if previous else {}
+
+
+def make_release(
+    repo: Path,
+    version: str | None = None,
+    accept_drift: str | None = None,
+    remote: str | None = None,
+    say: Callable[[str], None] = print,
+) -> Made:
+    repo = Path(repo)
+    check_clean_tree(repo)
+    check_up_to_date(repo)
+    from pipeline.params import load
+
+    params = load(repo / PARAMS_FILE)
+    previous = versions.latest(repo)
+    if version is not None and version in versions.released(repo):
+        check_version(repo, version, version)  # refused before anything is rebuilt
+    try:
+        made = _release(repo, params, previous, version, accept_drift, say)
+    except ReleaseError:
+        restore(repo)
+        raise
+    made.pushed = push(repo, remote, say)
+    return made
+
+
+def _release(repo, params, previous, version, accept_drift, say) -> Made:
+    if params.publish.previous != previous or params.publish.accepted_drift != accept_drift:
+        say(f"Rebuilding the release against {previous or 'no previous version'}.")
+        set_publish(repo, previous=previous, accepted_drift=accept_drift)
+        rebuild(repo)
+    release = repo / "data" / "release"
+    manifest = load_json(release / MANIFEST)
+    old = previous_files(repo, previous)
+    old_schema = load_json(old[SCHEMA_FILE]) if SCHEMA_FILE in old else None
+    schema = schema_change(old_schema, load_json(SCHEMA_DIR / "record.schema.json"))
+    changes = {k: v for k, v in manifest["changes"].items() if isinstance(v, int)}
+    proposed = propose(previous, changes, schema)
+    version = version or proposed
+    check_version(repo, version, proposed)
+    problems = drift_problems(old, release, repo)
+    if problems and not accept_drift:
+        raise ReleaseError(
+            f"the release drifts from {previous} beyond the tolerances in params.yaml "
+            "(validate.drift):\n  "
+            + "\n  ".join(problems)
+            + '\nFix the data, or accept it: `corpus release --accept-drift "why"`'
+        )
+    set_publish(repo, version=version)
+    rebuild(repo)
+    made = Made(version, previous, changes, schema, problems)
+    write_changelog(repo, made, accept_drift)
+    commit_and_tag(repo, made)
+    return made
+
+
+def restore(repo: Path) -> None:
+    """Back to the committed params, lock and release after a refused release."""
+    versions.git(repo, "checkout", "--", PARAMS_FILE, "dvc.lock")
+    dvc(repo, "checkout", "--force", "publish")
+
+
+def rebuild(repo: Path) -> None:
+    result = dvc(repo, "repro", "publish")
+    if result.returncode != 0:
+        raise ReleaseError(f"dvc repro publish failed:\n{result.stdout}{result.stderr}")
+
+
+def drift_problems(old: dict[str, Path], release: Path, repo: Path) -> list[str]:
+    """The drift of the build from the previous release, as readable lines ([] when none)."""
+    from pipeline import drift
+    from pipeline.params import load
+
+    name = drift.FIGURES_FILE
+    if name not in old or not (release / name).exists():
+        return []
+    tolerances = load(repo / PARAMS_FILE).validate.drift
+    return [
+        str(p) for p in drift.drift(load_json(old[name]), load_json(release / name), tolerances)
+    ]
+
+
+def summary_line(made: Made) -> str:
+    c = made.changes
+    parts = [f"{c.get(k, 0)} {k.replace('_', ' ')}" for k in versions_order() if c.get(k)]
+    since = f" since {made.previous}" if made.previous else ""
+    return f"{made.version}: {', '.join(parts) or 'no record changes'}{since}"
+
+
+def versions_order() -> tuple[str, ...]:
+    from pipeline.changes import CHANGE_KINDS
+
+    return CHANGE_KINDS
+
+
+def write_changelog(repo: Path, made: Made, accept_drift: str | None) -> None:
+    path = repo / CHANGELOG
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Changelog\n"
+    head, _, rest = old.partition("\n")
+    lines = [f"## {made.version}", "", f"- {summary_line(made)}."]
+    if made.schema != "none":
+        lines.append(f"- Schema change: {made.schema}.")
+    if made.drift:
+        lines.append(f"- Drift accepted ({accept_drift}):")
+        lines += [f"  - {p}" for p in made.drift]
+    lines.append(f"- Record-level changes: `changes.parquet` of {versions.tag(made.version)}.")
+    path.write_text(f"{head}\n\n" + "\n".join(lines) + "\n" + rest, encoding="utf-8")
+
+
+def commit_and_tag(repo: Path, made: Made) -> None:
+    paths = [p for p in COMMITTED if (repo / p).exists()]
+    versions.git(repo, "add", "--", *paths)
+    versions.git(repo, "commit", "-q", "-m", f"Release {made.version}", "--", *paths)
+    versions.git(repo, "tag", "-a", versions.tag(made.version), "-m", summary_line(made))
+
+
+def push(repo: Path, remote: str | None, say: Callable[[str], None]) -> bool:
+    remotes = dvc(repo, "remote", "list").stdout.strip()
+    if not remotes:
+        say("No DVC remote: the release stays in the local cache (`dvc remote add` one).")
+        return False
+    result = dvc(repo, "push", *(["-r", remote] if remote else []))
+    if result.returncode != 0:
+        raise ReleaseError(
+            f"tagged, but dvc push failed; run `dvc push` again:\n{result.stdout}{result.stderr}"
+        )
+    return True
+
+
+# --- pull and verify ---------------------------------------------------------------------
+
+
+def pull(version: str, dest: Path, repo: str = ".") -> list[str]:
+    """Fetch release `version` of `repo` (a path or git URL) into `dest`; the verification
+    problems ([] when it is intact)."""
+    versions.parse(version)
+    dest = Path(dest)
+    if dest.exists() and any(dest.iterdir()):
+        raise ReleaseError(f"{dest} is not empty: pull into a new folder")
+    result = dvc(
+        Path.cwd(),
+        "get",
+        repo,
+        versions.RELEASE_PATH,
+        "--rev",
+        versions.tag(version),
+        "-o",
+        str(dest),
+    )
+    if result.returncode != 0:
+        raise ReleaseError(f"dvc get of {versions.tag(version)} failed:\n{result.stderr.strip()}")
+    return verify(dest)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(release: Path) -> list[str]:
+    """Every way `release` differs from its manifest: files missing, extra or altered (sha256,
+    size, rows), and data files whose Arrow schema is not the release's schema."""
+    release = Path(release)
+    if not (release / MANIFEST).exists():
+        return [f"{MANIFEST}: missing (is {release} a release folder?)"]
+    manifest = load_json(release / MANIFEST)
+    problems = []
+    listed = {entry["path"]: entry for entry in manifest["files"]}
+    present = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()} - {
+        MANIFEST
+    }
+    problems += [f"{path}: not in the manifest" for path in sorted(present - set(listed))]
+    for path, entry in sorted(listed.items()):
+        file = release / path
+        if not file.exists():
+            problems.append(f"{path}: missing")
+            continue
+        if file.stat().st_size != entry["bytes"]:
+            problems.append(f"{path}: {file.stat().st_size} bytes, manifest says {entry['bytes']}")
+        if file_sha256(file) != entry["sha256"]:
+            problems.append(f"{path}: sha256 differs from the manifest")
+            continue
+        if "rows" in entry and pq.ParquetFile(file).metadata.num_rows != entry["rows"]:
+            problems.append(f"{path}: row count differs from the manifest")
+    problems += schema_problems(release, manifest)
+    return problems
+
+
+def schema_problems(release: Path, manifest: dict[str, Any]) -> list[str]:
+    """Each data file's Arrow schema against the one the release's schema.json derives."""
+    schema_path = release / SCHEMA_FILE
+    if not schema_path.exists():
+        return [f"{SCHEMA_FILE}: missing"]
+    if file_sha256(schema_path) != manifest["schema"]["sha256"]:
+        return [f"{SCHEMA_FILE}: not the schema the manifest names"]
+    expected = schema_from(schema_path).arrow().remove_metadata()
+    problems = []
+    for path in sorted((release / "data").glob("*.parquet")):
+        actual = pq.read_schema(path).remove_metadata()
+        if not actual.equals(expected):
+            problems.append(f"data/{path.name}: columns or types differ from {SCHEMA_FILE}")
+    return problems
+
+
+# --- compare two releases ----------------------------------------------------------------
+
+
+def resolve(repo: Path, ref: str, scratch: Path) -> Path:
+    """A release folder for `ref`: a folder as given, or a version from DVC's cache."""
+    if Path(ref).is_dir():
+        return Path(ref)
+    try:
+        return versions.materialize(repo, ref, scratch / ref)
+    except versions.VersionError as e:
+        raise ReleaseError(str(e)) from None
+
+
+def headline(release: Path) -> dict[str, Any]:
+    """The figures people rely on: counts, languages, splits, length quantiles."""
+    import pyarrow.compute as pc
+
+    from pipeline.changes import data_files
+
+    manifest = load_json(release / MANIFEST)
+    table = (
+        pq.ParquetDataset(data_files(release)).read(columns=["language", "split", "word_count"])
+        if data_files(release)
+        else None
+    )
+    figures: dict[str, Any] = {
+        "version": manifest.get("version"),
+        "published": manifest["counts"]["published"],
+        "quarantined": manifest["counts"]["quarantined"],
+    }
+    if table is not None and table.num_rows:
+        for column in ("language", "split"):
+            counts = pc.value_counts(table.column(column)).to_pylist()
+            figures[f"{column}s"] = {
+                c["values"]: c["counts"]
+                for c in sorted(counts, key=lambda c: (-c["counts"], c["values"]))
+            }
+        quantiles = pc.quantile(
+            table.column("word_count"), q=[0.05, 0.5, 0.95], interpolation="nearest"
+        ).to_pylist()
+        figures["word_count_quantiles"] = dict(zip(("q05", "q50", "q95"), quantiles, strict=True))
+    return figures
+
+
+@dataclass
+class Comparison:
+    rows: list[dict]
+    summary: dict[str, int]
+    schema: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+def compare(a: Path, b: Path) -> Comparison:
+    """Record-level changes from release folder `a` to `b`, the schema change and headlines."""
+    from pipeline import changes
+
+    reasons = {r["id"]: r["reason"] for r in changes.read_changes(b) if r["change"] == "withdrawn"}
+    rows = changes.diff(changes.release_fingerprints(a), changes.release_fingerprints(b), {})
+    for row in rows:
+        if row["change"] == "withdrawn":
+            row["reason"] = reasons.get(row["id"], "not in the later release")
+    old = load_json(a / SCHEMA_FILE) if (a / SCHEMA_FILE).exists() else None
+    schema = schema_change(old, load_json(b / SCHEMA_FILE))
+    return Comparison(rows, changes.summarize(rows), schema, headline(a), headline(b))

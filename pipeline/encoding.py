@@ -44,6 +44,8 @@ CHAOS_TOLERANCE_CHARS = 3
 SYMBOL_COST = 9.0  # punctuation, currency and other signs any text may use (£, “, –, €)
 ODD_COST = 20.0  # other non-letters: box drawing, control pictures, private use...
 ANOMALY_COST = 15.0  # per word mixing scripts, symbol between letters, capital after small
+# Long files are judged on this many bytes of their lines with non-ASCII bytes (`excerpt`).
+EVIDENCE_BYTES = 16_384
 # A preferred encoding keeps its place unless another reading is this much more plausible
 # (e^5: about 150 times): a foreign letter in an English text ("naïve") is rare in any reading.
 PREFERRED_MARGIN = 5.0
@@ -126,7 +128,8 @@ class Reading:
 
     encoding: str
     text: str
-    chaos: float  # charset-normalizer's mess ratio of the whole text: 0 is clean
+    sample: str  # the excerpt the reading is judged on (`excerpt`), decoded the same way
+    chaos: float  # charset-normalizer's mess ratio of the sample: 0 is clean
     coherence: float  # how well its letters match a language's frequencies; 0: none found
 
 
@@ -136,18 +139,39 @@ def readings(raw: bytes, preferred: tuple[str, ...]) -> list[Reading]:
     found: dict[str, tuple[str, float]] = {}  # text -> (encoding, coherence)
     for match in charset_normalizer.from_bytes(raw):
         found.setdefault(str(match), (match.encoding, match.coherence))
+    part = excerpt(raw)
     for encoding in reversed(preferred):  # the first preferred name wins a shared text
         try:
             text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
-        ratios = coherence_ratio(text) if text not in found else None
-        coherence = found[text][1] if ratios is None else (ratios[0][1] if ratios else 0.0)
+        if text in found:
+            coherence = found[text][1]
+        else:
+            ratios = coherence_ratio(part.decode(encoding, errors="ignore"))
+            coherence = ratios[0][1] if ratios else 0.0
         found[text] = (encoding, coherence)
-    return [
-        Reading(encoding, text, mess_ratio(text, maximum_threshold=1.0), coherence)
-        for text, (encoding, coherence) in found.items()
-    ]
+    out = []
+    for text, (encoding, coherence) in found.items():
+        sample = text if part is raw else part.decode(encoding, errors="ignore")
+        out.append(Reading(encoding, text, sample, mess_ratio(sample, 1.0), coherence))
+    return out
+
+
+def excerpt(raw: bytes) -> bytes:
+    """What readings are judged on: the whole of a short file; of a long one, its lines that
+    hold non-ASCII bytes (the only ones where readings differ), up to `EVIDENCE_BYTES`."""
+    if len(raw) <= EVIDENCE_BYTES:
+        return raw
+    lines, size = [], 0
+    for line in raw.split(b"\n"):
+        if line.isascii():
+            continue
+        lines.append(line[: EVIDENCE_BYTES - size])
+        size += len(lines[-1]) + 1
+        if size >= EVIDENCE_BYTES:
+            break
+    return b"\n".join(lines) or raw[:EVIDENCE_BYTES]
 
 
 def best_guess(raw: bytes, preferred: tuple[str, ...]) -> Reading | None:
@@ -170,7 +194,7 @@ def best_guess(raw: bytes, preferred: tuple[str, ...]) -> Reading | None:
         return None
     rank = {name: i for i, name in enumerate(preferred)}
     leader = _ranked(candidates, candidates, rank)[0][1]
-    family = [r for r in candidates if _close(r.text, leader.text)]
+    family = [r for r in candidates if _close(r.sample, leader.sample)]
     contenders = [r for r in candidates if r in family or r.encoding in rank]
     ranked = _ranked(contenders, family, rank)
     best_score = ranked[0][0]
@@ -186,14 +210,17 @@ def _plausible(candidates: list[Reading]) -> list[Reading]:
     def keep(rows: list[Reading], test) -> list[Reading]:
         return [r for r in rows if test(r)] or rows
 
-    candidates = keep(candidates, lambda r: _controls(r.text) <= MAX_CONTROL_SHARE * len(r.text))
+    candidates = keep(
+        candidates, lambda r: _controls(r.sample) <= MAX_CONTROL_SHARE * max(len(r.sample), 1)
+    )
     candidates = keep(candidates, lambda r: _ascii_compatible(r.encoding))
     if any(r.coherence > 0 for r in candidates):
         least = min(r.chaos for r in candidates)
         candidates = [
             r
             for r in candidates
-            if r.chaos <= least + max(CHAOS_TOLERANCE, CHAOS_TOLERANCE_CHARS / max(len(r.text), 1))
+            if r.chaos
+            <= least + max(CHAOS_TOLERANCE, CHAOS_TOLERANCE_CHARS / max(len(r.sample), 1))
         ]
     return candidates
 
@@ -218,8 +245,8 @@ def _ranked(
     rows: list[Reading], family: list[Reading], rank: dict[str, int]
 ) -> list[tuple[float, Reading]]:
     """(evidence, reading), best first, the evidence taken in the language of `family`."""
-    language = _log_posterior(_shared([r.text for r in family]))
-    scored = [(round(evidence(r.text, language), 6), r) for r in rows]
+    language = _log_posterior(_shared([r.sample for r in family]))
+    scored = [(round(evidence(r.sample, language), 6), r) for r in rows]
     return sorted(
         scored,
         key=lambda x: (-x[0], rank.get(x[1].encoding, len(rank)), -x[1].coherence, x[1].encoding),

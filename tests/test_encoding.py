@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.encoding import decode
+from pipeline.encoding import EVIDENCE_BYTES, decode, excerpt
 from tests.defaults import PARAMS
 
 PREFERRED = PARAMS.ingest.preferred_encodings  # (cp1252,) in params.yaml
@@ -77,6 +77,10 @@ def test_windows_1252_letters_anywhere_in_english(word, sentence):
     assert decode(text.encode("cp1252"), PREFERRED) == (text, "cp1252")
 
 
+PRAGUE = (
+    "Praha je hlavní město České republiky. Žije zde přibližně 1,3 milionu obyvatel a je to "
+    "největší město v zemi. Leží na řece Vltavě."
+)
 # Other legacy encodings still read as what they are (the encoding's name may be another codec
 # giving the same text: cp932 for Shift-JIS, cp1252 for Latin-1).
 OTHER = [
@@ -88,11 +92,7 @@ OTHER = [
     ("latin-1", "Smörgåsbord"),
     ("cp1250", "Příliš žluťoučký kůň úpěl ďábelské ódy."),
     ("cp1250", "Česká republika je vnitrozemský stát ve střední Evropě."),
-    (
-        "cp1250",
-        "Praha je hlavní město České republiky. Žije zde přibližně 1,3 milionu obyvatel a je to "
-        "největší město v zemi. Leží na řece Vltavě.",
-    ),
+    ("cp1250", PRAGUE),
     ("cp1250", "Zażółć gęślą jaźń – powiedział Paweł."),
     ("cp1250", "Kraków, Gdańsk i Wrocław."),
     ("cp1250", "Paweł"),
@@ -169,3 +169,22 @@ def test_a_preference_does_not_override_clear_evidence():
 def test_utf16_without_a_byte_order_mark_is_still_read():
     text = "Hello world, this is UTF-16 text without a byte order mark. Café."
     assert decode(text.encode("utf-16-le"), PREFERRED) == (text, "utf_16_le")
+
+
+def test_a_long_file_is_judged_on_its_lines_with_non_ascii_bytes():
+    """Past EVIDENCE_BYTES only the lines where readings can differ are judged: a "Zoë" deep
+    in a long English file still decides, and the decision stays fast."""
+    filler = "Shares rose on Monday as investors weighed the latest figures.\n" * 600
+    text = filler + "“It’s over,” said Zoë – the chief executive.\n" + filler
+    raw = text.encode("cp1252")
+    assert len(raw) > 2 * EVIDENCE_BYTES
+    assert excerpt(raw) == "“It’s over,” said Zoë – the chief executive.".encode("cp1252")
+    assert decode(raw, PREFERRED) == (text, "cp1252")
+    czech = (PRAGUE + "\n") * 400
+    assert decode(czech.encode("cp1250"), PREFERRED)[0] == czech
+
+
+def test_excerpt_is_bounded():
+    raw = ("é" * 100 + "\n").encode("cp1252") * 1000
+    assert len(excerpt(raw)) <= EVIDENCE_BYTES
+    assert excerpt(b"short \xe9") == b"short \xe9"

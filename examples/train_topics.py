@@ -1,17 +1,17 @@
 """Downstream use of a pinned release: a topic classifier on its articles.
 
-Pulls one version of the corpus (`corpus pull VERSION --to DIR`, from a checkout of
-corpus-pipeline with access to its DVC remote) or takes a folder already pulled (`--release DIR`),
-checks every file against the release's `manifest.json`, and trains a TF-IDF + logistic
-regression classifier (scikit-learn) on the topic of each article: the first folder of its
-`source` path (BBC-style `business/001.txt` -> `business`). It trains on the `train` split and
-scores on `validation` + `test`; when those hold fewer than `--min-eval` articles it holds out the
-articles whose sha256(id) falls in the last fifth instead, and says so.
+Pulls one version of the corpus (`corpus pull VERSION --to DIR`: run it in the environment of
+corpus-pipeline; `--repo` a checkout, default `.`, or its git URL) or takes a folder already
+pulled (`--release DIR`), checks every file against the release's `manifest.json`, and trains
+a TF-IDF + logistic regression classifier (scikit-learn) on the topic of each article: the first
+folder of its `source` path (BBC-style `business/001.txt` -> `business`). It trains on the
+`train` split and scores on `validation` + `test`; when those hold fewer than `--min-eval`
+articles it holds out the articles whose sha256(id) falls in the last fifth instead, and says so.
 
 Nothing here is random or depends on the order of files: rows are sorted by id, and the solver
 is deterministic, so the same version gives the same score on every run.
 
-    python examples/train_topics.py --version 0.1.0 --to releases/0.1.0
+    python examples/train_topics.py --version 0.1.0 --to releases/0.1.0 [--repo GIT_URL]
     python examples/train_topics.py --release data/release
 """
 
@@ -33,10 +33,11 @@ from sklearn.pipeline import make_pipeline
 COLUMNS = ["id", "title", "text", "source", "split"]
 
 
-def pull(version: str, to: Path) -> Path:
-    """`corpus pull VERSION --to DIR`: the version's files from the DVC remote, verified."""
+def pull(version: str, to: Path, repo: str) -> Path:
+    """`corpus pull VERSION --to DIR --repo REPO`: `dvc get` of the version's git tag from the
+    project's DVC remote, every file checked against the release's manifest."""
     command = [sys.executable, "-m", "pipeline.cli", "pull", version, "--to", str(to)]
-    subprocess.run(command, check=True)
+    subprocess.run([*command, "--repo", repo], check=True)
     return to
 
 
@@ -108,14 +109,17 @@ def main(argv: list[str] | None = None) -> dict:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--version", help="the release to pull, e.g. 0.1.0 (needs --to)")
     source.add_argument("--release", type=Path, help="a release folder already pulled")
-    parser.add_argument("--to", type=Path, help="where to pull --version")
+    parser.add_argument("--to", type=Path, help="where to pull --version (a new folder)")
+    parser.add_argument(
+        "--repo", default=".", help="corpus-pipeline checkout or git URL to pull from"
+    )
     parser.add_argument(
         "--min-eval", type=int, default=20, help="fewer validation+test articles: hold out"
     )
     args = parser.parse_args(argv)
     if args.version and not args.to:
         parser.error("--version needs --to DIR")
-    release = pull(args.version, args.to) if args.version else args.release
+    release = pull(args.version, args.to, args.repo) if args.version else args.release
     version = verify(release)
     rows = load(release)
     if len({r["topic"] for r in rows}) < 2:

@@ -250,11 +250,11 @@ ds = datasets.load_dataset("path/to/release")  # the same, through this card's `
 ds = datasets.load_dataset("REPO_ID", revision="{tag(pub.version)}")  # from the Hub, this version
 ```
 
-Get this version's files from the project's DVC remote, checked against `manifest.json`:
+Or get this version's files from the project's DVC remote (git tag `{tag(pub.version)}`):
 
 ```bash
-corpus pull {pub.version} --to path/to/release     # in a checkout of corpus-pipeline
-git checkout {tag(pub.version)} && dvc pull publish      # or with DVC itself, at the release's tag
+corpus pull {pub.version} --to path/to/release  # in a checkout; verified against manifest.json
+dvc get GIT_REPO_URL data/release --rev {tag(pub.version)} -o path/to/release  # DVC alone
 ```
 
 `croissant.json` describes the same files in [Croissant](https://mlcommons.org/croissant/)

@@ -3,8 +3,9 @@
 YAML front matter gives metadata; the first level-1 heading is the title when the front matter
 has none. The heading stays in `text`: ingest removes it there when it is the final title
 (`pipeline.readers.drop_title`, the rule for every format), so a heading the front matter or a
-sidecar overrides is kept as text, and one that repeats the front-matter title is not. The text keeps every block (paragraphs, headings, list items, quotes, code, table rows)
-as its own paragraph and drops only markup: link targets, image references, HTML tags.
+sidecar overrides is kept as text, and one that repeats the front-matter title is not. The text
+keeps every block (paragraphs, headings, list items, quotes, code, table rows) as its own
+paragraph and drops only markup: link targets, image references, HTML tags.
 """
 
 from __future__ import annotations

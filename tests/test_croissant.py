@@ -11,6 +11,8 @@ import pytest
 from pipeline.ids import file_sha256
 from pipeline.schema import record_schema
 from tests.test_card import RECORDS, build_release, with_publish
+from tests.test_publish import RECORDS as PUBLISHED
+from tests.test_publish import publish, stage_outputs  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -85,3 +87,19 @@ def test_same_release_same_bytes(tmp_path):
     a = (tmp_path / "a" / "croissant.json").read_bytes()
     assert a == (tmp_path / "b" / "croissant.json").read_bytes()
     assert str(tmp_path).encode() not in a
+
+
+def test_a_release_made_by_publish_reads_through_croissant(stage_outputs, tmp_path):  # noqa: F811
+    publish(stage_outputs, tmp_path / "release")
+    dataset = mlc.Dataset(jsonld=tmp_path / "release" / "croissant.json")
+    assert not dataset.metadata.ctx.issues.errors
+    ids = sorted(r["records/id"].decode() for r in dataset.records(record_set="records"))
+    assert ids == sorted(r["id"] for r in PUBLISHED)
+    manifest = json.loads((tmp_path / "release" / "manifest.json").read_text())
+    described = {
+        d["contentUrl"]: d["sha256"]
+        for d in croissant_of(tmp_path / "release")["distribution"]
+        if d["@type"] == "cr:FileObject"
+    }
+    listed = {f["path"]: f["sha256"] for f in manifest["files"] if f["path"] != "croissant.json"}
+    assert described == listed

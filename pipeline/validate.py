@@ -32,6 +32,7 @@ import json
 import logging
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir
 from pipeline.stage import parse_args, progress_bar, write_metrics
 
 STAGE = "validate"
+DATA_DIR = "data"  # where a release keeps its record shards (pipeline/manifest.py)
 # Lines per check that `validate_path` lists before it only counts the rest.
 MAX_LINES_PER_CHECK = 10
 log = logging.getLogger(__name__)
@@ -60,47 +62,77 @@ class TableCheckFailed(RuntimeError):
 
 
 class RecordChecks:
-    """Every record check, in order, with a tally of the records each one failed."""
+    """Every record check, in order, with a tally of the records each one failed.
 
-    def __init__(self, params: params_mod.Params) -> None:
+    The stage stops at a record's first failing group of checks (it is quarantined for that) and
+    lets the first record with an id win. `thorough` (for `validate_path`, which sets nothing
+    aside but reports) runs every check a record's values allow and calls every repeated id a
+    duplicate.
+    """
+
+    def __init__(self, params: params_mod.Params, thorough: bool = False) -> None:
         self.validator = Draft202012Validator(record_schema().json_schema)
         self.checks = checks_for(params.clean, params.annotate)
         self.min_words = params.validate.min_word_count
-        self.seen: dict[str, str] = {}  # id -> source of the record accepted with it
+        self.thorough = thorough
+        self.seen: dict[str, str] = {}  # id -> source of the first record accepted with it
         self.failed: Counter = Counter()
         self.quarantined: Counter = Counter()
 
     def __call__(self, record: dict[str, Any]) -> tuple[Rejected, list[Problem]] | None:
         """None for a record that passes; else (its quarantine reason, what failed)."""
-        found = self._find(record)
-        if found is None:
-            self.seen[record["id"]] = record["source"]
+        found = []
+        for reason, problems in self._find(record):
+            found.append((reason, problems))
+            if not self.thorough:
+                break
+        ident = record.get("id")
+        if isinstance(ident, str) and (self.thorough or not found):
+            self.seen.setdefault(ident, str(record.get("source")))
+        if not found:
             return None
-        reason, problems = found
+        problems = [p for _, group in found for p in group]
         self.failed.update({p.check for p in problems})
+        reason = found[0][0]
         self.quarantined[reason] += 1
         detail = "; ".join(p.message if p.check == "schema" else str(p) for p in problems)
         return Rejected(reason, detail[:2000]), problems
 
-    def _find(self, record: dict[str, Any]) -> tuple[str, list[Problem]] | None:
+    def _find(self, record: dict[str, Any]) -> Iterator[tuple[str, list[Problem]]]:
+        """(quarantine reason, problems) for each group of checks the record fails, in order."""
         errors = sorted(self.validator.iter_errors(record), key=lambda e: list(e.absolute_path))
         if errors:
-            return q.SCHEMA_VIOLATION, [
-                Problem(
-                    "schema", f"{'/'.join(map(str, e.absolute_path)) or '(record)'}: {e.message}"
-                )
-                for e in errors
-            ]
-        problems = [Problem(*p.split(": ", 1)) for p in record_problems(record, self.checks)]
+            yield (
+                q.SCHEMA_VIOLATION,
+                [
+                    Problem(
+                        "schema",
+                        f"{'/'.join(map(str, e.absolute_path)) or '(record)'}: {e.message}",
+                    )
+                    for e in errors
+                ],
+            )
+        problems = [Problem(*p.split(": ", 1)) for p in self._consistency(record, bool(errors))]
         if problems:
-            return q.INCONSISTENT_RECORD, problems
-        if record["word_count"] < self.min_words:
-            message = f"{record['word_count']} words, fewer than {self.min_words}"
-            return q.EXPECTATION_FAILED, [Problem("min_word_count", message)]
-        if record["id"] in self.seen:
+            yield q.INCONSISTENT_RECORD, problems
+        words = record.get("word_count")
+        if isinstance(words, int) and words < self.min_words:
+            message = f"{words} words, fewer than {self.min_words}"
+            yield q.EXPECTATION_FAILED, [Problem("min_word_count", message)]
+        if record.get("id") in self.seen:
             message = f"id already published for {self.seen[record['id']]}"
-            return q.DUPLICATE_ID, [Problem("duplicate_id", message)]
-        return None
+            yield q.DUPLICATE_ID, [Problem("duplicate_id", message)]
+
+    def _consistency(self, record: dict[str, Any], malformed: bool) -> list[str]:
+        if not malformed:
+            return record_problems(record, self.checks)
+        out = []  # a malformed record: each check that its values allow
+        for name, check in self.checks.items():
+            try:
+                out += [f"{name}: {detail}" for detail in check(record)]
+            except (KeyError, TypeError, AttributeError, IndexError):
+                continue  # the schema error already names what is missing or mistyped
+        return out
 
 
 def evaluate(table: table_checks.Table, checks: RecordChecks, params: params_mod.Params) -> dict:
@@ -183,9 +215,12 @@ def run(
 
 
 def parquet_files(path: Path) -> list[Path]:
-    """The Parquet files of a release folder (any depth) or the one file given."""
+    """The record shards of a release (`data/` in it), a folder of shards, or the one file given."""
     path = Path(path)
-    return [path] if path.is_file() else sorted(path.rglob("*.parquet"))
+    if path.is_file():
+        return [path]
+    folder = path / DATA_DIR if (path / DATA_DIR).is_dir() else path
+    return sorted(folder.rglob("*.parquet"))
 
 
 def column_problems(files: list[Path], root: Path) -> list[Problem]:
@@ -223,7 +258,7 @@ def validate_path(path: Path, params: params_mod.Params) -> Report:
     if not files:
         return Report([str(Problem("input", f"no Parquet file at {path}"))])
     problems = column_problems(files, path)
-    checks, table = RecordChecks(params), table_checks.Table()
+    checks, table = RecordChecks(params, thorough=True), table_checks.Table()
     lines: dict[str, list[str]] = {}
     for file in files:
         where = file.relative_to(path).as_posix() if file != path else file.name

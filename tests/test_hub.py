@@ -112,3 +112,17 @@ def test_a_version_already_on_the_hub_is_not_overwritten(release, fake_api):
     with pytest.raises(HubError, match="already has v0.1.0"):
         push_to_hub(release, REPO, revision="releases", dry_run=False, token=None)
     assert "upload_folder" not in [name for name, _ in fake_api.calls]
+
+
+def test_corpus_push_hub_dry_run_prints_every_file(release, no_network):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    result = CliRunner().invoke(app, ["push-hub", REPO, "--release", str(release), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    words = result.output.split()
+    assert "v0.1.0" in words
+    for path in (p for p in release.rglob("*") if p.is_file()):
+        rel = path.relative_to(release).as_posix()
+        assert {rel, str(path.stat().st_size), file_sha256(path)} <= set(words), rel

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -139,8 +140,30 @@ def to_record(
     }
 
 
-def parse_seed(seed: dict[str, Any], params: IngestParams) -> list[dict[str, Any] | Rejected]:
-    """One seed file (raw bytes, sidecar bytes, or why it was not read) -> its records."""
+def load_blocklist(path: Path) -> frozenset[str]:
+    """The record ids a blocklist names: ids as written, URLs as the id they give a record."""
+    if not path.is_file():
+        return frozenset()
+    ids = set()
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            ids.add(entry.lower() if _ID.fullmatch(entry) else record_id(entry, ""))
+    return frozenset(ids)
+
+
+_ID = re.compile(r"[0-9a-fA-F]{32}")
+
+
+def taken_down(item: dict[str, Any] | Rejected, blocked: frozenset[str]) -> bool:
+    return not isinstance(item, Rejected) and item["id"] in blocked
+
+
+def parse_seed(
+    seed: dict[str, Any], params: IngestParams, blocked: frozenset[str] = frozenset()
+) -> list[dict[str, Any] | Rejected]:
+    """One seed file (raw bytes, sidecar bytes, or why it was not read) -> its records; those
+    whose id is `blocked` are taken down (their quarantine row holds the seed, not the text)."""
     if seed.get("error"):
         return [Rejected(seed["error"], seed.get("error_detail") or "")]
     suffix = Path(seed["source"]).suffix.lower()
@@ -164,9 +187,15 @@ def parse_seed(seed: dict[str, Any], params: IngestParams) -> list[dict[str, Any
     items = reader(text, params)
     if not items:  # an export with a header and no rows, say: the file must still be counted
         return [Rejected(q.NO_CONTENT, f"no article found in the {fmt} file")]
-    return [
+    records = [
         item if isinstance(item, Rejected) else to_record(item, seed, fmt, encoding, meta)
         for item in items
+    ]
+    return [
+        Rejected(q.TAKEDOWN, f"{r['id']} is listed in the blocklist", r.get("source_row"))
+        if taken_down(r, blocked)
+        else r
+        for r in records
     ]
 
 
@@ -344,10 +373,13 @@ def input_hash(sources: list[tuple[str, str]]) -> str:
 
 
 def run(seeds: Path, out: Path, quarantine: Path, metrics: Path, params: params_mod.Params) -> dict:
-    files = scan(seeds, params.ingest)
+    blocklist = Path(seeds) / params.ingest.blocklist
+    blocked = load_blocklist(blocklist)
+    files = [f for f in scan(seeds, params.ingest) if f.path != blocklist]
     seed_files = [f for f in files if f.unused is None]
     unused_sidecars = {f.path.relative_to(seeds).as_posix() for f in files if f.unused}
-    sources: list[tuple[str, str]] = []
+    # The blocklist changes what is published: it is part of the input.
+    sources = [(blocklist.name, file_sha256(blocklist))] if blocklist.is_file() else []
     formats: Counter = Counter()
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -359,7 +391,7 @@ def run(seeds: Path, out: Path, quarantine: Path, metrics: Path, params: params_
             yield batch
 
     def fn(seed: dict[str, Any]) -> list[dict[str, Any] | Rejected]:
-        return parse_seed(seed, params.ingest)
+        return parse_seed(seed, params.ingest, blocked)
 
     counts = map_stage(STAGE, fn, out, quarantine, params, batches(), total=len(files))
     result = {

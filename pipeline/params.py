@@ -96,6 +96,9 @@ class IngestParams:
     max_bytes: int
     title_max_chars: int
     preferred_encodings: tuple[str, ...]
+    # A file of that name at the root of seeds/ lists ids or URLs (one a line, # comments) that
+    # must never reach a release: takedowns. It is not an article.
+    blocklist: str
 
 
 @section

@@ -10,6 +10,8 @@ Writes: `data/release/`:
           `changes.parquet`                      record-level changes against the previous
                                                  release (pipeline/changes.py);
           `schema.json`                          the record schema of the data files;
+          `validation/`                          validate's `validation.json` and its offline
+                                                 Data Docs page (`index.html`);
           `README.md`                            the dataset card (YAML header for `datasets`);
           `manifest.json`                        sha256, size and rows of every file, the
                                                  counts, the schema, the params and the input
@@ -52,6 +54,7 @@ from pipeline.stage import parse_args, progress_bar, read_metrics
 
 STAGE = "publish"
 SCHEMA_FILE = "schema.json"  # the record schema, beside the data it describes
+VALIDATION_DIR = "validation"  # validate's validation.json and offline Data Docs page
 SPLITS = ("train", "validation", "test")  # the order of the card and of load_dataset
 
 
@@ -233,8 +236,11 @@ def run(
     annotate_metrics: Path,
     out: Path,
     params: params_mod.Params,
+    validation: Path | None = None,
 ) -> dict:
     release = reset_dir(out)
+    if validation is not None:  # what validate checked and found: part of the release
+        shutil.copytree(validation, release / VALIDATION_DIR)
     previous_files = previous_release(params)
     old = previous_fingerprints(previous_files)
     records, languages = read_clusters(inp, params.engine.batch_size)
@@ -275,7 +281,7 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> dict:
-    paths = ["input", "quarantine_root", "ingest_metrics", "annotate_metrics", "out"]
+    paths = ["input", "quarantine_root", "ingest_metrics", "annotate_metrics", "validation", "out"]
     args, params = parse_args(argv, __name__, __doc__, paths)
     return run(
         args.input,
@@ -284,6 +290,7 @@ def main(argv: list[str] | None = None) -> dict:
         args.annotate_metrics,
         args.out,
         params,
+        args.validation,
     )
 
 

@@ -21,6 +21,7 @@ BAD_ROW = "bad_row"  # one line/row of a JSONL/CSV export
 NO_CONTENT = "no_content"  # a page or export with nothing article-like in it
 UNREADABLE = "unreadable"  # the operating system refused to read the file
 OUTSIDE_SEEDS = "outside_seeds"  # a symbolic link pointing out of seeds/: never followed
+TAKEDOWN = "takedown"  # its id or URL is in seeds/blocklist.txt; the row keeps no text
 # A sidecar applied to no seed: it names none (orphan), or more than one seed could take it, or
 # its seed takes another sidecar (ambiguous). Quarantine rows that are not articles.
 ORPHAN_SIDECAR = "orphan_sidecar"

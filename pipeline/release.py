@@ -30,6 +30,7 @@ from pipeline.schema import SCHEMA_DIR, schema_from
 PARAMS_FILE = "params.yaml"
 CHANGELOG = "CHANGELOG.md"
 MANIFEST = "manifest.json"
+VALIDATION = "validation/validation.json"  # validate's report, copied into every release
 COMMITTED = [PARAMS_FILE, "dvc.lock", CHANGELOG, "metrics"]
 
 

@@ -40,6 +40,7 @@ PATH_HELP = {
     "ingest_metrics": "ingest's metrics file (input hash, files read)",
     "annotate_metrics": "annotate's metrics file (annotators and models)",
     "data_docs": "folder for the great-expectations HTML report",
+    "validation": "validate's report folder (validation.json, index.html)",
 }
 
 

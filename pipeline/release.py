@@ -239,13 +239,12 @@ def drift_problems(old: dict[str, Path], release: Path, repo: Path) -> list[str]
     from pipeline import drift
     from pipeline.params import load
 
-    name = drift.FIGURES_FILE
-    if name not in old or not (release / name).exists():
+    if VALIDATION not in old or not (release / VALIDATION).exists():
         return []
+    before = load_json(old[VALIDATION])["figures"]
+    after = load_json(release / VALIDATION)["figures"]
     tolerances = load(repo / PARAMS_FILE).validate.drift
-    return [
-        str(p) for p in drift.drift(load_json(old[name]), load_json(release / name), tolerances)
-    ]
+    return [str(p) for p in drift.drift(before, after, tolerances)]
 
 
 def summary_line(made: Made) -> str:

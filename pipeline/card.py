@@ -27,12 +27,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from pipeline import __version__
+from pipeline.changes import CHANGE_KINDS, CHANGES_FILE
 from pipeline.manifest import DATA_DIR, Release, hf_features
 from pipeline.schema import RecordSchema, record_schema
 
 IMAGES_DIR = "images"
-CHANGES_FILE = "changes.parquet"
-CHANGE_KINDS = ("added", "withdrawn", "text_changed", "metadata_changed", "annotations_changed")
 ENTITY_COLUMNS = {"people": "person", "organizations": "organisation", "places": "place"}
 PII_KINDS = {"emails": "e-mail addresses", "phone_numbers": "phone numbers", "ip_addresses": "IPs"}
 TOP = 15  # bars in the language and entity plots

@@ -20,6 +20,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from pipeline.changes import CHANGES_FILE
 from pipeline.ids import file_sha256
 from pipeline.manifest import DATA_DIR, Release
 from pipeline.schema import Field, record_schema
@@ -73,7 +74,6 @@ ENCODINGS = {
     ".json": "application/json",
 }
 MANIFEST = "manifest.json"
-CHANGES_FILE = "changes.parquet"
 ARROW_TYPES = {"string": "sc:Text", "large_string": "sc:Text", "int64": "sc:Integer"}
 FILE_SET = "parquet-files"
 RECORD_SET = "records"

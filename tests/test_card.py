@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from pipeline.card import write_card
+from pipeline.changes import CHANGES_FILE, write_changes
 from pipeline.croissant import write_croissant
 from pipeline.manifest import DATA_DIR, Release, SplitFiles, manifest
 from pipeline.params import Bounds, Params
@@ -28,15 +29,6 @@ ANNOTATORS = {
     "entities": {"annotator": "entities_v2", "model": "en_core_web_sm 3.8.0"},
     "pii": {"annotator": "pii_v2"},
 }
-CHANGES_SCHEMA = pa.schema(
-    [
-        pa.field("id", pa.string(), nullable=False),
-        pa.field("change", pa.string(), nullable=False),
-        pa.field("reason", pa.string()),
-        pa.field("old_content_sha256", pa.string()),
-        pa.field("new_content_sha256", pa.string()),
-    ]
-)
 LONG = " ".join(f"The minister said sentence {i} of the long report was clear." for i in range(40))
 RECORDS = [
     {**record, "split": split}
@@ -78,9 +70,7 @@ def build_release(
         pq.write_table(table, path, compression="zstd")
         splits.append(SplitFiles(name, len(rows), [path], table.nbytes))
     if changes is not None:
-        pq.write_table(
-            pa.Table.from_pylist(changes, schema=CHANGES_SCHEMA), folder / "changes.parquet"
-        )
+        write_changes(folder / CHANGES_FILE, changes)
     reasons = {"empty_input": 1}
     info = Release(
         params,

@@ -76,16 +76,19 @@ class Stage:
 
     @property
     def metrics(self) -> str | None:
-        """Its metrics.json relative to the output folder, if it writes one."""
-        paths = [a for a in self.cmd if a.endswith("/metrics.json")]
-        own = [p for p in paths if p == f"data/{self.name}/metrics.json"]
-        return own[0].removeprefix("data/") if own else None
+        """Its metrics file (`metrics/<stage>.json`) relative to the output folder, if it
+        writes one."""
+        own = [a for a in self.cmd if a == f"metrics/{self.name}.json"]
+        return own[0] if own else None
 
 
 def relocate(arg: str, seeds: Path, out: Path) -> str:
-    """dvc.yaml's paths moved: `seeds` to the benchmark corpus, `data/...` to the scratch folder."""
+    """dvc.yaml's paths moved: `seeds` to the benchmark corpus, `data/...` and `metrics/...` to
+    the scratch folder."""
     if arg == "seeds":
         return str(seeds)
+    if arg.startswith("metrics/"):
+        return str(out / arg)
     return str(out / arg.removeprefix("data/")) if arg.startswith("data/") else arg
 
 

@@ -150,7 +150,8 @@ def plot_lengths(words: np.ndarray, path: Path) -> None:
 
 def plot_bars(items: list[tuple[str, int]], title: str, xlabel: str, path: Path) -> None:
     fig, ax = _figure()
-    labels = [label for label, _ in items][::-1]  # the largest at the top
+    # The largest at the top; `$` escaped, or matplotlib reads "$5m ... $" as mathtext.
+    labels = [label.replace("$", r"\$") for label, _ in items][::-1]
     ax.barh(range(len(items)), [n for _, n in items][::-1], color="#4c72b0")
     ax.set_yticks(range(len(items)), labels)
     ax.set_xlabel(xlabel)

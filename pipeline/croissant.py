@@ -72,6 +72,7 @@ ENCODINGS = {
     ".png": "image/png",
     ".cff": "application/yaml",
     ".json": "application/json",
+    ".html": "text/html",
 }
 MANIFEST = "manifest.json"
 ARROW_TYPES = {"string": "sc:Text", "large_string": "sc:Text", "int64": "sc:Integer"}

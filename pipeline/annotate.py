@@ -36,6 +36,7 @@ from pipeline.annotators import (
     chosen,
     describe,
 )
+from pipeline.cache import Cache, annotator_key, content_key
 from pipeline.engine import Result, check_error_share, run_batches
 from pipeline.ids import sha256_hex
 from pipeline.params import AnnotateParams, Bounds
@@ -77,21 +78,48 @@ def apply_annotators(
     annotators: list[BatchAnnotator],
     params: AnnotateParams,
     corpus: CorpusAnnotator | None = None,
+    cache: Cache | None = None,
 ) -> tuple[list[dict[str, Any]], list[Any]]:
     """Each annotator's columns merged into each record, in order (later ones see earlier ones),
-    and the corpus annotator's per-record values for its `finish` (empty when there is none)."""
+    and the corpus annotator's per-record values for its `finish` (empty when there is none).
+
+    With a `cache`, each annotator runs only on the records whose result is not stored yet
+    (`pipeline.cache`), and the shared spaCy parse is made only for those: records that every
+    spaCy annotator finds in the cache are never parsed.
+    """
     out = [dict(r) for r in records]
-    context = Context([r["text"] for r in out], params)
+    # Records an annotator computes -> their Context: annotators missing the same records share
+    # one (and so one parse); the contexts describe the text as it is now.
+    contexts: dict[tuple[int, ...], Context] = {}
+
+    def context(rows: tuple[int, ...]) -> Context:
+        if rows not in contexts:
+            contexts[rows] = Context([out[i]["text"] for i in rows], params)
+        return contexts[rows]
+
+    def run(annotator: Annotator, compute: Any) -> list[Any]:
+        if cache is None:
+            return compute(out, context(tuple(range(len(out)))))
+        key = annotator_key(annotator, params)
+        contents = [content_key(annotator.name, r) for r in out]
+        found = cache.get(key, contents)
+        rows = tuple(i for i, c in enumerate(contents) if c not in found)
+        if rows:
+            computed = compute([out[i] for i in rows], context(rows))
+            new = dict(zip((contents[i] for i in rows), computed, strict=True))
+            cache.put(key, new)
+            found.update(new)
+        return [found[c] for c in contents]
+
     for annotator in annotators:
-        columns = annotator.annotate(out, context)
-        for record, cols in zip(out, columns, strict=True):
+        for record, cols in zip(out, run(annotator, annotator.annotate), strict=True):
             record.update(cols)
         if getattr(annotator, "rewrites_text", False):  # PII redaction: the rest see new text
-            context = Context([r["text"] for r in out], params)
+            contexts.clear()
     for record, before in zip(out, records, strict=True):
         if record["text"] != before["text"]:
             record["content_sha256"] = sha256_hex(record["text"])
-    return out, corpus.prepare(out, context) if corpus is not None else []
+    return out, run(corpus, corpus.prepare) if corpus is not None else []
 
 
 def annotate_records(records: list[dict[str, Any]], params: AnnotateParams) -> list[dict[str, Any]]:
@@ -184,10 +212,11 @@ def first_pass(
     first: list[BatchAnnotator],
     corpus: CorpusAnnotator | None,
     params: AnnotateParams,
+    cache: Cache | None,
     records: list[dict[str, Any]],
 ) -> tuple[list[Result], dict[str, Any]]:
     """The first pass over one batch: (annotated records, {id: the corpus annotator's value})."""
-    annotated, values = apply_annotators(records, first, params, corpus)
+    annotated, values = apply_annotators(records, first, params, corpus, cache)
     return annotated, dict(zip((r["id"] for r in annotated), values, strict=True)) if corpus else {}
 
 
@@ -216,11 +245,14 @@ def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mo
     # The batch functions may run in worker processes: what they find comes back as the
     # batch's extras (first pass) or is read off the written batches (the tally).
     prepared: dict[str, Any] = {}
+    # Per-article results of the first pass's annotators, kept between runs (pipeline/cache.py).
+    # The second pass (the split) is a hash per record: cheaper to redo than to look up.
+    cache = Cache(params.engine.cache_dir) if params.engine.cache_dir else None
 
     total = count_rows(inp)
     with progress_bar(f"{STAGE} 1/2", total) as advance:
         counts = run_batches(
-            functools.partial(first_pass, first, corpus, params.annotate),
+            functools.partial(first_pass, first, corpus, params.annotate, cache),
             read_batches(inp, params.engine.batch_size),
             STAGE,
             writer,

@@ -40,6 +40,8 @@ class EngineParams:
     compression_level: int
     max_error_share: float
     workers: int  # processes per stage; 0: every core (CORPUS_WORKERS overrides)
+    # per-article results kept between runs (pipeline/cache.py); None: no cache
+    cache_dir: str | None
 
     @field_validator("batch_size", "row_group_rows")
     @classmethod

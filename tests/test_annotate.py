@@ -16,6 +16,13 @@ from pipeline.shards import shard_paths
 from pipeline.words import word_count
 from tests.defaults import PARAMS
 
+
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(tmp_path, monkeypatch):
+    """params.yaml's engine.cache_dir is relative to the working directory: keep it in tmp."""
+    monkeypatch.chdir(tmp_path)
+
+
 ENGLISH = (
     "The government announced on Tuesday that it would raise taxes on fuel to pay for new "
     "hospitals and schools across the country."

@@ -44,7 +44,9 @@ def output_bytes(root: Path) -> dict[str, bytes]:
 
 
 def with_workers(params: Params, n: int, batch_size: int = 2) -> Params:
-    return replace(params, engine=replace(params.engine, workers=n, batch_size=batch_size))
+    """`n` workers, small batches, no results cache (tests/test_cache.py tests the cache)."""
+    engine = replace(params.engine, workers=n, batch_size=batch_size, cache_dir=None)
+    return replace(params, engine=engine)
 
 
 def test_two_workers_write_the_same_bytes_as_one(messy_seeds_dir, tmp_path, monkeypatch):

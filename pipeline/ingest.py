@@ -192,7 +192,7 @@ def parse_seed(
         for item in items
     ]
     return [
-        Rejected(q.TAKEDOWN, f"{r['id']} is listed in the blocklist", r.get("source_row"))
+        Rejected(q.TAKEDOWN, f"{r['id']} is listed in the blocklist", r.get("source_row"), r["id"])
         if taken_down(r, blocked)
         else r
         for r in records

@@ -51,6 +51,7 @@ class Rejected:
     reason: str
     detail: str = ""
     row: int | None = None  # line or row of a multi-article file, when the failure is one row
+    id: str | None = None  # the record's id when known before the record exists (a takedown)
 
 
 def canonical_json(value: Any) -> str:
@@ -70,7 +71,7 @@ def quarantine_row(stage: str, rejected: Rejected, record: dict[str, Any] | None
         "source": record.get("source", ""),
         "source_row": rejected.row if rejected.row is not None else record.get("source_row"),
         "source_sha256": record.get("source_sha256", ""),
-        "id": record.get("id"),
+        "id": rejected.id or record.get("id"),
         "record": json.dumps(record, sort_keys=True, ensure_ascii=False, default=_describe)
         if record
         else None,

@@ -34,9 +34,9 @@ def test_listed_ids_and_urls_are_quarantined_without_their_text(tmp_path: Path, 
     assert sorted(r["source"] for r in published) == ["export.jsonl", "kept.txt"]
     assert [r["title"] for r in published if r["source"] == "export.jsonl"] == ["Row one"]
     rows = read_rows(quarantine)
-    assert [(r["source"], r["reason"], r["source_row"]) for r in rows] == [
-        ("export.jsonl", "takedown", 2),
-        ("removed.txt", "takedown", None),
+    assert [(r["source"], r["reason"], r["source_row"], r["id"]) for r in rows] == [
+        ("export.jsonl", "takedown", 2, record_id("https://a.example/2", "")),
+        ("removed.txt", "takedown", None, record_id(None, "removed.txt")),
     ]
     everything = json.dumps(rows)
     assert "asked to have removed" not in everything and "taken down by its URL" not in everything

@@ -10,7 +10,6 @@ CLI (`corpus release`) only prints it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from pipeline import versions
+from pipeline.ids import file_sha256
 from pipeline.publish import SCHEMA_FILE
 from pipeline.schema import SCHEMA_DIR, schema_from
 
@@ -317,14 +317,6 @@ def pull(version: str, dest: Path, repo: str = ".") -> list[str]:
     if result.returncode != 0:
         raise ReleaseError(f"dvc get of {versions.tag(version)} failed:\n{result.stderr.strip()}")
     return verify(dest)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify(release: Path) -> list[str]:

@@ -30,6 +30,7 @@ from pipeline import __version__
 from pipeline.changes import CHANGE_KINDS, CHANGES_FILE
 from pipeline.manifest import DATA_DIR, Release, hf_features
 from pipeline.schema import RecordSchema, record_schema
+from pipeline.versions import tag  # the git tag, and the Hub revision, of a version
 
 IMAGES_DIR = "images"
 ENTITY_COLUMNS = {"people": "person", "organizations": "organisation", "places": "place"}
@@ -229,11 +230,6 @@ def column_table(schema: RecordSchema) -> str:
         nullable = "yes" if f.nullable else "no"
         lines.append(f"| `{f.name}` | `{f.arrow_type()}` | {nullable} | {f.description} |")
     return "\n".join(lines)
-
-
-def tag(version: str) -> str:
-    """The git tag and Hub revision of a version."""
-    return f"v{version}"
 
 
 def load_section(r: Release) -> str:

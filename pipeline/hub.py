@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.ids import file_sha256
+from pipeline.versions import tag  # the Hub tag of a version is its git tag: v0.1.0
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
@@ -31,11 +32,6 @@ class UploadFile:
     path: str  # relative to the release, forward slashes: also its path in the repo
     bytes: int
     sha256: str
-
-
-def tag(version: str) -> str:
-    """The Hub tag (and git tag) of a version: `v0.1.0`."""
-    return f"v{version}"
 
 
 def release_files(release: Path) -> tuple[str, list[UploadFile]]:

@@ -219,6 +219,8 @@ class TableCheckParams:
     # is a share of 1/n and says nothing about the corpus. Uniqueness is always checked.
     min_articles: int
     max_quarantine_share: float  # of the records validate reads
+    # articles whose text another article has too (under another title, so clean kept both)
+    max_duplicate_text_share: float
     # |share of a split - annotate.split ratio| <= tolerance + sigmas * binomial standard
     # deviation over the near-duplicate clusters (the unit the split is drawn for)
     split_tolerance: float

@@ -198,8 +198,8 @@ def suite(table: Table, params: Params) -> tuple[list[Expectation], list[Expecta
         Expectation("ExpectColumnValuesToBeUnique", {"column": "id"}, "one record per id"),
         Expectation(
             "ExpectColumnValuesToBeUnique",
-            {"column": "content_sha256"},
-            "no two articles with the same text",
+            {"column": "content_sha256", "mostly": round(1 - t.max_duplicate_text_share, 6)},
+            "articles with the same text (under another title: clean keeps both)",
         ),
     ]
     between = "ExpectColumnMeanToBeBetween"

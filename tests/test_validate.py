@@ -59,11 +59,11 @@ def write_annotated(folder: Path, records: list[dict]) -> Path:
 
 
 def params_file(tmp_path: Path, **validate_changes) -> Path:
-    """params.yaml with `validate` keys changed (dotted: `table.min_articles`)."""
+    """params.yaml with `validate` keys changed (nested keys joined by `__`: `table__max`)."""
     raw = yaml.safe_load(REPO_PARAMS.read_text())
-    for dotted, value in validate_changes.items():
+    for key, value in validate_changes.items():
         node = raw["validate"]
-        *path, last = dotted.split("__")
+        *path, last = key.split("__")
         for part in path:
             node = node[part]
         node[last] = value
@@ -177,5 +177,5 @@ def test_a_failed_table_check_stops_the_stage_naming_expectation_and_observed(tm
 
 def test_the_same_text_under_two_ids_fails_the_table(tmp_path: Path):
     twin = {**GOOD, "id": "e" * 32, "source": "twin.txt"}
-    with pytest.raises(SystemExit, match=r"be_unique\(content_sha256\) failed"):
+    with pytest.raises(SystemExit, match=r"be_unique\(content_sha256, mostly=0.99\) failed"):
         run_validate(tmp_path, [GOOD, twin], params_file(tmp_path))

@@ -10,6 +10,7 @@ yielded in input order.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -39,6 +40,12 @@ def _work(batch: pa.RecordBatch) -> Piece:
 
 def pool_map(split: Splitter, batches: Iterable[pa.RecordBatch], workers: int) -> Iterator[Piece]:
     """`serial`, on `workers` forked processes; pieces in input order."""
+    batches = iter(batches)
+    head = list(itertools.islice(batches, 2))
+    if len(head) < 2:  # one batch cannot be shared out: no pool worth forking
+        yield from serial(split, head)
+        return
+    batches = itertools.chain(head, batches)
     context = multiprocessing.get_context("fork")
     window: deque[Future[Piece]] = deque()
     with ProcessPoolExecutor(workers, context, initializer=_start, initargs=(split,)) as pool:

@@ -1,4 +1,5 @@
-"""How a stage's per-article function is run over a stream of Arrow record batches.
+"""How a stage runs: a map of a per-article function over Arrow record batches, and the reduce
+steps that need the whole corpus.
 
 Stages know *what* to do with one article (a pure function returning a record or `Rejected`);
 this module knows *how* to run it: batch by batch, writing accepted rows and quarantined rows to
@@ -6,12 +7,17 @@ their shard writers and counting both. The unit of work is a *piece*: a pure fun
 input batch to (rows in, accepted batch, quarantined batch, extras), which an engine
 (`pipeline/engines/`: this process, local worker processes, Ray Data) maps over the batches;
 the pieces come back in input order and are written here, so every engine writes the same bytes.
+
+A corpus-wide step (exact duplicates, near-duplicate clusters, the first record of an id, the
+table checks, publish's files) is a `Reduce`: the map computes a small key for each record,
+where the record is (on a worker), and the writing process folds the keys in input order. Only
+the keys cross to the writing process, never the text, so what a reduce holds is bounded by its
+key's size times the number of articles (README, "Scale").
 """
 
 from __future__ import annotations
 
 import functools
-import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,15 +26,42 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.params import EngineParams
+from pipeline.pieces import (
+    KEYS,
+    BatchFn,
+    ExtrasFn,
+    KeyFn,
+    Piece,
+    RecordFn,
+    Result,
+    Splitter,
+    apply_batch_fn,
+    apply_to_batch,
+    batch_piece,
+    key_piece,
+    record_piece,
+)
 from pipeline.quarantine import STAGE_ERROR, Rejected, quarantine_row
-from pipeline.schema import quarantine_schema
 from pipeline.shards import ShardWriter
 
-# A per-article function returns a record, a Rejected, or (for inputs holding several articles,
-# such as a JSONL export) a list of those.
-Result = dict[str, Any] | Rejected
-RecordFn = Callable[[dict[str, Any]], "Result | list[Result]"]
+# Re-exported: what stages, engines and tests use from here.
+__all__ = [
+    "BatchFn",
+    "ExtrasFn",
+    "Piece",
+    "RecordFn",
+    "Reduce",
+    "Result",
+    "Splitter",
+    "apply_batch_fn",
+    "apply_to_batch",
+    "run_batches",
+    "run_local",
+    "run_reduce",
+]
 Progress = Callable[[int], None]
+OnExtras = Callable[[dict[str, Any]], None]
+OnOutput = Callable[[pa.RecordBatch], None]
 
 
 class StageFailed(RuntimeError):
@@ -54,81 +87,65 @@ class StageCounts:
         }
 
 
-def _call(fn: RecordFn, record: dict[str, Any]) -> list[Result]:
-    # A per-article bug must cost one article, not the run: it is quarantined with the error.
-    try:
-        result = fn(record)
-    except Exception as exc:  # noqa: BLE001 - the policy is "quarantine and go on"
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        detail = f"{type(exc).__name__}: {exc} ({where.name}:{where.lineno})"
-        return [Rejected(STAGE_ERROR, detail)]
-    if isinstance(result, list):
-        # An input must come out as something: an empty answer would lose it without a trace.
-        return result or [Rejected(STAGE_ERROR, "the stage returned no record for this input")]
-    return [result]
+class Reduce:
+    """A corpus-wide step: a small key per record from the map, folded in input order.
 
-
-def _partition(
-    pairs: Iterable[tuple[dict[str, Any], Result]], stage: str, out_schema: pa.Schema
-) -> tuple[pa.RecordBatch, pa.RecordBatch]:
-    """(input record, result) pairs -> (accepted batch, quarantine batch), order kept."""
-    accepted: list[dict[str, Any]] = []
-    rejected: list[dict[str, Any]] = []
-    for record, result in pairs:
-        if isinstance(result, Rejected):
-            rejected.append(quarantine_row(stage, result, record))
-        else:
-            accepted.append(result)
-    return (
-        pa.RecordBatch.from_pylist(accepted, schema=out_schema),
-        pa.RecordBatch.from_pylist(rejected, schema=quarantine_schema().arrow()),
-    )
-
-
-def apply_to_batch(
-    fn: RecordFn, batch: pa.RecordBatch, stage: str, out_schema: pa.Schema
-) -> tuple[pa.RecordBatch, pa.RecordBatch]:
-    """Run `fn` on every row of `batch`: (accepted rows, quarantined rows), input order kept.
-
-    Accepted rows are cast to `out_schema`: keys it does not name are dropped, so a function
-    may pass through fields of its input that the stage does not write.
+    - `key(result)`, in the map, wherever the record is: for a record the map accepted (or a
+      `Rejected`), a small value (ids, hashes, a signature; never the text); None adds nothing.
+      It must be a plain function: it is shipped to the workers, the keys are not.
+      `key=None`: the keys are the items of the batch function's extras ({id: value}).
+    - `add(keys)`, in the writing process, one batch's keys at a time, in input order. It may
+      refuse records the map accepted ({index in `keys`: Rejected}): the engine then writes each
+      of them to the quarantine in its place (the first record of an id wins, say).
+    - `result()`: once every batch is in; by default `combine` of every key, in input order.
     """
-    pairs = ((record, result) for record in batch.to_pylist() for result in _call(fn, record))
-    return _partition(pairs, stage, out_schema)
+
+    def __init__(
+        self,
+        name: str,
+        key: KeyFn | None,
+        combine: Callable[[list[Any]], Any] | None = None,
+    ) -> None:
+        self.name = name
+        self.key = key
+        self.combine = combine or (lambda keys: keys)
+        self.keys: list[Any] = []
+
+    def add(self, keys: list[Any]) -> dict[int, Rejected]:
+        self.keys.extend(keys)
+        return {}
+
+    def result(self) -> Any:
+        keys, self.keys = self.keys, []
+        return self.combine(keys)
 
 
-BatchFn = Callable[[list[dict[str, Any]]], list[Result]]
-
-
-def apply_batch_fn(
-    fn: BatchFn, batch: pa.RecordBatch, stage: str, out_schema: pa.Schema
+def _feed(
+    reduce: Reduce, extras: dict[str, Any], good: pa.RecordBatch, bad: pa.RecordBatch, stage: str
 ) -> tuple[pa.RecordBatch, pa.RecordBatch]:
-    """`apply_to_batch` for a function of the whole batch (one result per record)."""
-    records = batch.to_pylist()
-    return _partition(zip(records, _call_batch(fn, records), strict=True), stage, out_schema)
-
-
-def _call_batch(fn: BatchFn, records: list[dict[str, Any]]) -> list[Result]:
-    """One result per record. If the batch fails, each record is retried alone, so one bad
-    article costs only itself (and is quarantined with the error)."""
-    try:
-        results = fn(records)
-        if len(results) != len(records):
-            raise RuntimeError(f"{len(results)} results for {len(records)} records")
-        return results
-    except Exception:  # noqa: BLE001 - isolate the culprit below
-        if len(records) == 1:
-            return _call(lambda r: fn([r])[0], records[0])
-        return [result for record in records for result in _call_batch(fn, [record])]
-
-
-# One unit of work: an input batch -> (rows in, accepted batch, quarantined batch, extras).
-# `extras` is a dict a batch function may return beside its results (annotate's first pass: the
-# corpus annotator's per-record values); it goes back to the process that writes.
-Piece = tuple[int, pa.RecordBatch, pa.RecordBatch, dict[str, Any]]
-Splitter = Callable[[pa.RecordBatch], Piece]
-OnExtras = Callable[[dict[str, Any]], None]
-OnOutput = Callable[[pa.RecordBatch], None]
+    """One piece's keys to the reduce; the records it refuses move to the quarantine batch."""
+    if reduce.key is None:
+        reduce.add(list(extras.items()))
+        return good, bad
+    keys, where, accepted = extras.pop(KEYS)
+    refused = reduce.add(keys)
+    if not refused:
+        return good, bad
+    refused = {where[j]: why for j, why in refused.items()}
+    good_rows, bad_rows = iter(good.to_pylist()), iter(bad.to_pylist())
+    kept, quarantined = [], []
+    for i, ok in enumerate(accepted):  # in input order: a refused row takes its place
+        row = next(good_rows) if ok else next(bad_rows)
+        if not ok:
+            quarantined.append(row)
+        elif i in refused:
+            quarantined.append(quarantine_row(stage, refused[i], row))
+        else:
+            kept.append(row)
+    return (
+        pa.RecordBatch.from_pylist(kept, schema=good.schema),
+        pa.RecordBatch.from_pylist(quarantined, schema=bad.schema),
+    )
 
 
 def _run(
@@ -141,14 +158,18 @@ def _run(
     engine: EngineParams | None,
     on_extras: OnExtras | None = None,
     on_output: OnOutput | None = None,
+    reduce: Reduce | None = None,
 ) -> StageCounts:
     """Map `split` over the batches with the chosen engine (`pipeline.engines.choose`), then
-    write and count its pieces here, in input order: whatever the engine and the number of
-    workers, the writers see the same rows in the same order, so the bytes are the same."""
+    feed the reduce, write and count its pieces here, in input order: whatever the engine and
+    the number of workers, the writers see the same rows in the same order, so the bytes are
+    the same."""
     from pipeline.engines import choose  # late: pipeline.engines imports this module
 
     counts = StageCounts(stage)
     for rows_in, good, bad, extras in choose(engine)(split, batches):
+        if reduce is not None:
+            good, bad = _feed(reduce, extras, good, bad, stage)
         out.write_batch(good)
         quarantine.write_batch(bad)
         counts.records_in += rows_in
@@ -165,60 +186,6 @@ def _run(
     return counts
 
 
-def record_piece(fn: RecordFn, stage: str, out_schema: pa.Schema, batch: pa.RecordBatch) -> Piece:
-    """`apply_to_batch` as a unit of work (a module-level function: picklable as a partial)."""
-    good, bad = apply_to_batch(fn, batch, stage, out_schema)
-    return batch.num_rows, good, bad, {}
-
-
-def batch_piece(
-    fn: BatchFn | ExtrasFn,
-    stage: str,
-    out_schema: pa.Schema,
-    with_extras: bool,
-    batch: pa.RecordBatch,
-) -> Piece:
-    """`apply_batch_fn` as a unit of work; with `with_extras`, `fn` returns (results, extras)."""
-    records = batch.to_pylist()
-    if with_extras:
-        results, extras = _call_batch_extras(fn, records)  # type: ignore[arg-type]
-    else:
-        results, extras = _call_batch(fn, records), {}  # type: ignore[arg-type]
-    good, bad = _partition(zip(records, results, strict=True), stage, out_schema)
-    return batch.num_rows, good, bad, extras
-
-
-# A batch function that also returns a dict of extras (keyed by record id: a batch retried
-# record by record merges the extras of the records that succeed).
-ExtrasFn = Callable[[list[dict[str, Any]]], tuple[list[Result], dict[str, Any]]]
-
-
-def _call_batch_extras(
-    fn: ExtrasFn, records: list[dict[str, Any]]
-) -> tuple[list[Result], dict[str, Any]]:
-    try:
-        results, extras = fn(records)
-        if len(results) != len(records):
-            raise RuntimeError(f"{len(results)} results for {len(records)} records")
-        return results, extras
-    except Exception:  # noqa: BLE001 - isolate the culprit, as _call_batch does
-        if len(records) == 1:
-            kept: dict[str, Any] = {}
-
-            def one(record: dict[str, Any]) -> Result:
-                results, extras = fn([record])
-                kept.update(extras)
-                return results[0]
-
-            return _call(one, records[0]), kept
-        results, extras = [], {}
-        for record in records:
-            r, e = _call_batch_extras(fn, [record])
-            results.extend(r)
-            extras.update(e)
-        return results, extras
-
-
 def run_local(
     fn: RecordFn,
     batches: Iterable[pa.RecordBatch],
@@ -228,13 +195,16 @@ def run_local(
     progress: Progress | None = None,
     max_error_share: float = 0.5,
     engine: EngineParams | None = None,
+    reduce: Reduce | None = None,
 ) -> StageCounts:
     """Run a per-article function over the batches (see `_run`), then check the error share.
 
     `engine` (params.yaml's `engine` section) chooses the workers; None: this process alone.
+    With `reduce`, its `key` runs beside `fn`; the caller asks `reduce.result()` afterwards.
     """
-    split = functools.partial(record_piece, fn, stage, out.schema)
-    counts = _run(split, batches, stage, out, quarantine, progress, engine)
+    key = reduce.key if reduce else None
+    split = functools.partial(record_piece, fn, stage, out.schema, key)
+    counts = _run(split, batches, stage, out, quarantine, progress, engine, reduce=reduce)
     check_error_share(counts, max_error_share)
     return counts
 
@@ -249,15 +219,38 @@ def run_batches(
     engine: EngineParams | None = None,
     on_extras: OnExtras | None = None,
     on_output: OnOutput | None = None,
+    reduce: Reduce | None = None,
 ) -> StageCounts:
     """Run a batch function over the batches (see `_run`); the caller checks the error share.
 
-    With `on_extras`, `fn` returns (results, extras) and `on_extras` receives each batch's
-    extras; `on_output` receives each accepted batch (both in the writing process, in order:
-    the batch function itself may run in another process, where nothing it mutates is seen).
+    With `on_extras`, or a `reduce` whose keys are the extras (`key=None`), `fn` returns
+    (results, extras) and `on_extras` receives each batch's extras; `on_output` receives each
+    accepted batch (both in the writing process, in order: the batch function itself may run in
+    another process, where nothing it mutates is seen).
     """
-    split = functools.partial(batch_piece, fn, stage, out.schema, on_extras is not None)
-    return _run(split, batches, stage, out, quarantine, progress, engine, on_extras, on_output)
+    with_extras = on_extras is not None or (reduce is not None and reduce.key is None)
+    key = reduce.key if reduce else None
+    split = functools.partial(batch_piece, fn, stage, out.schema, with_extras, key)
+    return _run(
+        split, batches, stage, out, quarantine, progress, engine, on_extras, on_output, reduce
+    )
+
+
+def run_reduce(
+    reduce: Reduce,
+    batches: Iterable[pa.RecordBatch],
+    engine: EngineParams | None = None,
+    progress: Progress | None = None,
+) -> Any:
+    """A reduce alone, its keys computed by the engine's workers: `reduce.result()`."""
+    from pipeline.engines import choose  # late: pipeline.engines imports this module
+
+    assert reduce.key is not None, "a reduce alone computes its own keys"
+    for rows_in, _, _, extras in choose(engine)(functools.partial(key_piece, reduce.key), batches):
+        reduce.add(extras[KEYS][0])
+        if progress:
+            progress(rows_in)
+    return reduce.result()
 
 
 def check_error_share(counts: StageCounts, max_error_share: float) -> None:

@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.compare
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench

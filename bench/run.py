@@ -128,16 +128,21 @@ def input_rows(folder: Path) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in sorted(folder.glob("*.parquet")))
 
 
-def child_env() -> dict[str, str]:
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**env, "PYTHONPYCACHEPREFIX": str(OUT / "pycache")}
+    return {**env, "PYTHONPYCACHEPREFIX": str(OUT / "pycache"), **(extra or {})}
 
 
-def spawn(argv: list[str], log: Path) -> tuple[float, int, os.struct_rusage]:
-    """Run `argv` from the repo root: (wall seconds, exit code, rusage of that process)."""
+def spawn(
+    argv: list[str], log: Path, env: dict[str, str] | None = None
+) -> tuple[float, int, os.struct_rusage]:
+    """Run `argv` from the repo root, with `env` added to the environment:
+    (wall seconds, exit code, rusage of that process)."""
     with log.open("wb") as f:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=REPO, env=child_env(), stdout=f, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            argv, cwd=REPO, env=child_env(env), stdout=f, stderr=subprocess.STDOUT
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
@@ -157,9 +162,19 @@ def warm_up(stages: list[Stage], out: Path) -> None:
         spawn([sys.executable, "-c", f"import {imports}"], out / "logs" / "warm-up.log")
 
 
-def measure(stage: Stage, seeds: Path, out: Path) -> dict[str, Any]:
-    """Run one stage (after its import run) and return its result row."""
-    row: dict[str, Any] = {"engine": ENGINE, "stage": stage.name, "status": "ok", "note": ""}
+def measure(
+    stage: Stage,
+    seeds: Path,
+    out: Path,
+    engine: str = ENGINE,
+    params: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Run one stage (after its import run) and return its result row, named `engine`.
+
+    `params`: a params file instead of params.yaml; `env`: added to the stage's environment.
+    """
+    row: dict[str, Any] = {"engine": engine, "stage": stage.name, "status": "ok", "note": ""}
     inp = stage.input(seeds, out)
     if not stage.module_file.is_file():
         missing = stage.module_file.relative_to(REPO)
@@ -174,14 +189,15 @@ def measure(stage: Stage, seeds: Path, out: Path) -> dict[str, Any]:
 
     module = f"pipeline.{stage.name}"
     log = logs / f"{stage.name}.import.log"
-    import_s, code, _ = spawn([sys.executable, "-c", f"import {module}"], log)
+    import_s, code, _ = spawn([sys.executable, "-c", f"import {module}"], log, env)
     row["import_s"] = round(import_s, 3)
     if code != 0:
         return {**row, "status": "failed", "note": failure(code, log)}
 
-    argv = [sys.executable, "-m", module, *stage.argv(seeds, out)]
+    own_params = ["--params", str(params)] if params else []
+    argv = [sys.executable, "-m", module, *stage.argv(seeds, out), *own_params]
     log = logs / f"{stage.name}.log"
-    wall, code, usage = spawn(argv, log)
+    wall, code, usage = spawn(argv, log, env)
     row.update(
         command=" ".join(["python", *argv[1:]]),
         wall_s=round(wall, 3),

@@ -20,8 +20,10 @@ env: $(STAMP)
 run: $(STAMP)
 	$(BIN)/corpus run
 
+# Test files are spread over every core (CI has 2); a file's tests stay in one worker, so a
+# module fixture (the release test's S3 server and versions) is built once.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.compare

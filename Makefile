@@ -27,6 +27,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.compare
+	$(BIN)/python -m bench.scale
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench

@@ -1,0 +1,266 @@
+"""Scale measurements of issue 10 (acceptance 3 to 6): workers, reruns, a killed run, memory.
+
+    python -m bench.scale [--n 1000] [--workers 2] [--rss-factor 4] [--parts 3 4 5 6]
+
+Every run is the five stages as DVC runs them, one process each (`bench/scale_runs.py`), on the
+corpus of `bench.make_corpus`, with params.yaml as it is (cache on, in the run's own folder):
+
+3. Cold-cache full runs with 1 and `--workers` workers, on the local engine and on Ray:
+   annotate's and the whole pipeline's speed-up (target >= 1.8), and every output file of each
+   run byte-identical to the local run with `--workers` (the reference run).
+4. Reruns after the reference run, from a copy of its outputs and warm cache: N/100 new
+   articles (the first N + N/100 of make_corpus's scheme, so the N are the same files), all five
+   stages rerun as DVC would (its `seeds` dependency changed); then one annotate param changed
+   (annotate, validate and publish rerun, as DVC would). Rerun wall time / reference run wall
+   time (targets <= 5% and <= 10%), and the stage that takes most of the rerun.
+5. A cold run whose annotate is SIGKILLed (with its workers) after 90% of the reference run's
+   annotate wall time (the cache's fill then is reported); then annotate, validate and publish
+   again, as DVC would: their time / the reference run's (target <= 20%), and the outputs
+   byte-identical to the reference run's.
+6. Peak RSS of each stage with 1 worker (so one process holds everything) at N and at
+   `--rss-factor` x N: the larger / the smaller - 1 (target <= 10%).
+
+Prints the runs and the acceptance table (met / not met); writes `bench/out/scale-<N>.json`.
+Wall times include interpreter start and imports, as a DVC run pays them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import scale_runs as sr
+from bench.make_corpus import REPO, CorpusMissing, build
+from bench.run import OUT, git_state, machine
+
+SPEEDUP_MIN = 1.8
+ADD_MAX, PARAM_MAX, RESTART_MAX, RSS_MAX = 0.05, 0.10, 0.20, 0.10
+KILL_AT = 0.9
+# One cheap annotator's param (MinHash: no spaCy), and the reading speed, which counts_v1 reads.
+PARAM_CHANGES = {
+    "near_duplicates.threshold": {"annotate.near_duplicates.threshold": 0.75},
+    "words_per_minute": {"annotate.words_per_minute": 250},
+}
+AFTER_ANNOTATE = ["annotate", "validate", "publish"]  # what DVC reruns once clean is done
+PARTS = ("3", "4", "5", "6")
+
+
+def wall(rows: list[dict[str, Any]], stage: str | None = None) -> float:
+    return sum(r["wall_s"] for r in rows if stage in (None, r["stage"]))
+
+
+def ratio_row(item: str, what: str, value: float, target: float, at_least: bool) -> dict:
+    met = value >= target if at_least else value <= target
+    sign = ">=" if at_least else "<="
+    return {"item": item, "what": what, "measured": round(value, 3), "target": f"{sign} {target}",
+            "met": met}  # fmt: skip
+
+
+def equal_row(item: str, what: str, diffs: list[str]) -> dict:
+    shown = "identical" if not diffs else f"{len(diffs)} differ: " + ", ".join(diffs[:3])
+    return {"item": item, "what": what, "measured": shown, "target": "identical", "met": not diffs}
+
+
+class Bench:
+    """The runs of one measurement session, each made at most once, in `bench/out/scale-<N>/`."""
+
+    def __init__(self, n: int, workers: int, console: Console):
+        self.n, self.workers, self.console = n, workers, console
+        self.base = OUT / f"scale-{n}"
+        self.seeds = build(n)
+        self.src = sr.snapshot(self.base)
+        self.runs: dict[str, list[dict[str, Any]]] = {}
+        self.notes: list[str] = []
+        self.ref = f"local-{workers}"
+        self.warm_up()
+
+    def say(self, text: str) -> None:
+        self.console.print(text, highlight=False)
+
+    def env(self, engine: str = "local", workers: int | None = None) -> dict[str, str]:
+        return sr.stage_env(self.src, engine, workers or self.workers)
+
+    def warm_up(self) -> None:
+        """Import every stage once, untimed: fills the bytecode cache (see bench/README.md)."""
+        imports = ", ".join(f"pipeline.{s}" for s in sr.STAGE_NAMES)
+        subprocess.run([sys.executable, "-c", f"import {imports}"], env=self.env(), check=True)
+
+    def full(self, engine: str, workers: int, seeds: Path | None = None, name: str = "") -> list:
+        """A cold-cache run of every stage (made once per name)."""
+        name = name or f"{engine}-{workers}"
+        if name not in self.runs:
+            root = sr.prepare(self.base / name, self.src)
+            env = self.env(engine, workers)
+            self.runs[name] = sr.run_stages(
+                sr.STAGE_NAMES, seeds or self.seeds, root, env, self.say
+            )
+        return self.runs[name]
+
+    def reference(self) -> tuple[list, Path]:
+        return self.full("local", self.workers), self.base / self.ref
+
+    def part3(self) -> list[dict]:
+        out: list[dict] = []
+        self.reference()
+        reference = sr.digests(self.base / self.ref)
+        for engine in ("local", "ray"):
+            one, many = self.full(engine, 1), self.full(engine, self.workers)
+            for stage, label in (("annotate", "annotate"), (None, "whole pipeline")):
+                what = f"{engine}: {label}, {self.workers} workers vs 1 (speed-up)"
+                out.append(ratio_row("3", what, wall(one, stage) / wall(many, stage),
+                                     SPEEDUP_MIN, True))  # fmt: skip
+        for name in (f"{e}-{w}" for e in ("local", "ray") for w in (1, self.workers)):
+            if name != self.ref:
+                diffs = sr.differences(reference, sr.digests(self.base / name))
+                out.append(equal_row("3", f"{name} outputs vs {self.ref}", diffs))
+        return out
+
+    def part4(self) -> list[dict]:
+        ref_rows, ref_root = self.reference()
+        more = build(self.n + max(1, self.n // 100))
+        root = sr.fork(ref_root, self.base / "add", self.src)
+        self.runs["add"] = sr.run_stages(sr.STAGE_NAMES, more, root, self.env(), self.say)
+        out = [self.rerun_row(f"+{max(1, self.n // 100)} articles: rerun / full run", "add",
+                              ref_rows, ADD_MAX)]  # fmt: skip
+        for label, changes in PARAM_CHANGES.items():
+            name = f"param-{label}"
+            root = sr.fork(ref_root, self.base / name, self.src, changes)
+            self.runs[name] = sr.run_stages(AFTER_ANNOTATE, self.seeds, root, self.env(), self.say)
+            what = f"{label} changed: rerun / full run"
+            out.append(self.rerun_row(what, name, ref_rows, PARAM_MAX))
+        return out
+
+    def rerun_row(self, what: str, name: str, ref_rows: list, target: float) -> dict:
+        rows = self.runs[name]
+        top = max(rows, key=lambda r: r["wall_s"])
+        share = top["wall_s"] / wall(rows)
+        row = ratio_row("4" if name != "restart" else "5", what, wall(rows) / wall(ref_rows),
+                        target, False)  # fmt: skip
+        return {**row, "note": f"{top['stage']} takes {share:.0%} of the rerun"}
+
+    def part5(self) -> list[dict]:
+        ref_rows, ref_root = self.reference()
+        root = sr.prepare(self.base / "kill", self.src)
+        sr.run_stages(["ingest", "clean"], self.seeds, root, self.env(), self.say)
+        ref_annotate = wall(ref_rows, "annotate")
+        killed = sr.kill_annotate_at(self.seeds, root, self.env(), KILL_AT * ref_annotate)
+        self.runs["killed"] = [{"stage": "annotate", **killed}]
+        share = killed["cache_rows_at_kill"] / sr.cache_rows(ref_root)
+        state = "killed" if killed["killed"] else "NOT killed (it finished first)"
+        self.say(f"  kill: annotate {state} after {killed['wall_s']:.1f} s, cache {share:.1%} full")
+        self.notes.append(
+            f"5: annotate {state} after {killed['wall_s']:.1f} s ({KILL_AT:.0%} of the reference "
+            f"run's {ref_annotate:.1f} s); the cache then held {share:.1%} of the reference "
+            "run's results"
+        )
+        self.runs["restart"] = sr.run_stages(AFTER_ANNOTATE, self.seeds, root, self.env(), self.say)
+        what = "killed at 90% of annotate: restart / full run"
+        diffs = sr.differences(sr.digests(ref_root), sr.digests(root))
+        return [
+            {**self.rerun_row(what, "restart", ref_rows, RESTART_MAX), "killed": killed["killed"]},
+            equal_row("5", f"restarted run outputs vs {self.ref}", diffs),
+        ]
+
+    def part6(self, factor: int) -> list[dict]:
+        small = self.full("local", 1)
+        big = self.full("local", 1, build(self.n * factor), f"local-1-{factor}n")
+        out = []
+        for a, b in zip(small, big, strict=True):
+            what = f"{a['stage']}: peak RSS {a['peak_rss_mib']:.0f} -> {b['peak_rss_mib']:.0f} MiB"
+            growth = b["peak_rss_mib"] / a["peak_rss_mib"] - 1
+            out.append(ratio_row("6", f"{what} ({self.n:,} -> {self.n * factor:,})", growth,
+                                 RSS_MAX, False))  # fmt: skip
+        return out
+
+
+def runs_table(runs: dict[str, list[dict[str, Any]]]) -> Table:
+    t = Table(title="Runs (wall s per stage process; peak RSS MiB in brackets)")
+    t.add_column("run", no_wrap=True)
+    for stage in sr.STAGE_NAMES:
+        t.add_column(stage, justify="right")
+    t.add_column("total", justify="right")
+    for name, rows in runs.items():
+        by = {r["stage"]: r for r in rows}
+        cells = [f"{by[s]['wall_s']:.1f} ({by[s].get('peak_rss_mib', 0):.0f})" if s in by else "-"
+                 for s in sr.STAGE_NAMES]  # fmt: skip
+        t.add_row(name, *cells, f"{wall(rows):.1f}")
+    return t
+
+
+def acceptance_table(rows: list[dict]) -> Table:
+    t = Table(title="Issue 10 acceptance")
+    for name in ("item", "what", "measured", "target", "status", "note"):
+        t.add_column(name, justify="right" if name == "measured" else "left")
+    for r in rows:
+        status = "[green]met[/]" if r["met"] else "[red]not met[/]"
+        t.add_row(r["item"], r["what"], str(r["measured"]), r["target"], status, r.get("note", ""))
+    return t
+
+
+def write(
+    path: Path, args: argparse.Namespace, bench: Bench, accepted: list[dict], started: float
+) -> None:
+    result = {
+        "benchmark": "scale (bench/scale.py): issue 10 acceptance 3-6",
+        "n": args.n,
+        "workers": args.workers,
+        "rss_factor": args.rss_factor,
+        "git": git_state(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": machine(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "runs": bench.runs,
+        "acceptance": accepted,
+        "notes": bench.notes,
+    }
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.scale",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--n", type=int, default=1000, help="articles in the corpus")
+    parser.add_argument("--workers", type=int, default=2, help="workers compared with 1")
+    parser.add_argument("--rss-factor", type=int, default=4, help="part 6: N and this times N")
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    args = parser.parse_args(argv)
+    console = Console(width=max(Console().width, 140))
+    started = time.perf_counter()
+    try:
+        bench = Bench(args.n, args.workers, console)
+    except CorpusMissing as exc:
+        console.print(f"skipped: {exc}")
+        return 0
+    accepted: list[dict] = []
+    path = OUT / f"scale-{args.n}.json"
+    try:
+        for part in args.parts:
+            console.print(f"[bold]part {part}[/]")
+            accepted += (
+                bench.part6(args.rss_factor) if part == "6" else getattr(bench, f"part{part}")()
+            )
+            write(path, args, bench, accepted, started)  # after each part: a long run keeps them
+    except sr.StageError as exc:
+        console.print(f"[red]failed: {exc}[/]")
+        return 1
+    console.print(runs_table(bench.runs))
+    console.print(acceptance_table(accepted))
+    for note in bench.notes:
+        console.print(note, highlight=False)
+    console.print(f"written: {path.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""How `bench.scale` runs the pipeline: stage processes in a run folder of their own.
+
+A run folder (`bench/out/scale-<N>/<run>/`) is what the repository root is to DVC: the stages
+run with it as working directory, so they read its `params.yaml` and keep their results cache
+in its `.corpus-cache/` (params.yaml's relative `engine.cache_dir`, which the manifest records:
+the same string in every run keeps releases comparable). Their outputs go to `<run>/data/...`
+and `<run>/metrics/` (`bench.run.relocate`), their logs to `<run>/logs/`.
+
+The stages import the pipeline from a snapshot (`<base>/src/`, copied once at the start), not
+from the working tree: other people edit the tree while the benchmark runs, and an edit to an
+annotator would change its cache key between a full run and its rerun.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.make_corpus import REPO
+from bench.run import STAGES, child_env, relocate
+
+STAGE_NAMES = [s.name for s in STAGES]
+CACHE_FILE = Path(".corpus-cache") / "results.sqlite"  # params.yaml's engine.cache_dir
+NOT_OUTPUT = ("logs", ".corpus-cache", "params.yaml")  # in a run folder, but not written by it
+
+
+class StageError(RuntimeError):
+    """A stage exited with an error: the measurement is meaningless, so the benchmark stops."""
+
+
+def snapshot(base: Path) -> Path:
+    """Copy the pipeline's code, schemas and params to `<base>/src/` (afresh)."""
+    src = base / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("pipeline", "schemas"):
+        shutil.copytree(REPO / name, src / name, ignore=ignore)
+    shutil.copy2(REPO / "params.yaml", src / "params.yaml")
+    return src
+
+
+def prepare(root: Path, src: Path, changes: dict[str, Any] | None = None) -> Path:
+    """A fresh run folder holding the snapshot's params.yaml, with `changes` ({"annotate.x": v})."""
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    params = yaml.safe_load((src / "params.yaml").read_text(encoding="utf-8"))
+    for dotted, value in (changes or {}).items():
+        *parents, key = dotted.split(".")
+        section = params
+        for name in parents:
+            section = section[name]
+        if key not in section:
+            raise KeyError(f"params.yaml has no {dotted}")
+        section[key] = value
+    text = yaml.safe_dump(params, sort_keys=False, allow_unicode=True)
+    (root / "params.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+def fork(source: Path, root: Path, src: Path, changes: dict[str, Any] | None = None) -> Path:
+    """A run folder holding a copy of `source`'s outputs and cache (as after that run), with its
+    own params: where a rerun starts."""
+    prepare(root, src, changes)
+    for path in source.iterdir():
+        if path.name not in ("logs", "params.yaml"):
+            copy = shutil.copytree if path.is_dir() else shutil.copy2
+            copy(path, root / path.name)
+    return root
+
+
+def stage_env(src: Path, engine: str, workers: int) -> dict[str, str]:
+    return {
+        **child_env(),
+        "PYTHONPATH": str(src),
+        "CORPUS_ENGINE": engine,
+        "CORPUS_WORKERS": str(workers),
+    }
+
+
+def argv(stage: str, seeds: Path, root: Path) -> list[str]:
+    spec = next(s for s in STAGES if s.name == stage)
+    return [
+        sys.executable,
+        "-m",
+        f"pipeline.{stage}",
+        *(relocate(a, seeds, root) for a in spec.cmd),
+    ]
+
+
+def start(stage: str, seeds: Path, root: Path, env: dict[str, str]) -> subprocess.Popen:
+    """Start one stage. It leads a process group of its own: its worker processes and a local
+    Ray cluster are in it, and a kill reaches all of them."""
+    (root / "logs").mkdir(exist_ok=True)
+    with (root / "logs" / f"{stage}.log").open("ab") as log:
+        return subprocess.Popen(
+            argv(stage, seeds, root), cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+
+def reap(proc: subprocess.Popen, started: float) -> dict[str, Any]:
+    """Wait for a stage: wall s, CPU s and peak RSS of its process (and of the children it
+    reaped: forked workers; ru_maxrss is the largest single process, not a sum), exit code."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        "wall_s": round(time.perf_counter() - started, 3),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "exit": proc.returncode,
+    }
+
+
+def run_stage(stage: str, seeds: Path, root: Path, env: dict[str, str]) -> dict[str, Any]:
+    started = time.perf_counter()
+    row = {"stage": stage, **reap(start(stage, seeds, root, env), started)}
+    if row["exit"] != 0:
+        raise StageError(f"{stage} exited {row['exit']}; log: {root / 'logs' / stage}.log")
+    return row
+
+
+def run_stages(
+    stages: list[str], seeds: Path, root: Path, env: dict[str, str], say: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    rows = []
+    for stage in stages:
+        rows.append(run_stage(stage, seeds, root, env))
+        say(f"  {root.name}: {stage} {rows[-1]['wall_s']:.1f} s")
+    return rows
+
+
+def cache_rows(root: Path) -> int:
+    """Results stored in the run's cache (every annotator's, every article's)."""
+    path = root / CACHE_FILE
+    if not path.is_file():
+        return 0
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        return conn.execute("SELECT count(*) FROM results").fetchone()[0]
+    except sqlite3.OperationalError:  # the table is not created yet
+        return 0
+    finally:
+        conn.close()
+
+
+def kill_annotate_at(
+    seeds: Path, root: Path, env: dict[str, str], after_s: float, poll_s: float = 0.1
+) -> dict[str, Any]:
+    """Start annotate and SIGKILL its process group `after_s` seconds later (the share of an
+    uninterrupted annotate's wall time the caller wants); say how full the cache was then.
+
+    Time, not cache rows, says how far annotate got: results are stored a whole batch at a time
+    (`engine.batch_size` articles per annotator), so at small N the rows move in a few big steps
+    and say little about the work left."""
+    started = time.perf_counter()
+    proc = start("annotate", seeds, root, env)
+    killed = False
+    while proc.poll() is None:
+        if time.perf_counter() - started >= after_s:
+            os.killpg(proc.pid, signal.SIGKILL)  # the stage and its workers, as `kill -9 -PGID`
+            killed = True
+            break
+        time.sleep(poll_s)
+    if proc.returncode is None:
+        result = reap(proc, started)
+    else:  # it finished first (poll reaped it): no rusage
+        result = {"wall_s": round(time.perf_counter() - started, 3), "exit": proc.returncode}
+    return {**result, "killed": killed, "cache_rows_at_kill": cache_rows(root)}
+
+
+def digests(root: Path) -> dict[str, str]:
+    """sha256 of every file the stages wrote in a run folder (records, quarantine, metrics,
+    validation report, release), by path inside it."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.relative_to(root).parts[0] not in NOT_OUTPUT
+    }
+
+
+def differences(a: dict[str, str], b: dict[str, str]) -> list[str]:
+    """Paths present in one only, or with other bytes."""
+    return sorted(p for p in a.keys() | b.keys() if a.get(p) != b.get(p))

@@ -37,7 +37,7 @@ from pipeline.annotators import (
     describe,
 )
 from pipeline.cache import Cache, annotator_key, content_key
-from pipeline.engine import Result, check_error_share, run_batches
+from pipeline.engine import Reduce, Result, check_error_share, run_batches
 from pipeline.ids import sha256_hex
 from pipeline.params import AnnotateParams, Bounds
 from pipeline.quarantine import Rejected
@@ -234,17 +234,30 @@ def second_pass(
     return [apply_filters(r, params.filters) for r in annotated]
 
 
+def finish(
+    corpus: CorpusAnnotator | None, params: params_mod.Params, pairs: list[tuple[str, Any]]
+) -> dict[str, Any]:
+    """The corpus annotator's reduce: (id, value) of every record, in corpus order -> columns.
+
+    A dict first: a batch retried record by record after a failure adds no record twice."""
+    if corpus is None:
+        return {}
+    prepared = dict(pairs)
+    return corpus.finish(list(prepared), list(prepared.values()), params.annotate)
+
+
 def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mod.Params) -> dict:
     first, corpus, second = plan(params.annotate)
     later = slot_fields({a.slot for a in ([corpus] if corpus else []) + second})
     staged = out.with_name(out.name + ".staging")
     writer = ShardWriter(reset_dir(staged), stage_schema(later), params.engine)
     qwriter = ShardWriter(reset_dir(quarantine), quarantine_schema().arrow(), params.engine)
-    # id -> the corpus annotator's value (a dict: a batch retried record by record after a
-    # failure must not add its records twice). Held in memory: ~1 KB a record for MinHash.
-    # The batch functions may run in worker processes: what they find comes back as the
-    # batch's extras (first pass) or is read off the written batches (the tally).
-    prepared: dict[str, Any] = {}
+    # The corpus annotator is a reduce (`pipeline.engine.Reduce`): the first pass's batch
+    # function returns its per-record values as the batch's extras, {id: value}, from whichever
+    # worker ran it; they are held here (512 bytes a record for MinHash: README, "Scale") and
+    # `finish` sees them all. A record the first pass quarantined has none. The tally is read
+    # off the written batches: nothing the batch functions mutate is seen here.
+    corpus_reduce = Reduce("corpus_annotator", None, functools.partial(finish, corpus, params))
     # Per-article results of the first pass's annotators, kept between runs (pipeline/cache.py).
     # The second pass (the split) is a hash per record: cheaper to redo than to look up.
     cache = Cache(params.engine.cache_dir) if params.engine.cache_dir else None
@@ -259,13 +272,9 @@ def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mo
             qwriter,
             advance,
             engine=params.engine,
-            on_extras=prepared.update,
+            reduce=corpus_reduce,
         )
-    # A record the first pass quarantined is not in `prepared`: the corpus annotator never sees it.
-    corpus_columns = (
-        corpus.finish(list(prepared), list(prepared.values()), params.annotate) if corpus else {}
-    )
-    prepared.clear()
+    corpus_columns = corpus_reduce.result()
 
     writer = ShardWriter(reset_dir(out), record_schema().arrow(STAGE), params.engine)
     qwriter = ShardWriter(

@@ -67,18 +67,19 @@ def _digest(values: dict) -> str:
     return hashlib.sha256(canonical_json(values).encode()).hexdigest()
 
 
+def fingerprint(row: dict) -> tuple[str, Fingerprint]:
+    """(id, fingerprint) of one record (a row of the record schema)."""
+    return row["id"], Fingerprint(
+        row["content_sha256"],
+        _digest({c: row.get(c) for c in METADATA_COLUMNS}),
+        _digest({c: row.get(c) for c in ANNOTATION_COLUMNS}),
+        row["split"],
+    )
+
+
 def fingerprints(batches: Iterable[pa.RecordBatch]) -> dict[str, Fingerprint]:
     """id -> fingerprint of every record in `batches` (rows of the record schema)."""
-    out: dict[str, Fingerprint] = {}
-    for batch in batches:
-        for row in batch.to_pylist():
-            out[row["id"]] = Fingerprint(
-                row["content_sha256"],
-                _digest({c: row.get(c) for c in METADATA_COLUMNS}),
-                _digest({c: row.get(c) for c in ANNOTATION_COLUMNS}),
-                row["split"],
-            )
-    return out
+    return dict(fingerprint(row) for batch in batches for row in batch.to_pylist())
 
 
 def data_files(release: Path) -> list[Path]:

@@ -10,10 +10,10 @@ Each repair is a small named step (str -> str). A step runs only if its param is
 into the record's `clean_log`, with the characters it removed, when it changed the text or the
 title, so a user can filter on (or audit) exactly what the pipeline did to an article.
 
-Duplicates are found in a second pass over the cleaned corpus, all of them here: records with
-the same id (same canonical URL), quarantined as `duplicate_id`, and records with the same title
-and cleaned text, quarantined as `exact_duplicate`. The first in corpus order is kept and lists
-the others in `duplicates`; each quarantined copy's detail names the kept id.
+Duplicates are found by a reduce beside the cleaning, all of them here (pipeline/duplicates.py):
+records with the same id (same canonical URL), quarantined as `duplicate_id`, and records with
+the same title and cleaned text, quarantined as `exact_duplicate`. The first in corpus order is
+kept and lists the others in `duplicates`; each quarantined copy's detail names the kept id.
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ import html.entities
 import re
 import shutil
 import unicodedata
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +31,11 @@ import ftfy
 
 from pipeline import params as params_mod
 from pipeline import quarantine as q
-from pipeline.ids import record_id, sha256_hex
+from pipeline.duplicates import FindDuplicates, mark_duplicates
+from pipeline.ids import sha256_hex
 from pipeline.params import CleanParams
-from pipeline.quarantine import Rejected, quarantine_row
-from pipeline.schema import quarantine_schema, record_schema
-from pipeline.shards import ShardWriter, read_batches, reset_dir
+from pipeline.quarantine import Rejected
+from pipeline.shards import reset_dir
 from pipeline.stage import map_stage, parse_args, write_metrics
 
 STAGE = "clean"
@@ -177,117 +175,22 @@ def clean_record(record: dict[str, Any], params: CleanParams) -> dict[str, Any] 
     }
 
 
-@dataclass(frozen=True)
-class Duplicate:
-    """A record set aside in favour of an earlier one (`kept`), and why."""
-
-    kept: str  # id of the record kept
-    reason: str  # q.EXACT_DUPLICATE or q.DUPLICATE_ID
-    detail: str
-    listed_as: str  # the id the kept record lists in `duplicates`, and the quarantine row's id
-
-
-def find_duplicates(folder: Path, batch_size: int) -> dict[int, Duplicate]:
-    """{position in corpus order: why that record is a copy of an earlier one}.
-
-    Two kinds of copy, one rule: the first in corpus order (sorted path, then row) is kept.
-    - Same id (same canonical URL: a .txt and a .md of one story, say): `duplicate_id`. The copy
-      shares the kept record's id, so it is listed, and quarantined, under the id its path
-      would give it (`record_id(None, source[#row])`).
-    - Same title and cleaned text: `exact_duplicate`. The title counts: the same body
-      republished under a new headline is another version of the article, kept
-      (near-duplicate clustering relates the two).
-    Only records that are kept are matched against, so every copy points at a kept record.
-    Only the text hash, the title, the id and the provenance of each record are held, never the
-    texts. Positions, not ids, name the copies: copies by id share their id.
-    """
-    by_content: dict[tuple[str, str | None], str] = {}
-    ids: set[str] = set()
-    found: dict[int, Duplicate] = {}
-    columns = ["id", "content_sha256", "title", "url", "source", "source_row"]
-    position = 0
-    for batch in read_batches(folder, batch_size, columns=columns):
-        for row in batch.to_pylist():
-            key = (row["content_sha256"], row["title"])
-            if row["id"] in ids:
-                why = f"same id as {row['id']}" + (
-                    f" (same URL {row['url']})" if row["url"] else ""
-                )
-                own = record_id(None, _where(row))
-                found[position] = Duplicate(row["id"], q.DUPLICATE_ID, why, own)
-            elif key in by_content:
-                kept = by_content[key]
-                why = f"same title and text as {kept}"
-                found[position] = Duplicate(kept, q.EXACT_DUPLICATE, why, row["id"])
-            else:
-                ids.add(row["id"])
-                by_content[key] = row["id"]
-            position += 1
-    return found
-
-
-def _where(record: dict[str, Any]) -> str:
-    """What ingest hashes for a record's id when there is no URL: its path, and row if any."""
-    row = record["source_row"]
-    return record["source"] if row is None else f"{record['source']}#{row}"
-
-
-def mark_duplicates(
-    staged: Path, out: Path, quarantine: Path, params: params_mod.Params
-) -> dict[str, Any]:
-    """Second pass: copies to quarantine, their ids onto the record that is kept."""
-    found = find_duplicates(staged, params.engine.batch_size)
-    listed: dict[str, list[str]] = {}
-    for dup in found.values():  # in corpus order: the order of `duplicates`
-        listed.setdefault(dup.kept, []).append(dup.listed_as)
-    schema = record_schema().arrow(STAGE)
-    steps_seen: Counter = Counter()
-    chars: Counter = Counter()
-    reasons: Counter = Counter(dup.reason for dup in found.values())
-    position = 0
-    # Own file prefix: the first pass's quarantine shards in the same folder stay as they are.
-    with (
-        ShardWriter(out, schema, params.engine) as writer,
-        ShardWriter(
-            quarantine, quarantine_schema().arrow(), params.engine, prefix="duplicates"
-        ) as qw,
-    ):
-        for batch in read_batches(staged, params.engine.batch_size):
-            records, rejected = [], []
-            for record in batch.to_pylist():
-                dup = found.get(position)
-                position += 1
-                if dup is not None:
-                    row = quarantine_row(STAGE, Rejected(dup.reason, dup.detail), record)
-                    # The copy as it was cleaned stays in `record`; the row's id is the one the
-                    # kept record lists, so the two can be joined.
-                    rejected.append({**row, "id": dup.listed_as})
-                    continue
-                record["duplicates"] = listed.get(record["id"], [])
-                for entry in record["clean_log"]:
-                    steps_seen[entry["step"]] += 1
-                    chars[entry["step"]] += entry["chars_removed"]
-                records.append(record)
-            writer.write_rows(records)
-            qw.write_rows(rejected)
-    return {
-        "exact_duplicates": reasons[q.EXACT_DUPLICATE],
-        "id_duplicates": reasons[q.DUPLICATE_ID],
-        "changes_by_step": {
-            step: {"records": steps_seen[step], "chars_removed": chars[step]}
-            for step in sorted(steps_seen)
-        },
-    }
-
-
 def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mod.Params) -> dict:
     # The first pass cleans article by article; whether a text is a duplicate is only known
     # once every text has been seen, so the second pass reads the staged result back.
+    # The duplicate reduce's keys are made by the map, beside the cleaning.
     staged = out.with_name(out.name + ".staging")
+    duplicates = FindDuplicates()
     counts = map_stage(
-        STAGE, lambda r: clean_record(r, params.clean), staged, quarantine, params, inp=inp
+        STAGE,
+        lambda r: clean_record(r, params.clean),
+        staged,
+        quarantine,
+        params,
+        inp=inp,
+        reduce=duplicates,
     )
-    dedup = mark_duplicates(staged, reset_dir(out), quarantine, params)
+    dedup = mark_duplicates(staged, reset_dir(out), quarantine, params, duplicates.result())
     shutil.rmtree(staged)
     by_reason = counts["quarantined_by_reason"]
     for reason, key in ((q.EXACT_DUPLICATE, "exact_duplicates"), (q.DUPLICATE_ID, "id_duplicates")):

@@ -21,7 +21,7 @@ from rich.progress import (
 )
 
 from pipeline import params as params_mod
-from pipeline.engine import RecordFn, run_local
+from pipeline.engine import RecordFn, Reduce, run_local
 from pipeline.schema import quarantine_schema, record_schema
 from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir
 
@@ -119,12 +119,14 @@ def map_stage(
     batches: Iterable | None = None,
     total: int | None = None,
     inp: Path | None = None,
+    reduce: Reduce | None = None,
 ) -> dict[str, Any]:
     """Run a per-article function over a stage's input; write records and quarantine afresh.
 
     The input is either a previous stage's shard folder (`inp`) or ready-made `batches`.
     `params.engine` chooses the workers (`pipeline.engines`); `fn` may be a closure: local
-    workers are forked and Ray pickles functions with cloudpickle.
+    workers are forked and Ray pickles functions with cloudpickle. With `reduce`, its keys are
+    made beside `fn` (see `pipeline.engine.Reduce`); the caller asks for its result.
     Returns the stage's counts (see `pipeline.engine.StageCounts`).
     """
     if inp is not None:
@@ -141,5 +143,6 @@ def map_stage(
             advance,
             params.engine.max_error_share,
             engine=params.engine,
+            reduce=reduce,
         )
     return counts.as_dict()

@@ -48,6 +48,30 @@ UNKNOWN = "(unknown)"
 SUITE = "table"
 
 
+def table_row(record: dict[str, Any]) -> dict[str, Any]:
+    """What the table keeps of a validated record: a few numbers, ids and labels, not the text."""
+    words = record["word_count"]
+    entities = record["entities"]
+    pii = record["pii"]
+    return {
+        "quarantined": 0,
+        "id": record["id"],
+        "content_sha256": record["content_sha256"],
+        "language": record["language"],
+        "split": record["split"],
+        "word_count": words,
+        "entities_per_1k_words": 1000 * len(entities) / words if words else None,
+        "quotes": len(record["quotes"]),
+        "title_missing": int(not record["title"]),
+        "date_missing": int(record["published_date"] is None),
+        "cluster": record["near_duplicate_cluster"],
+        "publisher": record["publisher"] or UNKNOWN,
+        "source_format": record["source_format"],
+        "entity_labels": Counter(e["label"] for e in entities),
+        "pii": int(bool(pii["emails"] or pii["phone_numbers"] or pii["ip_addresses"])),
+    }
+
+
 @dataclass
 class Table:
     """One row per record validate read; the columns the table checks need and no more."""
@@ -76,28 +100,17 @@ class Table:
     pii: int = 0
 
     def add(self, record: dict[str, Any]) -> None:
-        words = record["word_count"]
-        entities = record["entities"]
-        row = {
-            "quarantined": 0,
-            "id": record["id"],
-            "content_sha256": record["content_sha256"],
-            "language": record["language"],
-            "split": record["split"],
-            "word_count": words,
-            "entities_per_1k_words": 1000 * len(entities) / words if words else None,
-            "quotes": len(record["quotes"]),
-            "title_missing": int(not record["title"]),
-            "date_missing": int(record["published_date"] is None),
-        }
+        self.add_row(table_row(record))
+
+    def add_row(self, row: dict[str, Any]) -> None:
+        """One validated record's `table_row` (made wherever the record was checked)."""
         for name, values in self.rows.items():
             values.append(row[name])
-        self.clusters[record["near_duplicate_cluster"]] += 1
-        self.publishers[record["publisher"] or UNKNOWN] += 1
-        self.source_formats[record["source_format"]] += 1
-        self.entity_labels.update(e["label"] for e in entities)
-        pii = record["pii"]
-        self.pii += bool(pii["emails"] or pii["phone_numbers"] or pii["ip_addresses"])
+        self.clusters[row["cluster"]] += 1
+        self.publishers[row["publisher"]] += 1
+        self.source_formats[row["source_format"]] += 1
+        self.entity_labels.update(row["entity_labels"])
+        self.pii += row["pii"]
 
     def add_quarantined(self) -> None:
         for name, values in self.rows.items():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from pipeline import annotate, clean, ingest
+from pipeline import annotate, clean, ingest, publish, validate
 from pipeline.engine import run_batches, run_local
 from pipeline.engines import EngineError, choose, local, workers
 from pipeline.params import Params
@@ -19,17 +19,31 @@ from pipeline.shards import ShardWriter
 from tests.defaults import PARAMS
 
 SCHEMA = pa.schema([pa.field("id", pa.string(), nullable=False), ("text", pa.string())])
-STAGES = ("ingest", "clean", "annotate")
+STAGES = ("ingest", "clean", "annotate", "validate", "publish")
 
 
 def run_stages(seeds: Path, root: Path, params: Params, stages=STAGES) -> dict[str, dict]:
-    """ingest, clean, annotate (as dvc.yaml wires them) into `root`; each stage's metrics."""
-    modules = {"ingest": ingest, "clean": clean, "annotate": annotate}
+    """Every stage (as dvc.yaml wires them) into `root`; each stage's metrics."""
     metrics, inp = {}, seeds
     for stage in stages:
         out = root / stage / "records"
-        args = (inp, out, root / "quarantine" / stage, root / stage / "metrics.json", params)
-        metrics[stage] = modules[stage].run(*args)
+        quarantine, metrics_file = root / "quarantine" / stage, root / stage / "metrics.json"
+        if stage == "validate":
+            docs = root / stage / "data_docs"
+            metrics[stage] = validate.run(inp, out, quarantine, metrics_file, docs, params)
+        elif stage == "publish":
+            metrics[stage] = publish.run(
+                inp,
+                root / "quarantine",
+                root / "ingest" / "metrics.json",
+                root / "annotate" / "metrics.json",
+                root / "release",
+                params,
+                root / "validate" / "data_docs",
+            )
+        else:
+            module = {"ingest": ingest, "clean": clean, "annotate": annotate}[stage]
+            metrics[stage] = module.run(inp, out, quarantine, metrics_file, params)
         inp = out
     return metrics
 
@@ -50,12 +64,17 @@ def with_workers(params: Params, n: int, batch_size: int = 2) -> Params:
 
 
 def test_two_workers_write_the_same_bytes_as_one(messy_seeds_dir, tmp_path, monkeypatch):
+    # The number of workers as `corpus run` sets it (CORPUS_WORKERS), so the params, which the
+    # release's manifest records, are the same: the release must be too.
     monkeypatch.delenv("CORPUS_ENGINE", raising=False)
-    monkeypatch.delenv("CORPUS_WORKERS", raising=False)
-    one = run_stages(messy_seeds_dir, tmp_path / "one", with_workers(PARAMS, 1))
-    two = run_stages(messy_seeds_dir, tmp_path / "two", with_workers(PARAMS, 2))
+    params = with_workers(PARAMS, 1)
+    monkeypatch.setenv("CORPUS_WORKERS", "1")
+    one = run_stages(messy_seeds_dir, tmp_path / "one", params)
+    monkeypatch.setenv("CORPUS_WORKERS", "2")
+    two = run_stages(messy_seeds_dir, tmp_path / "two", params)
     assert one == two
     assert one["annotate"]["records_out"] >= 5  # several batches of 2 went through the pool
+    assert one["validate"]["records_out"] >= 5 and one["publish"]["counts"]["published"] >= 5
     assert output_bytes(tmp_path / "one") == output_bytes(tmp_path / "two")
 
 

@@ -19,9 +19,9 @@ def test_snapshot_holds_the_code_schemas_and_params(src):
     assert (src / "pipeline" / "cache.py").is_file()
     assert any((src / "schemas").iterdir())
     assert not list(src.rglob("__pycache__"))
-    assert yaml.safe_load((src / "params.yaml").read_text())["engine"]["cache_dir"] == str(
-        sr.CACHE_FILE.parent
-    )
+    params = yaml.safe_load((src / "params.yaml").read_text())
+    assert params["engine"]["cache_dir"] == str(sr.CACHE_FILE.parent)  # relative: in the run
+    assert params["validate"]["table"]["max_duplicate_text_share"] == 0.05  # BENCH_PARAMS
 
 
 def test_prepare_changes_only_the_named_param(src, tmp_path):

@@ -12,6 +12,7 @@ from spacy.tokens import Doc, Token
 
 from pipeline.annotators import Columns, rule_data
 from pipeline.annotators.names import name_of, person_names
+from pipeline.annotators.nlp import parsed_length
 from pipeline.annotators.quote_marks import QUOTE_MARKS, Node, quote_tree
 
 MIN_UNATTRIBUTED_WORDS = 5
@@ -288,7 +289,7 @@ class _Article:
 
 def quotations(text: str, doc: Doc) -> list[Columns]:
     """The quotes of one article (see `quotes.py`), in the part spaCy parsed."""
-    text = text[: len(doc.text)]  # all of it, unless longer than nlp.MAX_CHARS
+    text = text[: parsed_length(doc)]  # all of it, unless longer than nlp.MAX_CHARS
     if not any(mark in text for mark in QUOTE_MARKS):
         return []
     return _Article(text, doc).quotes()

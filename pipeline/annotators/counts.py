@@ -11,6 +11,8 @@ Sentences are spaCy's (`doc.sents` of the batch's shared parse, `nlp.docs`, whic
 dates and quotes annotators use too): the pieces that contain a word, so a stray "***" or a
 blank line is not a sentence. spaCy parses the first `nlp.MAX_CHARS` characters of a text, so
 sentences beyond them are not counted. The spaCy model is recorded as this annotator's model.
+
+The words are found once per batch and shared with `quality` (`words.shared_words`).
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import re
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from pipeline.annotators import Columns, Context, batch_annotator
 from pipeline.params import AnnotateParams
-from pipeline.words import paragraph_count, word_count
+from pipeline.words import paragraph_count, shared_words
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -29,8 +33,18 @@ if TYPE_CHECKING:
 _HAS_WORD = re.compile(r"[^\W_]")
 
 
-def sentence_count(doc: Doc) -> int:
-    return sum(1 for sentence in doc.sents if _HAS_WORD.search(sentence.text))
+def sentence_count(doc: Doc, text: str) -> int:
+    """The sentences of `doc.sents` that hold a word; `doc` is the parse of `text` (or of its
+    first characters). Read off the token arrays: building each sentence's `Span.text` walks
+    its tokens in Python and cost as much as the rest of this annotator. A sentence runs from
+    its first token to the next one's first token: beyond `Span.text`, only its last token's
+    trailing space, which holds no word."""
+    if len(doc) == 0 or not doc.has_annotation("SENT_START"):
+        return sum(1 for _ in doc.sents)  # 0, or spaCy's own error for an unparsed doc
+    starts, offsets = doc.to_array(["SENT_START", "IDX"]).T
+    first = (starts == 1) | (np.arange(len(doc)) == 0)  # as `doc.sents` splits
+    bounds = [*offsets[first].tolist(), _nlp().parsed_length(doc)]
+    return sum(1 for a, b in zip(bounds, bounds[1:], strict=False) if _HAS_WORD.search(text, a, b))
 
 
 def _nlp() -> ModuleType:
@@ -50,14 +64,15 @@ def counts_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     if words_per_minute <= 0:
         raise ValueError(f"annotate.words_per_minute must be positive, not {words_per_minute}")
     out = []
-    for record, doc in zip(records, _nlp().docs(context), strict=True):
+    docs, words = _nlp().docs(context), shared_words(context)
+    for record, doc, text_words in zip(records, docs, words, strict=True):
         text = record["text"]
-        n_words = word_count(text)
+        n_words = len(text_words)
         out.append(
             {
                 "char_count": len(text),
                 "word_count": n_words,
-                "sentence_count": sentence_count(doc),
+                "sentence_count": sentence_count(doc, text),
                 "paragraph_count": paragraph_count(text),
                 "reading_time_minutes": round(n_words / words_per_minute, 2),
             }

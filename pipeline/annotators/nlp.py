@@ -50,6 +50,15 @@ def docs(context: Context) -> list[Doc]:
     return context.get(DOCS_KEY, parse)
 
 
+def parsed_length(doc: Doc) -> int:
+    """`len(doc.text)`, without building `doc.text` (a Python walk over every token): the text
+    ends where its last token, and the space after it, end."""
+    if len(doc) == 0:
+        return 0
+    last = doc[-1]
+    return last.idx + len(last.text_with_ws)
+
+
 @functools.cache
 def fixer(model: str, fixes: str) -> Callable[[Doc], Doc]:
     """The entity-repair component registered as spaCy factory `fixes`, built for `model`."""

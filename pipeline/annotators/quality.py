@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.annotators import Columns, Context, batch_annotator
-from pipeline.words import WORD
+from pipeline.words import WORD, shared_words
 
 STOP_WORDS = frozenset(("the", "be", "to", "of", "and", "that", "have", "with"))
 TOP_NGRAMS = (2, 3, 4)
@@ -144,9 +144,11 @@ def _ngram_signals(words: list[str]) -> dict[str, float]:
     return out
 
 
-def quality_signals(text: str) -> dict[str, Any]:
-    """The `quality` struct of `text`, by the definitions in this module's docstring."""
-    words = WORD.findall(text)
+def quality_signals(text: str, words: list[str] | None = None) -> dict[str, Any]:
+    """The `quality` struct of `text`, by the definitions in this module's docstring; `words`
+    are its words (`WORD.findall(text)`) when the caller has found them already."""
+    if words is None:
+        words = WORD.findall(text)
     n_words = max(len(words), 1)
     symbols = text.count("#") + text.count("...") + text.count("…")
     signals: dict[str, Any] = {
@@ -162,4 +164,8 @@ def quality_signals(text: str) -> dict[str, Any]:
 
 @batch_annotator("quality", "quality_v1")
 def quality_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    return [{"quality": quality_signals(record["text"])} for record in records]
+    words = shared_words(context)  # found once per batch, for `counts` too
+    return [
+        {"quality": quality_signals(record["text"], text_words)}
+        for record, text_words in zip(records, words, strict=True)
+    ]

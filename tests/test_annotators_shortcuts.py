@@ -1,0 +1,149 @@
+"""The annotators' shortcuts (issue 10) give what the long way gives.
+
+Each shortcut is compared with the computation it replaces, written here the long way: spaCy's
+own `doc.sents`, `Span.text` and `doc.text`, a walk over every token, the words found once per
+annotator. On hand-made texts, and (integration, skipped when the corpus is absent) on a few
+hundred real BBC articles read by ingest's and clean's own functions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from spacy.tokens import Doc
+
+from pipeline.annotators import Context, load_all, nlp
+from pipeline.annotators.counts import sentence_count
+from pipeline.annotators.entity_fixes import _PROPER, _proper_tokens
+from pipeline.annotators.quality import quality_signals
+from pipeline.words import WORD, WORDS_KEY, paragraph_count, word_count
+from tests.defaults import PARAMS
+
+ANNOTATORS = load_all()
+_HAS_WORD = re.compile(r"[^\W_]")
+
+TEXTS = [
+    "The cat sat. The dog ran.\n\nIt rained all day.",
+    "Chancellor Olaf Scholz met Emmanuel Macron in Paris. Scholz said: “We agree.”\n\n"
+    "Macron, who arrived late, told reporters the talks had gone well. Mr Macron left.",
+    "***\n\nA headline without a full stop\n\n***\n\n  Indented line.   \n\n- bullet one\n- two",
+    "One",
+    "",
+    "   \n\n  ",
+    "Smith scored twice. SMITH! smith? John Smith and Jane Smith's brother Smith-Jones won.",
+    "\"It's over,\" said Ms Rowling. 'Really?' 'Yes.'\n\n“Nested ‘quote’ here,” she added.",
+    "Prices rose 2.5% in 2004 - the highest since 1990 … Analysts were surprised...",
+]
+
+
+def word_list(text: str) -> list[str]:
+    return WORD.findall(text)
+
+
+def reference_sentence_count(doc: Doc) -> int:
+    """`counts_v1`'s sentence count the long way: `Span.text` of every `doc.sents` span."""
+    return sum(1 for sentence in doc.sents if _HAS_WORD.search(sentence.text))
+
+
+def reference_proper_tokens(doc: Doc, words: set[str]) -> list[int]:
+    return [t.i for t in doc if t.text in words and t.tag_ in _PROPER]
+
+
+def check_docs(texts: list[str], docs: list[Doc]) -> None:
+    """Every doc-level shortcut equals its long way on these parsed texts."""
+    for text, doc in zip(texts, docs, strict=True):
+        assert nlp.parsed_length(doc) == len(doc.text)
+        assert sentence_count(doc, text) == reference_sentence_count(doc)
+        # every token's spelling, and some that are in no article, as surnames to look for
+        words = {t.text for t in doc} | {"Zzyzx", "smith", ""}
+        for chosen in (words, {t.text for t in doc.ents}, {"Smith"}):
+            assert _proper_tokens(doc, chosen) == reference_proper_tokens(doc, chosen)
+
+
+def check_shared_words(records: list[dict[str, Any]], context: Context | None = None) -> None:
+    """`counts_v1` and `quality_v1` on one context (the words found once) give the columns
+    computed on their own, each finding the words itself."""
+    texts = [r["text"] for r in records]
+    context = context or Context(texts, PARAMS.annotate)
+    counts = ANNOTATORS["counts_v1"].annotate(records, context)
+    quality = ANNOTATORS["quality_v1"].annotate(records, context)
+    docs = nlp.docs(context)
+    per_text = PARAMS.annotate.words_per_minute
+    assert counts == [
+        {
+            "char_count": len(t),
+            "word_count": word_count(t),
+            "sentence_count": reference_sentence_count(d),
+            "paragraph_count": paragraph_count(t),
+            "reading_time_minutes": round(word_count(t) / per_text, 2),
+        }
+        for t, d in zip(texts, docs, strict=True)
+    ]
+    assert quality == [{"quality": quality_signals(t)} for t in texts]
+
+
+def test_doc_shortcuts_on_hand_made_texts():
+    context = Context(TEXTS, PARAMS.annotate)
+    check_docs(TEXTS, nlp.docs(context))
+    check_docs(TEXTS, nlp.entity_docs(context, "corpus_entity_fixes_v2"))
+
+
+def test_parsed_length_of_a_truncated_parse():
+    """A text longer than spaCy's limit is parsed on its first characters (`nlp.MAX_CHARS`)."""
+    text = TEXTS[1] * 3
+    doc = nlp.load(PARAMS.annotate.spacy_model)(text[:100])
+    assert nlp.parsed_length(doc) == len(doc.text) == 100
+    assert sentence_count(doc, text) == reference_sentence_count(doc)
+
+
+def test_sentence_count_refuses_an_unparsed_doc_as_spacy_does():
+    doc = nlp.load(PARAMS.annotate.spacy_model).make_doc("Two sentences. Here.")
+    with pytest.raises(ValueError, match="E030"):
+        reference_sentence_count(doc)
+    with pytest.raises(ValueError, match="E030"):
+        sentence_count(doc, "Two sentences. Here.")
+
+
+def test_counts_and_quality_share_their_words_on_hand_made_texts():
+    check_shared_words([{"text": t} for t in TEXTS])
+
+
+def test_shared_words_are_found_once_per_context():
+    context = Context(TEXTS[:2], PARAMS.annotate)
+    records = [{"text": t} for t in TEXTS[:2]]
+    ANNOTATORS["quality_v1"].annotate(records, context)
+    found = context.get(WORDS_KEY, lambda: None)
+    assert found == [word_list(t) for t in TEXTS[:2]]
+    ANNOTATORS["counts_v1"].annotate(records, context)
+    assert context.get(WORDS_KEY, lambda: None) is found
+
+
+# --- the real thing -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bbc_records() -> list[dict[str, Any]]:
+    """250 clean-stage records of BBC articles (every topic), or a skip."""
+    from bench.annotators import read_records
+    from bench.make_corpus import CorpusMissing, bbc_dir
+
+    try:
+        bbc = bbc_dir(None)
+    except CorpusMissing as exc:
+        pytest.skip(str(exc))
+    records = read_records(2225, bbc, PARAMS)
+    return records[::8][:250]  # spread over the five topic folders
+
+
+@pytest.mark.integration
+def test_shortcuts_on_bbc_articles(bbc_records):
+    assert len(bbc_records) == 250
+    for start in range(0, len(bbc_records), PARAMS.engine.batch_size):
+        batch = bbc_records[start : start + PARAMS.engine.batch_size]
+        batch_texts = [r["text"] for r in batch]
+        context = Context(batch_texts, PARAMS.annotate)
+        check_docs(batch_texts, nlp.docs(context))
+        check_docs(batch_texts, nlp.entity_docs(context, "corpus_entity_fixes_v2"))
+        check_shared_words(batch, context)

@@ -1,0 +1,131 @@
+"""What each corpus-wide step holds per article: bytes measured with tracemalloc.
+
+    python -m bench.reduce_memory [--n 100000]
+
+Each reduce is fed N synthetic keys of the real shape and size (32-hex ids, SHA-256 hex hashes,
+128 x uint32 MinHash signatures of random values, validate's table rows, publish's
+fingerprints), and the memory it holds after the last key (and, for the MinHash clusters, the
+peak while `finish` builds the LSH index) is divided by N. Nothing is read from disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import random
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from pipeline.annotate import finish
+from pipeline.annotators.near_duplicates import minhash_v1
+from pipeline.changes import Fingerprint
+from pipeline.duplicates import FindDuplicates
+from pipeline.record_checks import FirstIdWins
+from tests.defaults import PARAMS
+
+
+def hexid(i: int, n: int = 32) -> str:
+    return hashlib.sha256(str(i).encode()).hexdigest()[:n]
+
+
+def held(build: Callable[[], Any]) -> tuple[int, int]:
+    """(bytes still held by what `build` returns, peak bytes while building it); a `build` that
+    returns (bytes to leave out, result) is measured from that baseline."""
+    tracemalloc.start()
+    kept = build()
+    gc.collect()  # the LSH index holds reference cycles: count what is really still held
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    if isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], int):
+        current, peak = current - kept[0], peak - kept[0]
+    del kept
+    return current, peak
+
+
+def duplicates(n: int) -> Any:
+    reduce = FindDuplicates()
+    for start in range(0, n, 256):
+        keys = [
+            (hexid(i), hexid(i, 64).encode()[:16], hexid(-i)) for i in range(start, start + 256)
+        ]
+        reduce.add(keys)
+    return reduce
+
+
+def signatures(n: int) -> list[tuple[str, bytes]]:
+    rng = np.random.default_rng(1)
+    return [(hexid(i), rng.integers(0, 2**32, 128, dtype="<u4").tobytes()) for i in range(n)]
+
+
+def minhash_finish(n: int) -> Any:
+    pairs = signatures(n)
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    columns = finish(minhash_v1, PARAMS, pairs)
+    return base, (pairs, columns)  # held: the columns alone (pairs are in the baseline)
+
+
+def validate(n: int) -> Any:
+    reduce = FirstIdWins()
+    languages = ["en", "fr", "de"]
+    for start in range(0, n, 256):
+        keys = []
+        for i in range(start, start + 256):
+            row = {
+                "quarantined": 0,
+                "id": hexid(i),
+                "content_sha256": hexid(i, 64),
+                "language": random.choice(languages),
+                "split": "train",
+                "word_count": 400 + i % 300,
+                "entities_per_1k_words": 50.0 + i % 7,
+                "quotes": i % 5,
+                "title_missing": 0,
+                "date_missing": 0,
+                "cluster": hexid(i),
+                "publisher": "BBC",
+                "source_format": "txt",
+                "entity_labels": {"PERSON": 3, "ORG": 2},
+                "pii": 0,
+            }
+            keys.append(("passed", hexid(i), f"business/{i:03d}-{i // 2225}.txt", row))
+        reduce.add(keys)
+    return reduce
+
+
+def publish(n: int) -> Any:
+    clusters = {hexid(i): (hexid(i), "train") for i in range(n)}
+    prints = {
+        hexid(i): Fingerprint(hexid(i, 64), hexid(-i, 64), hexid(i + n, 64), "train")
+        for i in range(n)
+    }
+    splits = {id_: "train" for id_ in clusters}
+    return clusters, prints, splits
+
+
+STEPS = {
+    "clean: exact and id duplicates (FindDuplicates)": duplicates,
+    "annotate: MinHash keys (id, 512-byte signature)": signatures,
+    "annotate: MinHash finish (LSH index, clusters)": minhash_finish,
+    "validate: duplicate_id + table (FirstIdWins)": validate,
+    "publish: clusters, splits, new fingerprints": publish,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.reduce_memory", description=__doc__)
+    parser.add_argument("--n", type=int, default=100_000, help="articles (synthetic keys)")
+    n = parser.parse_args(argv).n
+    random.seed(1)
+    print(f"{'step':<50} {'held B/article':>15} {'peak B/article':>15}")
+    for name, step in STEPS.items():
+        current, peak = held(lambda step=step: step(n))
+        print(f"{name:<50} {current / n:>15.0f} {peak / n:>15.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -14,6 +14,7 @@ from pipeline.engine import run_local
 from pipeline.engines import choose
 from tests.defaults import PARAMS
 from tests.test_engine_local import batches, output_bytes, run_stages, with_workers, writers
+from tests.test_reduce import run_first_text
 
 ray = pytest.importorskip("ray")
 
@@ -26,6 +27,7 @@ def cluster():
 
 
 def test_ray_writes_the_same_bytes_as_the_local_engine(messy_seeds_dir, tmp_path, monkeypatch):
+    """Every stage, validate's and publish's reduces included."""
     params = with_workers(PARAMS, 2)
     monkeypatch.setenv("CORPUS_ENGINE", "local")
     local = run_stages(messy_seeds_dir, tmp_path / "local", params)
@@ -51,3 +53,12 @@ def test_ray_keeps_input_order_and_rejects(tmp_path, read_rows, monkeypatch):
     assert [r["id"] for r in read_rows(tmp_path / "quarantine")] == ["a3"]
     assert (counts.records_in, counts.records_out) == (7, 6)
     assert choose(engine).__module__ == "pipeline.engines"  # the ray mapper, not local.serial
+
+
+def test_a_reduce_refuses_the_same_records_on_ray(tmp_path, monkeypatch):
+    texts = ["x", "odd", "y", "x", "odd", "y", "z", "x"]
+    monkeypatch.setenv("CORPUS_ENGINE", "local")
+    local = run_first_text(tmp_path / "local", texts, workers=2)
+    monkeypatch.setenv("CORPUS_ENGINE", "ray")
+    assert run_first_text(tmp_path / "ray", texts, workers=2) == local
+    assert output_bytes(tmp_path / "local") == output_bytes(tmp_path / "ray")

@@ -2,8 +2,9 @@
 
 A stage hands `pipeline.engine` a *splitter* (one input batch -> rows in, accepted batch,
 quarantined batch, extras) and the input batches; the engine chosen here maps the splitter over
-the batches and yields its pieces **in input order**, and the stage's process writes them. So
-the output bytes do not depend on the engine or on the number of workers.
+the batches and yields its pieces **in input order**, and the stage's process writes them (and
+feeds their keys to the stage's reduce steps, `pipeline.engine.Reduce`). So the output bytes do
+not depend on the engine or on the number of workers.
 
 - `local` (the default): `engine.workers` processes (0: every core this process may use);
   1 runs in this process, with no pool at all (`pipeline/engines/local.py`).

@@ -246,9 +246,12 @@ def validate(
         console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
     checked = report.validation.get("records", {}).get("checked", 0)
     if not report.ok:
-        console.print(f"[red]{path}: {len(report.problems)} problem(s) in {checked} records[/red]")
+        console.print(
+            f"[red]{path}: {len(report.problems)} problem(s) in {checked} records[/red]",
+            soft_wrap=True,  # one line per finding, whatever the terminal's width: greppable
+        )
         raise typer.Exit(1)
-    console.print(f"[green]{path}: {checked} records, every check passed[/green]")
+    console.print(f"[green]{path}: {checked} records, every check passed[/green]", soft_wrap=True)
 
 
 cli_release.register(app, console)

@@ -13,15 +13,17 @@ corpus of `bench.make_corpus`, with params.yaml as it is (cache on, in the run's
    stages rerun as DVC would (its `seeds` dependency changed); then one annotate param changed
    (annotate, validate and publish rerun, as DVC would). Rerun wall time / reference run wall
    time (targets <= 5% and <= 10%), and the stage that takes most of the rerun.
-5. A cold run whose annotate is SIGKILLed (with its workers) after 90% of the reference run's
-   annotate wall time (the cache's fill then is reported); then annotate, validate and publish
-   again, as DVC would: their time / the reference run's (target <= 20%), and the outputs
-   byte-identical to the reference run's.
+5. A cold run whose annotate is SIGKILLed (with its workers) once it has used 90% of the CPU
+   time the reference run's annotate used (the cache's fill then is reported); then annotate,
+   validate and publish again, as DVC would: their time / the reference run's (target <=
+   20%), and the outputs byte-identical to the reference run's.
 6. Peak RSS of each stage at N (the reference run) and at `--rss-factor` x N, same workers:
    the larger / the smaller - 1 (target <= 10%). It is the largest single process of the stage
    (the stage or one of its forked workers: ru_maxrss of wait4), not their sum.
 
-Prints the runs and the acceptance table (met / not met); writes `bench/out/scale-<N>.json`.
+Prints the runs and the acceptance table (met / not met); writes `bench/out/scale-<N>.json`
+after each part. `--reuse` keeps that file's runs (and the code snapshot they ran) and redoes
+only `--parts`; `--show` prints it.
 Wall times include interpreter start and imports, as a DVC run pays them.
 """
 
@@ -73,13 +75,14 @@ def equal_row(item: str, what: str, diffs: list[str]) -> dict:
 class Bench:
     """The runs of one measurement session, each made at most once, in `bench/out/scale-<N>/`."""
 
-    def __init__(self, n: int, workers: int, console: Console):
+    def __init__(self, n: int, workers: int, console: Console, reuse: dict | None = None):
         self.n, self.workers, self.console = n, workers, console
         self.base = OUT / f"scale-{n}"
         self.seeds = build(n)
-        self.src = sr.snapshot(self.base)
-        self.runs: dict[str, list[dict[str, Any]]] = {}
-        self.notes: list[str] = []
+        # Reused runs must meet new ones on the same code: the snapshot they ran is kept.
+        self.src = self.base / "src" if reuse else sr.snapshot(self.base)
+        self.runs: dict[str, list[dict[str, Any]]] = dict(reuse["runs"]) if reuse else {}
+        self.notes: list[str] = list(reuse["notes"]) if reuse else []
         self.ref = f"local-{workers}"
         self.warm_up()
 
@@ -151,16 +154,16 @@ class Bench:
         ref_rows, ref_root = self.reference()
         root = sr.prepare(self.base / "kill", self.src)
         sr.run_stages(["ingest", "clean"], self.seeds, root, self.env(), self.say)
-        ref_annotate = wall(ref_rows, "annotate")
-        killed = sr.kill_annotate_at(self.seeds, root, self.env(), KILL_AT * ref_annotate)
+        ref_cpu = sum(r["cpu_s"] for r in ref_rows if r["stage"] == "annotate")
+        killed = sr.kill_annotate_at(self.seeds, root, self.env(), KILL_AT * ref_cpu)
         self.runs["killed"] = [{"stage": "annotate", **killed}]
         share = killed["cache_rows_at_kill"] / sr.cache_rows(ref_root)
         state = "killed" if killed["killed"] else "NOT killed (it finished first)"
         self.say(f"  kill: annotate {state} after {killed['wall_s']:.1f} s, cache {share:.1%} full")
         self.notes.append(
-            f"5: annotate {state} after {killed['wall_s']:.1f} s ({KILL_AT:.0%} of the reference "
-            f"run's {ref_annotate:.1f} s); the cache then held {share:.1%} of the reference "
-            "run's results"
+            f"5: annotate {state} after {killed['wall_s']:.1f} s wall, {killed['cpu_s_at_kill']}"
+            f" CPU s ({KILL_AT:.0%} of the reference annotate's {ref_cpu:.1f} CPU s); the cache "
+            f"then held {share:.1%} of the reference run's results"
         )
         self.runs["restart"] = sr.run_stages(AFTER_ANNOTATE, self.seeds, root, self.env(), self.say)
         what = "killed at 90% of annotate: restart / full run"
@@ -184,16 +187,26 @@ class Bench:
 
 
 def runs_table(runs: dict[str, list[dict[str, Any]]]) -> Table:
-    t = Table(title="Runs (wall s per stage process; peak RSS MiB in brackets)")
+    t = Table(
+        title="Runs (wall s per stage process; peak RSS MiB in brackets)",
+        caption="cores: CPU s / wall s, the cores the run had on average (Ray's worker "
+        "processes are not children of the stage: their CPU is not counted); load: 1-minute "
+        "load average at the stages' ends, on this machine's cores",
+        caption_justify="left",
+    )
     t.add_column("run", no_wrap=True)
     for stage in sr.STAGE_NAMES:
         t.add_column(stage, justify="right")
-    t.add_column("total", justify="right")
+    for name in ("total", "CPU s", "cores", "load"):
+        t.add_column(name, justify="right")
     for name, rows in runs.items():
         by = {r["stage"]: r for r in rows}
         cells = [f"{by[s]['wall_s']:.1f} ({by[s].get('peak_rss_mib', 0):.0f})" if s in by else "-"
                  for s in sr.STAGE_NAMES]  # fmt: skip
-        t.add_row(name, *cells, f"{wall(rows):.1f}")
+        cpu = sum(r.get("cpu_s", 0) for r in rows)
+        loads = [r["load_1m"] for r in rows if "load_1m" in r]
+        load = f"{min(loads):.1f}-{max(loads):.1f}" if loads else "-"
+        t.add_row(name, *cells, f"{wall(rows):.1f}", f"{cpu:.1f}", f"{cpu / wall(rows):.2f}", load)
     return t
 
 
@@ -205,6 +218,13 @@ def acceptance_table(rows: list[dict]) -> Table:
         status = "[green]met[/]" if r["met"] else "[red]not met[/]"
         t.add_row(r["item"], r["what"], str(r["measured"]), r["target"], status, r.get("note", ""))
     return t
+
+
+def show(console: Console, runs: dict, accepted: list[dict], notes: list[str]) -> None:
+    console.print(runs_table(runs))
+    console.print(acceptance_table(accepted))
+    for note in notes:
+        console.print(note, highlight=False)
 
 
 def write(
@@ -236,30 +256,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="workers compared with 1")
     parser.add_argument("--rss-factor", type=int, default=4, help="part 6: N and this times N")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--show", action="store_true", help="print bench/out/scale-N.json only")
+    parser.add_argument("--reuse", action="store_true", help="keep the runs in scale-N.json")
     args = parser.parse_args(argv)
     console = Console(width=max(Console().width, 140))
+    path = OUT / f"scale-{args.n}.json"
+    if args.show:
+        shown = json.loads(path.read_text(encoding="utf-8"))
+        show(console, shown["runs"], shown["acceptance"], shown["notes"])
+        return 0
     started = time.perf_counter()
+    reuse = json.loads(path.read_text(encoding="utf-8")) if args.reuse else None
     try:
-        bench = Bench(args.n, args.workers, console)
+        bench = Bench(args.n, args.workers, console, reuse)
     except CorpusMissing as exc:
         console.print(f"skipped: {exc}")
         return 0
+    kept = [r for r in reuse["acceptance"] if r["item"] not in args.parts] if reuse else []
+    bench.notes = [n for n in bench.notes if n.split(":")[0] not in args.parts]
     accepted: list[dict] = []
-    path = OUT / f"scale-{args.n}.json"
     try:
         for part in args.parts:
             console.print(f"[bold]part {part}[/]")
             accepted += (
                 bench.part6(args.rss_factor) if part == "6" else getattr(bench, f"part{part}")()
             )
+            accepted = sorted(kept + accepted, key=lambda r: r["item"])  # stable: order kept
+            kept = []
             write(path, args, bench, accepted, started)  # after each part: a long run keeps them
     except sr.StageError as exc:
         console.print(f"[red]failed: {exc}[/]")
         return 1
-    console.print(runs_table(bench.runs))
-    console.print(acceptance_table(accepted))
-    for note in bench.notes:
-        console.print(note, highlight=False)
+    show(console, bench.runs, accepted, bench.notes)
     console.print(f"written: {path.relative_to(REPO)}")
     return 0
 

@@ -166,20 +166,36 @@ def cache_rows(root: Path) -> int:
         conn.close()
 
 
-def kill_annotate_at(
-    seeds: Path, root: Path, env: dict[str, str], after_s: float, poll_s: float = 0.1
-) -> dict[str, Any]:
-    """Start annotate and SIGKILL its process group `after_s` seconds later (the share of an
-    uninterrupted annotate's wall time the caller wants); say how full the cache was then.
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds used so far by a process group: its live processes, and the children they
+    reaped (a stage's finished workers), from /proc."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it exited meanwhile
+            continue
+        if int(fields[2]) == pgid:  # after the name: state ppid pgrp ... utime stime cutime cstime
+            total += sum(int(f) for f in fields[11:15])
+    return total / ticks
 
-    Time, not cache rows, says how far annotate got: results are stored a whole batch at a time
-    (`engine.batch_size` articles per annotator), so at small N the rows move in a few big steps
-    and say little about the work left."""
+
+def kill_annotate_at(
+    seeds: Path, root: Path, env: dict[str, str], after_cpu_s: float, poll_s: float = 0.1
+) -> dict[str, Any]:
+    """Start annotate and SIGKILL its process group once it has used `after_cpu_s` CPU seconds
+    (the share of an uninterrupted annotate's CPU time the caller wants); say how full the cache
+    was then.
+
+    CPU time says how far annotate got: wall time depends on what else the machine runs, and
+    results are stored a whole batch at a time (`engine.batch_size` articles per annotator), so
+    at small N the cache's rows move in a few big steps and say little about the work left."""
     started = time.perf_counter()
     proc = start("annotate", seeds, root, env)
-    killed = False
+    killed, used = False, 0.0
     while proc.poll() is None:
-        if time.perf_counter() - started >= after_s:
+        used = group_cpu_s(proc.pid)
+        if used >= after_cpu_s:
             os.killpg(proc.pid, signal.SIGKILL)  # the stage and its workers, as `kill -9 -PGID`
             killed = True
             break
@@ -188,7 +204,8 @@ def kill_annotate_at(
         result = reap(proc, started)
     else:  # it finished first (poll reaped it): no rusage
         result = {"wall_s": round(time.perf_counter() - started, 3), "exit": proc.returncode}
-    return {**result, "killed": killed, "cache_rows_at_kill": cache_rows(root)}
+    return {**result, "killed": killed, "cpu_s_at_kill": round(used, 2),
+            "cache_rows_at_kill": cache_rows(root)}  # fmt: skip
 
 
 def digests(root: Path) -> dict[str, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 
 import pytest
 import yaml
@@ -82,3 +84,10 @@ def test_digests_compare_what_the_stages_wrote(src, tmp_path):
 
 def test_cache_rows_of_a_run_without_cache_is_zero(tmp_path):
     assert sr.cache_rows(tmp_path) == 0
+
+
+def test_group_cpu_counts_this_process():
+    busy = sum(i * i for i in range(2_000_000))  # some CPU time of our own first
+    assert busy > 0
+    own = time.process_time()
+    assert sr.group_cpu_s(os.getpgid(0)) >= own - 0.05  # clock ticks round down

@@ -129,12 +129,14 @@ def _proper_tokens(doc: Doc, words: set[str]) -> list[int]:
 
 def _one_label_per_name(doc: Doc, ents: dict, fixed: set) -> None:
     votes: dict[str, Counter[str]] = {}
+    names = {}  # each entity's name, made once (a Span and two regex passes each)
     for (s, e), label in ents.items():
         if label in _NAME_LABELS:
-            votes.setdefault(name_of(doc[s:e]), Counter())[label] += 1
+            names[(s, e)] = name = name_of(doc[s:e])
+            votes.setdefault(name, Counter())[label] += 1
     for key, label in list(ents.items()):
         if key in fixed or label not in _NAME_LABELS:
             continue
-        ranked = votes[name_of(doc[key[0] : key[1]])].most_common(2)
+        ranked = votes[names[key]].most_common(2)
         if len(ranked) == 2 and ranked[0][1] > ranked[1][1]:
             ents[key] = ranked[0][0]

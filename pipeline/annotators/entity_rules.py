@@ -148,12 +148,14 @@ def _trimmed(doc: Doc, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _name_span(doc: Doc, start: int, end: int, label: str) -> Span:
+    """The entity as a span, trimmed when it is a name."""
+    s, t = _trimmed(doc, start, end) if label in _NAMES else (start, end)
+    return Span(doc, s, t, label=label)
+
+
 def _trim(doc: Doc) -> None:
-    ents = []
-    for e in doc.ents:
-        s, t = _trimmed(doc, e.start, e.end) if e.label_ in _NAMES else (e.start, e.end)
-        ents.append(Span(doc, s, t, label=e.label_))
-    doc.ents = ents
+    doc.ents = [_name_span(doc, e.start, e.end, e.label_) for e in doc.ents]
 
 
 def _heads(doc: Doc, ents: dict, fixed: set) -> None:
@@ -221,6 +223,6 @@ class EntityRules:
         _first_names(doc, ents, fixed)
         _surnames(doc, ents, fixed)
         _one_label_per_name(doc, ents, fixed)
-        doc.ents = [Span(doc, s, e, label=label) for (s, e), label in sorted(ents.items())]
-        _trim(doc)
+        # Trimmed as they are set: setting them untrimmed and trimming after gives the same.
+        doc.ents = [_name_span(doc, s, e, label) for (s, e), label in sorted(ents.items())]
         return doc

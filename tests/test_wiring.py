@@ -22,10 +22,21 @@ DVC = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 
+def _runtime_nodes(tree: ast.AST):
+    """Every node but those under `if TYPE_CHECKING:`: imports for type hints never run, so
+    they are no dependency of the stage."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            yield from (n for child in node.orelse for n in [child, *_runtime_nodes(child)])
+            continue
+        yield node
+        yield from _runtime_nodes(node)
+
+
 def pipeline_imports(module: Path, seen: set[Path] | None = None) -> set[Path]:
     """Every pipeline/*.py a module needs, transitively (what its DVC stage must depend on)."""
     seen = seen if seen is not None else set()
-    for node in ast.walk(ast.parse(module.read_text())):
+    for node in _runtime_nodes(ast.parse(module.read_text())):
         names = []
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline"):
             names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]

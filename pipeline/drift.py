@@ -2,7 +2,7 @@
 allows, and did its record schema change in a way readers notice?
 
 `drift(previous, current, tolerances)` compares two `figures` dicts, as validate writes them to
-`validation.json` and `metrics/validate.json` (defined in pipeline/table_checks.py), and returns
+`validation.json` and `metrics/validate.json` (defined in pipeline/figures.py), and returns
 one `Problem` per figure that moved too far:
 
 - `articles`: fewer than (1 - max_article_loss) or more than (1 + max_article_gain) times the

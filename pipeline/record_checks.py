@@ -21,11 +21,11 @@ from pipeline import params as params_mod
 from pipeline import quarantine as q
 from pipeline.checks import checks_for, record_problems
 from pipeline.engine import Reduce
+from pipeline.figures import Table, table_row
 from pipeline.precheck import compile_schema
 from pipeline.quarantine import Rejected
 from pipeline.report import Problem
 from pipeline.schema import record_schema
-from pipeline.table_checks import Table, table_row
 
 Found = list[tuple[str, list[Problem]]]  # (quarantine reason, problems), one per failed group
 

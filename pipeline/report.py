@@ -3,7 +3,7 @@ the readable problem lines `corpus validate` prints.
 
 `validation.json` is compact: the record checks (how many records each failed), the table
 expectations (each with its observed value and success; `null` success: skipped), the quarantine
-counts and the headline figures (pipeline/table_checks.py). The Data Docs are one self-contained
+counts and the headline figures (pipeline/figures.py). The Data Docs are one self-contained
 HTML page rendered from the same document: inline styles, no script, no font, no request to any
 network, so it opens offline and anywhere the release is copied. Both are byte-identical for
 the same input: no clock, no random ids.

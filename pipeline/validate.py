@@ -38,8 +38,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from pipeline import figures, report, table_checks
 from pipeline import params as params_mod
-from pipeline import report, table_checks
 from pipeline.engine import run_local
 from pipeline.record_checks import CheckRecord, FirstIdWins
 from pipeline.schema import quarantine_schema, record_schema
@@ -57,7 +57,7 @@ class TableCheckFailed(RuntimeError):
 
 
 def evaluate(
-    table: table_checks.Table, failed: Counter, quarantined: Counter, params: params_mod.Params
+    table: figures.Table, failed: Counter, quarantined: Counter, params: params_mod.Params
 ) -> dict:
     """Run the table suite; the validation.json document of the whole validation.
 

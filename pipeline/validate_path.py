@@ -14,9 +14,9 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from pipeline import figures, report
 from pipeline import params as params_mod
 from pipeline import quarantine as q
-from pipeline import report, table_checks
 from pipeline.record_checks import Found, RecordChecks
 from pipeline.report import Problem, Report
 from pipeline.schema import record_schema
@@ -95,7 +95,7 @@ def validate_path(path: Path, params: params_mod.Params) -> Report:
     if not files:
         return Report([str(Problem("input", f"no Parquet file at {path}"))])
     problems = column_problems(files, path)
-    checks, table = Thorough(params), table_checks.Table()
+    checks, table = Thorough(params), figures.Table()
     lines: dict[str, list[str]] = {}
     for file in files:
         where = file.relative_to(path).as_posix() if file != path else file.name

@@ -94,7 +94,7 @@ def apply_annotators(
 
     def context(rows: tuple[int, ...]) -> Context:
         if rows not in contexts:
-            contexts[rows] = Context([out[i]["text"] for i in rows], params)
+            contexts[rows] = Context([out[i]["text"] for i in rows], params, store=cache)
         return contexts[rows]
 
     def run(annotator: Annotator, compute: Any) -> list[Any]:

@@ -13,6 +13,11 @@ A result is stored under (annotator key, content key):
   annotator not listed there), as it sees them (after PII redaction, with the columns of the
   annotators before it).
 
+Beside the results, the store keeps each text's spaCy parse (`pipeline.annotators.nlp`, keyed by
+the model, its version and the text's sha256): an annotator built on the parse whose params or
+code changed (`counts_v1`'s `words_per_minute`, `entities_v2`'s rule files) recomputes from the
+stored parse, about 2% of the cost of parsing again.
+
 The store is one SQLite file (`<engine.cache_dir>/results.sqlite`, WAL mode: worker processes
 read and write it at once), a table of (annotator key, content key, pickled columns). Each batch
 writes its results as it finishes, so an interrupted run resumes where it stopped. The cache

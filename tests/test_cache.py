@@ -25,6 +25,9 @@ TEXTS = [
 ]
 
 
+PARSE = "spacy parse"  # what `puts` calls the texts spaCy parsed (each parse is stored)
+
+
 @pytest.fixture
 def cached(tmp_path) -> Params:
     """One process, batches of 2, a cache in tmp."""
@@ -40,15 +43,18 @@ def puts(monkeypatch) -> Counter:
     original = Cache.put
 
     def put(self, key, values):
-        counter[names.get(key, key)] += len(values)
+        if values:
+            counter[names.get(key, key)] += len(values)
         return original(self, key, values)
 
     for annotator in load_all().values():
         for params in (
             PARAMS.annotate,
             replace(PARAMS.annotate, language_candidates=("en", "fr", "de")),
+            replace(PARAMS.annotate, words_per_minute=100),
         ):
             names[annotator_key(annotator, params)] = annotator.name
+    names[nlp_mod.parse_key(PARAMS.annotate)] = PARSE
     monkeypatch.setattr(Cache, "put", put)
     return counter
 
@@ -81,7 +87,7 @@ def test_a_warm_cache_writes_the_cold_bytes_without_parsing(
 ):
     rows = corpus(make_record, TEXTS)
     cold = run(write_stage_rows, rows, tmp_path / "cold", cached)
-    assert puts == {name: len(TEXTS) for name in first_pass_names(cached)}
+    assert puts == {name: len(TEXTS) for name in [*first_pass_names(cached), PARSE]}
     puts.clear()
 
     def no_spacy(model):
@@ -104,7 +110,7 @@ def test_new_and_changed_articles_are_the_only_ones_computed(
     texts = [*TEXTS[:4], TEXTS[4]]
     texts[1] = TEXTS[1].replace("mars", "avril")
     again = run(write_stage_rows, corpus(make_record, texts), tmp_path / "again", cached)
-    assert puts == {name: 2 for name in first_pass_names(cached)}
+    assert puts == {name: 2 for name in [*first_pass_names(cached), PARSE]}
     fresh = replace(cached, engine=replace(cached.engine, cache_dir=str(tmp_path / "fresh")))
     assert again == run(write_stage_rows, corpus(make_record, texts), tmp_path / "cold", fresh)
 
@@ -119,6 +125,20 @@ def test_changing_one_annotators_params_recomputes_that_annotator_only(
     run(write_stage_rows, rows, tmp_path / "again", replace(cached, annotate=annotate_params))
     # The same languages come out, so readability (which reads them) finds its results too.
     assert puts == {"language_v1": len(TEXTS)}
+
+
+def test_a_spacy_annotators_params_recompute_it_from_the_stored_parse(
+    make_record, write_stage_rows, tmp_path, cached, puts
+):
+    rows = corpus(make_record, TEXTS)
+    run(write_stage_rows, rows, tmp_path / "first", cached)
+    puts.clear()
+    # counts_v1 counts sentences on the parse; its reading time reads words_per_minute.
+    slower = replace(cached, annotate=replace(cached.annotate, words_per_minute=100))
+    again = run(write_stage_rows, rows, tmp_path / "again", slower)
+    assert puts == {"counts_v1": len(TEXTS)}  # and no text parsed again: PARSE is absent
+    uncached = replace(slower, engine=replace(slower.engine, cache_dir=None))
+    assert again == run(write_stage_rows, rows, tmp_path / "none", uncached)
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(

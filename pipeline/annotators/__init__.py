@@ -33,6 +33,9 @@ class Context:
     texts: list[str]
     params: AnnotateParams
     _cache: dict[str, Any] = field(default_factory=dict)
+    # Kept between runs (a `pipeline.cache.Cache`), or None: the spaCy parse of each text, so an
+    # annotator whose params or code changed re-reads the parse instead of redoing it.
+    store: Any = None
 
     def get(self, key: str, compute: Callable[[], Any]) -> Any:
         if key not in self._cache:

@@ -13,6 +13,9 @@ for every annotator built on that version (`entities_v1`, `quotes_v1` and `dates
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import zlib
 from collections.abc import Callable
 
 import spacy
@@ -40,14 +43,45 @@ def load(model: str) -> Language:
 
 
 def docs(context: Context) -> list[Doc]:
-    """The batch's texts parsed once, shared by every annotator of the batch that asks."""
+    """The batch's texts parsed once, shared by every annotator of the batch that asks; with a
+    `context.store`, parses kept from earlier runs are read back instead of redone."""
 
     def parse() -> list[Doc]:
         nlp = load(context.params.spacy_model)
-        texts = (text[:MAX_CHARS] for text in context.texts)
-        return list(nlp.pipe(texts, batch_size=context.params.spacy_batch_size))
+        texts = [text[:MAX_CHARS] for text in context.texts]
+        if context.store is None:
+            return list(nlp.pipe(texts, batch_size=context.params.spacy_batch_size))
+        return stored_parse(nlp, texts, context)
 
     return context.get(DOCS_KEY, parse)
+
+
+def parse_key(params: AnnotateParams) -> str:
+    """What decides a parse besides its text: the model (name, version, spaCy's version), the
+    components excluded, the length cut, and how a parse is stored."""
+    spec = {"model": model(params), "exclude": EXCLUDE, "max_chars": MAX_CHARS, "store": STORED}
+    return "spacy-parse:" + hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+# A parse is kept as `Doc.to_bytes` without the tensor (the tok2vec output, which nothing here
+# reads, is most of the bytes) and without user data, zlib-compressed: about 9 KB for a 400-word
+# article, read back in about 2% of the time the model takes (1.5 ms against 77 ms here).
+STORED = {"exclude": ["tensor", "user_data"], "zlib": 1}
+
+
+def stored_parse(nlp: Language, texts: list[str], context: Context) -> list[Doc]:
+    """Each text's parse from the store, parsing (and storing) only those it lacks."""
+    key = parse_key(context.params)
+    contents = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts]
+    found = context.store.get(key, contents)
+    missing = [i for i, c in enumerate(contents) if c not in found]
+    fresh = nlp.pipe((texts[i] for i in missing), batch_size=context.params.spacy_batch_size)
+    for i, doc in zip(missing, fresh, strict=True):
+        found[contents[i]] = zlib.compress(doc.to_bytes(exclude=STORED["exclude"]), STORED["zlib"])
+    context.store.put(key, {contents[i]: found[contents[i]] for i in missing})
+    # Every doc is read back from its bytes, fresh or not: an annotator sees the same doc
+    # (no tensor) whether the parse was made now or in an earlier run.
+    return [Doc(nlp.vocab).from_bytes(zlib.decompress(found[c])) for c in contents]
 
 
 def parsed_length(doc: Doc) -> int:

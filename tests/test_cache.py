@@ -163,6 +163,37 @@ def test_an_interrupted_run_resumes_where_it_stopped(
     assert puts["entities_v2"] == len(TEXTS) - done
 
 
+def test_a_parse_stopped_mid_batch_keeps_the_parses_already_made(
+    make_record, write_stage_rows, tmp_path, cached, puts, monkeypatch
+):
+    """spaCy's parses are stored `spacy_batch_size` at a time: a run killed in the middle of a
+    batch parses again only what was not stored yet."""
+    rows = corpus(make_record, TEXTS)
+    params = replace(cached, engine=replace(cached.engine, batch_size=len(TEXTS)))
+    params = replace(params, annotate=replace(params.annotate, spacy_batch_size=2))
+    real = nlp_mod.load(params.annotate.spacy_model)
+
+    class StopsAfterThree:  # the real pipeline, stopped as a SIGKILL would stop it
+        vocab = real.vocab
+
+        def pipe(self, texts, batch_size):
+            for n, doc in enumerate(real.pipe(texts, batch_size=batch_size)):
+                if n == 3:
+                    raise KeyboardInterrupt
+                yield doc
+
+    monkeypatch.setattr(nlp_mod, "load", lambda model: StopsAfterThree())
+    with pytest.raises(KeyboardInterrupt):
+        run(write_stage_rows, rows, tmp_path / "stopped", params)
+    monkeypatch.setattr(nlp_mod, "load", lambda model: real)
+    assert puts[PARSE] == 2  # one group of 2 stored; the third parse was not yet
+    puts.clear()
+    resumed = run(write_stage_rows, rows, tmp_path / "resumed", params)
+    assert puts[PARSE] == len(TEXTS) - 2
+    uncached = replace(params, engine=replace(params.engine, cache_dir=None))
+    assert resumed == run(write_stage_rows, rows, tmp_path / "none", uncached)
+
+
 def test_an_annotators_code_is_its_module_and_what_it_imports():
     files = {
         p.as_posix().split("pipeline/", 1)[1] for p in code_files("pipeline.annotators.quotes")

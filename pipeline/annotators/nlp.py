@@ -75,10 +75,18 @@ def stored_parse(nlp: Language, texts: list[str], context: Context) -> list[Doc]
     contents = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts]
     found = context.store.get(key, contents)
     missing = [i for i, c in enumerate(contents) if c not in found]
-    fresh = nlp.pipe((texts[i] for i in missing), batch_size=context.params.spacy_batch_size)
+    size = context.params.spacy_batch_size
+    fresh = nlp.pipe((texts[i] for i in missing), batch_size=size)
+    # Stored `size` parses at a time, as spaCy makes them: a run killed mid-batch loses at most
+    # that many parses per worker, not the whole batch (the restart reads the rest back).
+    pending: dict[str, bytes] = {}
     for i, doc in zip(missing, fresh, strict=True):
-        found[contents[i]] = zlib.compress(doc.to_bytes(exclude=STORED["exclude"]), STORED["zlib"])
-    context.store.put(key, {contents[i]: found[contents[i]] for i in missing})
+        blob = zlib.compress(doc.to_bytes(exclude=STORED["exclude"]), STORED["zlib"])
+        found[contents[i]] = pending[contents[i]] = blob
+        if len(pending) >= size:
+            context.store.put(key, pending)
+            pending = {}
+    context.store.put(key, pending)
     # Every doc is read back from its bytes, fresh or not: an annotator sees the same doc
     # (no tensor) whether the parse was made now or in an earlier run.
     return [Doc(nlp.vocab).from_bytes(zlib.decompress(found[c])) for c in contents]

@@ -34,7 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import peers
-from bench.make_corpus import REPO, CorpusMissing, build
+from bench.make_corpus import REPO, build_or_skip
 from bench.run import MB, OUT, STAGES, git_state, machine, measure, totals, warm_up
 from bench.run import table as stage_table
 
@@ -167,10 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep bench/out/compare-N/")
     args = parser.parse_args(argv)
     console = Console(width=max(Console().width, 120))
-    try:
-        seeds = build(args.n)
-    except CorpusMissing as exc:
-        console.print(f"skipped: {exc}")
+    seeds = build_or_skip(args.n, console.print)
+    if seeds is None:
         return 0
     work = OUT / f"compare-{args.n}"
     shutil.rmtree(work, ignore_errors=True)

@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -103,6 +104,16 @@ def build(
     tmp.rename(out)
     manifest.write_text("".join(sorted(lines, key=lambda line: line[66:])), encoding="utf-8")
     return out
+
+
+def build_or_skip(n: int, say: Callable[[str], object]) -> Path | None:
+    """`build(n)`, or None after `say` told why: a bench whose corpus is absent is skipped
+    (and exits 0), not failed."""
+    try:
+        return build(n)
+    except CorpusMissing as exc:
+        say(f"skipped: {exc}")
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,7 +49,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from bench.make_corpus import DEFAULT_N, REPO, CorpusMissing, build
+from bench.make_corpus import DEFAULT_N, REPO, build_or_skip
 
 ENGINE = "corpus-pipeline"
 OUT = REPO / "bench" / "out"
@@ -319,11 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     args = parser.parse_args(argv)
     console = Console(width=max(Console().width, 120))
-
-    try:
-        seeds = build(args.n)
-    except CorpusMissing as exc:
-        console.print(f"skipped: {exc}")
+    seeds = build_or_skip(args.n, console.print)
+    if seeds is None:
         return 0
     out = OUT / f"run-{args.n}"
     out.mkdir(parents=True, exist_ok=True)

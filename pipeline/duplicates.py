@@ -17,7 +17,7 @@ from typing import Any
 from pipeline import params as params_mod
 from pipeline import quarantine as q
 from pipeline.engine import Reduce
-from pipeline.ids import record_id
+from pipeline.ids import record_id, source_ref
 from pipeline.quarantine import Rejected, quarantine_row
 from pipeline.schema import quarantine_schema, record_schema
 from pipeline.shards import ShardWriter, read_batches
@@ -45,7 +45,7 @@ def duplicate_key(result: dict[str, Any] | Rejected) -> tuple[str, bytes, str] |
     return (
         result["id"],
         hashlib.sha256(content.encode()).digest()[:16],
-        record_id(None, _where(result)),
+        record_id(None, source_ref(result["source"], result["source_row"])),
     )
 
 
@@ -90,12 +90,6 @@ class FindDuplicates(Reduce):
 
     def result(self) -> dict[int, Duplicate]:
         return self.found
-
-
-def _where(record: dict[str, Any]) -> str:
-    """What ingest hashes for a record's id when there is no URL: its path, and row if any."""
-    row = record["source_row"]
-    return record["source"] if row is None else f"{record['source']}#{row}"
 
 
 def _why(dup: Duplicate, record: dict[str, Any]) -> str:

@@ -33,6 +33,11 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
 
 
+def source_ref(source: str, row: int | None) -> str:
+    """Where an article is in seeds/: its path, and its row in an export (`a/b.jsonl#3`)."""
+    return source if row is None else f"{source}#{row}"
+
+
 def record_id(url: str | None, source: str) -> str:
     """Stable id: the canonical URL when known (survives renames), else the path under seeds/."""
     key = f"url:{canonical_url(url)}" if url else f"path:{source}"

@@ -32,7 +32,7 @@ import yaml
 from pipeline import params as params_mod
 from pipeline import quarantine as q
 from pipeline.encoding import declared_charset, decode
-from pipeline.ids import canonical_url, file_sha256, record_id, sha256_hex
+from pipeline.ids import canonical_url, file_sha256, record_id, sha256_hex, source_ref
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected, canonical_json
 from pipeline.readers import Article, Reader, clean_field, drop_title, normalize_date
@@ -126,7 +126,7 @@ def to_record(
     url = fields["url"]
     extra = {**article.get("extra", {}), **({"sidecar": meta} if meta else {})}
     return {
-        "id": record_id(url, seed["source"] if row is None else f"{seed['source']}#{row}"),
+        "id": record_id(url, source_ref(seed["source"], row)),
         # One rule for every format: the title is not repeated as the text's first block.
         "text": drop_title(article["text"], fields["title"]),
         **fields,

@@ -109,26 +109,6 @@ def _partition(
     )
 
 
-def apply_to_batch(
-    fn: RecordFn, batch: pa.RecordBatch, stage: str, out_schema: pa.Schema
-) -> tuple[pa.RecordBatch, pa.RecordBatch]:
-    """Run `fn` on every row of `batch`: (accepted rows, quarantined rows), input order kept.
-
-    Accepted rows are cast to `out_schema`: keys it does not name are dropped, so a function
-    may pass through fields of its input that the stage does not write.
-    """
-    pairs = ((record, result) for record in batch.to_pylist() for result in call(fn, record))
-    return _partition(pairs, stage, out_schema)
-
-
-def apply_batch_fn(
-    fn: BatchFn, batch: pa.RecordBatch, stage: str, out_schema: pa.Schema
-) -> tuple[pa.RecordBatch, pa.RecordBatch]:
-    """`apply_to_batch` for a function of the whole batch (one result per record)."""
-    records = batch.to_pylist()
-    return _partition(zip(records, call_batch(fn, records), strict=True), stage, out_schema)
-
-
 # One unit of work: an input batch -> (rows in, accepted batch, quarantined batch, extras).
 # `extras` is a dict a batch function may return beside its results (annotate's first pass: the
 # corpus annotator's per-record values); it goes back to the process that writes.
@@ -151,7 +131,12 @@ def _keyed(pairs: list[Pair], key: KeyFn) -> dict[str, Any]:
 def record_piece(
     fn: RecordFn, stage: str, out_schema: pa.Schema, key: KeyFn | None, batch: pa.RecordBatch
 ) -> Piece:
-    """`apply_to_batch` as a unit of work (a module-level function: picklable as a partial)."""
+    """Run `fn` on every row of `batch`: (rows in, accepted rows, quarantined rows, the reduce's
+    keys), input order kept. A module-level function: picklable as a partial.
+
+    Accepted rows are cast to `out_schema`: keys it does not name are dropped, so a function
+    may pass through fields of its input that the stage does not write.
+    """
     pairs = [(record, result) for record in batch.to_pylist() for result in call(fn, record)]
     good, bad = _partition(pairs, stage, out_schema)
     return batch.num_rows, good, bad, _keyed(pairs, key) if key else {}
@@ -165,7 +150,8 @@ def batch_piece(
     key: KeyFn | None,
     batch: pa.RecordBatch,
 ) -> Piece:
-    """`apply_batch_fn` as a unit of work; with `with_extras`, `fn` returns (results, extras)."""
+    """`record_piece` for a function of the whole batch (one result per record); with
+    `with_extras`, `fn` returns (results, extras)."""
     records = batch.to_pylist()
     if with_extras:
         results, extras = call_batch_extras(fn, records)  # type: ignore[arg-type]
@@ -180,3 +166,11 @@ def key_piece(key: KeyFn, batch: pa.RecordBatch) -> Piece:
     """A map that writes nothing: the reduce's key of every record of the batch."""
     empty = pa.RecordBatch.from_pylist([], schema=_NOTHING)
     return batch.num_rows, empty, empty, _keyed([(r, r) for r in batch.to_pylist()], key)
+
+
+def apply_to_batch(
+    fn: RecordFn, batch: pa.RecordBatch, stage: str, out_schema: pa.Schema
+) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    """`record_piece` without a reduce: (accepted rows, quarantined rows)."""
+    _, good, bad, _ = record_piece(fn, stage, out_schema, None, batch)
+    return good, bad

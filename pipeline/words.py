@@ -7,10 +7,6 @@ validate recomputes them to check that a record's counts are its text's.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pipeline.annotators import Context
 
 # A word: letters or digits (any script), with inner apostrophes or hyphens ("isn't",
 # "wishful-thinking" are one word each). Underscore is not a letter.
@@ -18,17 +14,8 @@ WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
 
 
-WORDS_KEY = "words"
-
-
 def word_count(text: str) -> int:
     return len(WORD.findall(text))
-
-
-def shared_words(context: Context) -> list[list[str]]:
-    """The words of each text of an annotate batch, found once for every annotator that asks
-    (`counts` counts them, `quality` measures them)."""
-    return context.get(WORDS_KEY, lambda: [WORD.findall(text) for text in context.texts])
 
 
 def paragraph_count(text: str) -> int:

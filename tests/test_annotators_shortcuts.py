@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from spacy.tokens import Doc, Span
 
-from pipeline.annotators import Context, load_all, nlp
+from pipeline.annotators import WORDS_KEY, Context, load_all, nlp
 from pipeline.annotators.counts import sentence_count
 from pipeline.annotators.entity_fixes import (
     _NAME_LABELS,
@@ -26,7 +26,7 @@ from pipeline.annotators.entity_fixes import (
 from pipeline.annotators.entity_rules import _name_span, _trim
 from pipeline.annotators.names import name_of
 from pipeline.annotators.quality import quality_signals
-from pipeline.words import WORD, WORDS_KEY, paragraph_count, word_count
+from pipeline.words import WORD, paragraph_count, word_count
 from tests.defaults import PARAMS
 
 ANNOTATORS = load_all()

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.params import AnnotateParams
+from pipeline.words import WORD
 
 Columns = dict[str, Any]
 
@@ -63,6 +64,15 @@ class CorpusAnnotator:
     # After the first pass: (ids, prepared values, params) -> {id: columns}.
     finish: Callable[[list[str], list[Any], AnnotateParams], dict[str, Columns]]
     model: Callable[[AnnotateParams], str] | None = None
+
+
+WORDS_KEY = "words"
+
+
+def shared_words(context: Context) -> list[list[str]]:
+    """The words of each text of the batch (`pipeline.words.WORD`), found once for every
+    annotator that asks (`counts` counts them, `quality` measures them)."""
+    return context.get(WORDS_KEY, lambda: [WORD.findall(text) for text in context.texts])
 
 
 Annotator = BatchAnnotator | CorpusAnnotator

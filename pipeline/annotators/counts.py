@@ -12,7 +12,7 @@ dates and quotes annotators use too): the pieces that contain a word, so a stray
 blank line is not a sentence. spaCy parses the first `nlp.MAX_CHARS` characters of a text, so
 sentences beyond them are not counted. The spaCy model is recorded as this annotator's model.
 
-The words are found once per batch and shared with `quality` (`words.shared_words`).
+The words are found once per batch and shared with `quality` (`annotators.shared_words`).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pipeline.annotators import Columns, Context, batch_annotator
+from pipeline.annotators import Columns, Context, batch_annotator, shared_words
 from pipeline.params import AnnotateParams
-from pipeline.words import paragraph_count, shared_words
+from pipeline.words import paragraph_count
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc

@@ -40,8 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.annotators import Columns, Context, batch_annotator
-from pipeline.words import WORD, shared_words
+from pipeline.annotators import Columns, Context, batch_annotator, shared_words
+from pipeline.words import WORD
 
 STOP_WORDS = frozenset(("the", "be", "to", "of", "and", "that", "have", "with"))
 TOP_NGRAMS = (2, 3, 4)

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.run import MB, OUT, REPO, spawn
+from pipeline.encoding import decode
+from pipeline.params import load
 
 DATATROVE = "datatrove 0.10.1"
 # py3langid and spaCy (datatrove's English word tokenizer is spacy.blank("en")) at the
@@ -39,24 +41,22 @@ ONE_CORE = {
 }
 
 
-def decode(raw: bytes) -> str:
-    # The corpus's one non-UTF-8 byte (0xA3 in sport/199.txt) is cp1252, as ingest reads it.
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
 def texts_jsonl(seeds: Path) -> Path:
-    """`<corpus>/texts.jsonl`: one line per seed file (path order), `id` = its relative path."""
+    """`<corpus>/texts.jsonl`: one line per seed file (path order), `id` = its relative path,
+    the text decoded as ingest decodes it (`pipeline.encoding.decode`, params.yaml's
+    `ingest.preferred_encodings`: the corpus's one Latin-1 byte, in sport/199.txt, as cp1252).
+    A file ingest could not decode is left out, as ingest would quarantine it."""
     path = seeds.parent / "texts.jsonl"
     if path.is_file() and path.stat().st_mtime >= seeds.stat().st_mtime:
         return path
+    preferred = load(REPO / "params.yaml").ingest.preferred_encodings
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as f:
         for file in sorted(p for p in seeds.rglob("*") if p.is_file()):
-            text = decode(file.read_bytes())
-            f.write(json.dumps({"id": str(file.relative_to(seeds)), "text": text}) + "\n")
+            decoded = decode(file.read_bytes(), preferred)
+            if isinstance(decoded, tuple):
+                record = {"id": str(file.relative_to(seeds)), "text": decoded[0]}
+                f.write(json.dumps(record) + "\n")
     tmp.replace(path)
     return path
 

@@ -1,6 +1,6 @@
 """Per-article results kept between runs, so a rerun computes only what changed.
 
-A result is stored under (annotator key, content key):
+An annotator's result is stored under (annotator key, content key):
 
 - the *annotator key* (`annotator_key`) hashes what decides the annotator's output besides its
   input: its name, its code (the source of its module and of every `pipeline` module that module
@@ -12,6 +12,10 @@ A result is stored under (annotator key, content key):
   (`INPUTS`: the text, and the title or language when it reads them; every field for an
   annotator not listed there), as it sees them (after PII redaction, with the columns of the
   annotators before it).
+
+The store also keeps clean's per-article results (`pipeline.clean_cache`): under a key of clean's
+code and params, and a content key of the record's text and title, what clean derived from them
+(text, title, clean_log, or the reason it refused the article).
 
 Beside the results, the store keeps each text's spaCy parse (`pipeline.annotators.nlp`, keyed by
 the model, its version and the text's sha256): an annotator built on the parse whose params or

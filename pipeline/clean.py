@@ -5,6 +5,10 @@ Writes: `data/clean/records/` (adds `content_sha256`, `clean_log`, `duplicates`;
         `title` repaired), `data/quarantine/clean/` (including duplicates),
         `data/clean/metrics.json` (counts per step and per quarantine reason).
 Params: `engine`, `clean`.
+Cache:  `<engine.cache_dir>/results.sqlite` (read and written; none when `engine.cache_dir` is
+        null): each article's cleaned text, title and clean_log (or why it was refused), keyed
+        by clean's code and params and the article's text and title (pipeline/clean_cache.py),
+        so a rerun cleans only new or changed articles. It never changes what is written.
 
 Each repair is a small named step (str -> str). A step runs only if its param is on, and it goes
 into the record's `clean_log`, with the characters it removed, when it changed the text or the
@@ -18,6 +22,7 @@ kept and lists the others in `duplicates`; each quarantined copy's detail names 
 
 from __future__ import annotations
 
+import functools
 import html
 import html.entities
 import re
@@ -29,9 +34,12 @@ from typing import Any
 
 import ftfy
 
+from pipeline import clean_cache
 from pipeline import params as params_mod
 from pipeline import quarantine as q
+from pipeline.cache import Cache
 from pipeline.duplicates import FindDuplicates, mark_duplicates
+from pipeline.engine import Result
 from pipeline.ids import sha256_hex
 from pipeline.params import CleanParams
 from pipeline.quarantine import Rejected
@@ -152,27 +160,56 @@ def apply_steps(text: str, pipeline: list[Step]) -> tuple[str, dict[str, int]]:
     return text, {name: removed[name] for name, _ in pipeline if name in removed}
 
 
-def clean_record(record: dict[str, Any], params: CleanParams) -> dict[str, Any] | Rejected:
+Cleaned = tuple[str, str | None, list[dict[str, Any]]]  # (text, title, clean_log)
+
+
+def clean_text(text: str, title: str | None, params: CleanParams) -> Cleaned | Rejected:
+    """All that clean derives from an article: it reads its text and title, nothing else (so
+    they are the results cache's content key, pipeline/clean_cache.py)."""
     pipeline = steps(params)
-    text, removed = apply_steps(record["text"], pipeline)
+    text, removed = apply_steps(text, pipeline)
     if not text:
         done = ", ".join(removed) or "cleaning"
         return Rejected(q.EMPTY_AFTER_CLEAN, f"no text left after {done}")
-    title = record["title"]
     if title is not None:
         title, title_removed = apply_steps(title, pipeline)
         for name, n in title_removed.items():
             removed[name] = removed.get(name, 0) + n
         removed = {name: removed[name] for name, _ in pipeline if name in removed}
         title = title or None
+    return text, title, [{"step": name, "chars_removed": n} for name, n in removed.items()]
+
+
+def cleaned_record(record: dict[str, Any], cleaned: Cleaned | Rejected) -> Result:
+    """The output record: the input's other fields as they are, with what clean derived."""
+    if isinstance(cleaned, Rejected):
+        return cleaned
+    text, title, clean_log = cleaned
     return {
         **record,
         "text": text,
         "title": title,
         "content_sha256": sha256_hex(text),
-        "clean_log": [{"step": name, "chars_removed": n} for name, n in removed.items()],
+        "clean_log": [dict(entry) for entry in clean_log],
         "duplicates": [],  # filled by mark_duplicates once the whole corpus has been seen
     }
+
+
+def clean_record(record: dict[str, Any], params: CleanParams) -> Result:
+    return cleaned_record(record, clean_text(record["text"], record["title"], params))
+
+
+def clean_batch(
+    params: CleanParams, cache: Cache | None, key: str, records: list[dict[str, Any]]
+) -> list[Result]:
+    """`clean_record` of each record; with a `cache`, one look-up for the batch, and only the
+    texts not stored yet are cleaned (and stored, before the batch is written)."""
+    if cache is None:
+        return [clean_record(r, params) for r in records]
+    found = clean_cache.cached(
+        cache, key, records, lambda r: clean_text(r["text"], r["title"], params)
+    )
+    return [cleaned_record(r, c) for r, c in zip(records, found, strict=True)]
 
 
 def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mod.Params) -> dict:
@@ -181,14 +218,18 @@ def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mo
     # The duplicate reduce's keys are made by the map, beside the cleaning.
     staged = out.with_name(out.name + ".staging")
     duplicates = FindDuplicates()
+    # Per-article results kept between runs (pipeline/clean_cache.py), looked up per batch.
+    cache = Cache(params.engine.cache_dir) if params.engine.cache_dir else None
+    key = clean_cache.stage_key(params.clean) if cache else ""
     counts = map_stage(
         STAGE,
-        lambda r: clean_record(r, params.clean),
+        functools.partial(clean_batch, params.clean, cache, key),
         staged,
         quarantine,
         params,
         inp=inp,
         reduce=duplicates,
+        per_batch=True,
     )
     dedup = mark_duplicates(staged, reset_dir(out), quarantine, params, duplicates.result())
     shutil.rmtree(staged)

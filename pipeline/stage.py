@@ -21,7 +21,7 @@ from rich.progress import (
 )
 
 from pipeline import params as params_mod
-from pipeline.engine import RecordFn, Reduce, run_local
+from pipeline.engine import BatchFn, RecordFn, Reduce, check_error_share, run_batches, run_local
 from pipeline.schema import quarantine_schema, record_schema
 from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir
 
@@ -112,7 +112,7 @@ def read_metrics(path: Path) -> dict[str, Any]:
 
 def map_stage(
     stage: str,
-    fn: RecordFn,
+    fn: RecordFn | BatchFn,
     out: Path,
     quarantine: Path,
     params: params_mod.Params,
@@ -120,12 +120,15 @@ def map_stage(
     total: int | None = None,
     inp: Path | None = None,
     reduce: Reduce | None = None,
+    per_batch: bool = False,
 ) -> dict[str, Any]:
     """Run a per-article function over a stage's input; write records and quarantine afresh.
 
     The input is either a previous stage's shard folder (`inp`) or ready-made `batches`.
     `params.engine` chooses the workers (`pipeline.engines`); `fn` may be a closure: local
-    workers are forked and Ray pickles functions with cloudpickle. With `reduce`, its keys are
+    workers are forked and Ray pickles functions with cloudpickle. With `per_batch`, `fn` takes
+    a batch's records at once and returns one result per record (`pipeline.engine.run_batches`:
+    clean looks its batch up in the results cache in one query). With `reduce`, its keys are
     made beside `fn` (see `pipeline.engine.Reduce`); the caller asks for its result.
     Returns the stage's counts (see `pipeline.engine.StageCounts`).
     """
@@ -134,6 +137,19 @@ def map_stage(
     writer = ShardWriter(reset_dir(out), record_schema().arrow(stage), params.engine)
     qwriter = ShardWriter(reset_dir(quarantine), quarantine_schema().arrow(), params.engine)
     with progress_bar(stage, total) as advance:
+        if per_batch:
+            counts = run_batches(
+                fn,  # type: ignore[arg-type]
+                batches,
+                stage,
+                writer,
+                qwriter,
+                advance,
+                engine=params.engine,
+                reduce=reduce,
+            )
+            check_error_share(counts, params.engine.max_error_share)
+            return counts.as_dict()
         counts = run_local(
             fn,
             batches,

@@ -84,13 +84,18 @@ class Bench:
         self.runs: dict[str, list[dict[str, Any]]] = dict(reuse["runs"]) if reuse else {}
         self.notes: list[str] = list(reuse["notes"]) if reuse else []
         self.ref = f"local-{workers}"
+        # Ray runs join one cluster started for them (`ray_cluster`), as stages on a cluster do.
+        self.ray_address = ""
         self.warm_up()
 
     def say(self, text: str) -> None:
         self.console.print(text, highlight=False)
 
     def env(self, engine: str = "local", workers: int | None = None) -> dict[str, str]:
-        return sr.stage_env(self.src, engine, workers or self.workers)
+        env = sr.stage_env(self.src, engine, workers or self.workers)
+        if engine == "ray" and self.ray_address:
+            env["RAY_ADDRESS"] = self.ray_address
+        return env
 
     def warm_up(self) -> None:
         """Import every stage once, untimed: fills the bytecode cache (see bench/README.md)."""
@@ -115,8 +120,11 @@ class Bench:
         out: list[dict] = []
         self.reference()
         reference = sr.digests(self.base / self.ref)
-        for engine in ("local", "ray"):
-            one, many = self.full(engine, 1), self.full(engine, self.workers)
+        runs = {"local": (self.full("local", 1), self.full("local", self.workers))}
+        with sr.ray_cluster(self.workers, self.say) as self.ray_address:
+            runs["ray"] = (self.full("ray", 1), self.full("ray", self.workers))
+        self.ray_address = ""
+        for engine, (one, many) in runs.items():
             for stage, label in (("annotate", "annotate"), (None, "whole pipeline")):
                 what = f"{engine}: {label}, {self.workers} workers vs 1 (speed-up)"
                 out.append(ratio_row("3", what, wall(one, stage) / wall(many, stage),

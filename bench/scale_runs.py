@@ -13,6 +13,7 @@ annotator would change its cache key between a full run and its rerun.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -21,7 +22,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,26 @@ def stage_env(src: Path, engine: str, workers: int) -> dict[str, str]:
         "CORPUS_ENGINE": engine,
         "CORPUS_WORKERS": str(workers),
     }
+
+
+@contextlib.contextmanager
+def ray_cluster(cpus: int, say: Callable[[str], None]) -> Iterator[str]:
+    """A local Ray cluster of `cpus` CPUs for the Ray runs, started once (`ray start --head`),
+    stopped after: its address, which the stages get as RAY_ADDRESS. A stage that starts a
+    cluster of its own pays 10 to 20 s for it here, each time; a cluster's users pay it once."""
+    ray = Path(sys.executable).with_name("ray")
+    port = 6390  # not Ray's default 6379: another cluster on this machine is left alone
+    started = time.perf_counter()
+    subprocess.run(
+        [str(ray), "start", "--head", f"--num-cpus={cpus}", f"--port={port}",
+         "--include-dashboard=false", "--disable-usage-stats"],
+        check=True, capture_output=True, env=child_env(),
+    )  # fmt: skip
+    say(f"  ray: cluster of {cpus} CPUs started in {time.perf_counter() - started:.1f} s")
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run([str(ray), "stop", "--force"], capture_output=True, env=child_env())
 
 
 def argv(stage: str, seeds: Path, root: Path) -> list[str]:

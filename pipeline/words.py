@@ -18,6 +18,10 @@ def word_count(text: str) -> int:
     return len(WORD.findall(text))
 
 
-def paragraph_count(text: str) -> int:
+def paragraphs(text: str) -> list[str]:
     """Blocks separated by a blank line that hold more than white space."""
-    return sum(1 for block in _BLANK_LINE.split(text) if block.strip())
+    return [block for block in _BLANK_LINE.split(text) if block.strip()]
+
+
+def paragraph_count(text: str) -> int:
+    return len(paragraphs(text))

@@ -57,6 +57,7 @@ _SPACY = ("spacy_model", "spacy_batch_size")
 INPUTS: dict[str, tuple[str, ...]] = {
     "language_v1": ("text",),
     "counts_v1": ("text",),
+    "counts_v2": ("text",),
     "readability_v1": ("text", "language"),
     "quality_v1": ("text",),
     "entities_v1": ("text",),
@@ -73,6 +74,7 @@ INPUTS: dict[str, tuple[str, ...]] = {
 PARAMS_READ: dict[str, tuple[str, ...]] = {
     "language_v1": ("language_candidates",),
     "counts_v1": ("words_per_minute", *_SPACY),
+    "counts_v2": ("words_per_minute",),
     "readability_v1": (),
     "quality_v1": (),
     "entities_v1": _SPACY,

@@ -131,9 +131,11 @@ def test_a_spacy_annotators_params_recompute_it_from_the_stored_parse(
     make_record, write_stage_rows, tmp_path, cached, puts
 ):
     rows = corpus(make_record, TEXTS)
+    # counts_v1 counts sentences on the parse; its reading time reads words_per_minute.
+    annotators = {**cached.annotate.annotators, "counts": "counts_v1"}
+    cached = replace(cached, annotate=replace(cached.annotate, annotators=annotators))
     run(write_stage_rows, rows, tmp_path / "first", cached)
     puts.clear()
-    # counts_v1 counts sentences on the parse; its reading time reads words_per_minute.
     slower = replace(cached, annotate=replace(cached.annotate, words_per_minute=100))
     again = run(write_stage_rows, rows, tmp_path / "again", slower)
     assert puts == {"counts_v1": len(TEXTS)}  # and no text parsed again: PARSE is absent

@@ -15,7 +15,8 @@ An annotator's result is stored under (annotator key, content key):
 
 The store also keeps clean's per-article results (`pipeline.clean_cache`): under a key of clean's
 code and params, and a content key of the record's text and title, what clean derived from them
-(text, title, clean_log, or the reason it refused the article).
+(text, title, clean_log, or the reason it refused the article; a text or title it left as it
+was is stored as None).
 
 Beside the results, the store keeps each text's spaCy parse (`pipeline.annotators.nlp`, keyed by
 the model, its version and the text's sha256): an annotator built on the parse whose params or

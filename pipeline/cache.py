@@ -15,7 +15,8 @@ An annotator's result is stored under (annotator key, content key):
 
 The store also keeps clean's per-article results (`pipeline.clean_cache`): under a key of clean's
 code and params, and a content key of the record's text and title, what clean derived from them
-(text, title, clean_log, or the reason it refused the article).
+(text, title, clean_log, or the reason it refused the article; a text or title it left as it
+was is stored as None).
 
 Beside the results, the store keeps each text's spaCy parse (`pipeline.annotators.nlp`, keyed by
 the model, its version and the text's sha256): an annotator built on the parse whose params or
@@ -57,6 +58,7 @@ _SPACY = ("spacy_model", "spacy_batch_size")
 INPUTS: dict[str, tuple[str, ...]] = {
     "language_v1": ("text",),
     "counts_v1": ("text",),
+    "counts_v2": ("text",),
     "readability_v1": ("text", "language"),
     "quality_v1": ("text",),
     "entities_v1": ("text",),
@@ -73,6 +75,7 @@ INPUTS: dict[str, tuple[str, ...]] = {
 PARAMS_READ: dict[str, tuple[str, ...]] = {
     "language_v1": ("language_candidates",),
     "counts_v1": ("words_per_minute", *_SPACY),
+    "counts_v2": ("words_per_minute",),
     "readability_v1": (),
     "quality_v1": (),
     "entities_v1": _SPACY,

@@ -68,9 +68,14 @@ def repo_params_path() -> Path:
 
 
 @pytest.fixture
-def params() -> Params:
-    """Default params with tiny batches and row groups, so a handful of rows crosses both."""
-    return replace(PARAMS, engine=replace(PARAMS.engine, batch_size=2, row_group_rows=3))
+def params(tmp_path: Path) -> Params:
+    """Default params with tiny batches and row groups, so a handful of rows crosses both; the
+    results cache in the test's own folder (params.yaml's is relative to the working directory,
+    and a test that patches a step must not leave its results in a developer's cache)."""
+    engine = replace(
+        PARAMS.engine, batch_size=2, row_group_rows=3, cache_dir=str(tmp_path / ".corpus-cache")
+    )
+    return replace(PARAMS, engine=engine)
 
 
 @pytest.fixture

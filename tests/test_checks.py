@@ -75,3 +75,20 @@ def test_language_codes_are_those_the_annotator_can_answer():
     assert {"en", "fr", "de", "zh"} <= known_languages(())
     restricted = checks_for(CLEAN, replace(PARAMS.annotate, language_candidates=("en", "fr")))
     assert list(restricted["language_code"]({"language": "de"}))
+
+
+@pytest.mark.parametrize(
+    ("sentences", "text", "ok"),
+    [
+        (2, "One here. Two here.", True),
+        (1, "One here. Two here.", True),  # a model may join them: only bounds are checked
+        (0, "Words here.", False),
+        (1, "*** ...", False),
+        (0, "", True),
+        (5, "Four words only here.", False),
+    ],
+)
+def test_sentence_count_is_held_to_the_words(sentences, text, ok):
+    record = {"text": text, "sentence_count": sentences}
+    problems = record_problems(record, {"counts": CHECKS["counts"]})
+    assert (problems == []) is ok

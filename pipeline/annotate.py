@@ -36,7 +36,7 @@ from pipeline.annotators import (
     chosen,
     describe,
 )
-from pipeline.cache import Cache, annotator_key, content_key
+from pipeline.cache import INPUTS, Cache, annotator_key, content_key
 from pipeline.engine import Reduce, Result, check_error_share, run_batches
 from pipeline.ids import sha256_hex
 from pipeline.params import AnnotateParams, Bounds
@@ -97,11 +97,24 @@ def apply_annotators(
             contexts[rows] = Context([out[i]["text"] for i in rows], params, store=cache)
         return contexts[rows]
 
+    # Content keys by the fields they hash: most annotators read the text alone, so each
+    # record's text is hashed once per batch, not once per annotator. Dropped when an annotator
+    # writes one of the fields.
+    keys_of: dict[tuple[str, ...], list[str]] = {}
+
+    def content_keys(annotator: Annotator) -> list[str]:
+        fields = INPUTS.get(annotator.name)
+        if fields is None:  # keyed by every field, as they are now
+            return [content_key(annotator.name, r) for r in out]
+        if fields not in keys_of:
+            keys_of[fields] = [content_key(annotator.name, r) for r in out]
+        return keys_of[fields]
+
     def run(annotator: Annotator, compute: Any) -> list[Any]:
         if cache is None:
             return compute(out, context(tuple(range(len(out)))))
         key = annotator_key(annotator, params)
-        contents = [content_key(annotator.name, r) for r in out]
+        contents = content_keys(annotator)
         found = cache.get(key, contents)
         rows = tuple(i for i, c in enumerate(contents) if c not in found)
         if rows:
@@ -112,8 +125,12 @@ def apply_annotators(
         return [found[c] for c in contents]
 
     for annotator in annotators:
+        written: set[str] = set()
         for record, cols in zip(out, run(annotator, annotator.annotate), strict=True):
             record.update(cols)
+            written.update(cols)
+        for fields in [f for f in keys_of if written.intersection(f)]:
+            del keys_of[fields]
         if getattr(annotator, "rewrites_text", False):  # PII redaction: the rest see new text
             contexts.clear()
     for record, before in zip(out, records, strict=True):

@@ -81,6 +81,11 @@ class Bench:
         self.seeds = build(n)
         # Reused runs must meet new ones on the same code: the snapshot they ran is kept.
         self.src = self.base / "src" if reuse else sr.snapshot(self.base)
+        # The commit the snapshot was taken at (the working tree moves on during a long run).
+        stamp = self.src / "GIT"
+        if not reuse:
+            stamp.write_text(git_state() or "", encoding="utf-8")
+        self.git = stamp.read_text(encoding="utf-8") if stamp.is_file() else None
         self.runs: dict[str, list[dict[str, Any]]] = dict(reuse["runs"]) if reuse else {}
         self.notes: list[str] = list(reuse["notes"]) if reuse else []
         self.ref = f"local-{workers}"
@@ -257,7 +262,7 @@ def write(
         "n": args.n,
         "workers": args.workers,
         "rss_factor": args.rss_factor,
-        "git": git_state(),
+        "git": bench.git,
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": machine(),
         "seconds": round(time.perf_counter() - started, 1),

@@ -8,11 +8,11 @@ sequence numbers) and writes them with the same writers as the local engine: byt
 output. Batches are sent a window at a time (`WINDOW` batches per dataset), so the driver never
 holds the whole corpus.
 
-The cluster: `RAY_ADDRESS` when set (the pipeline package is shipped to it with the job's
-`runtime_env`; the workers need the same locked environment), else a local cluster of `workers`
-CPUs started by the stage and stopped when its process exits. A process that already called
-`ray.init` (a test, a notebook) keeps its own cluster. Workers keep what they load between
-tasks, so spaCy is loaded once per worker process.
+The cluster: `RAY_ADDRESS` when set (the pipeline package and the schemas it reads are shipped
+to it as the job's `working_dir`; the workers need the same locked environment), else a local
+cluster of `workers` CPUs started by the stage and stopped when its process exits. A process
+that already called `ray.init` (a test, a notebook) keeps its own cluster. Workers keep what they
+load between tasks, so spaCy is loaded once per worker process.
 """
 
 from __future__ import annotations
@@ -22,12 +22,15 @@ import itertools
 import logging
 import os
 import pickle
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
 
 from pipeline.engine import Piece, Splitter
+from pipeline.schema import SCHEMA_DIR
 
 WINDOW = 256  # input batches per Ray dataset: 65,536 articles at the default batch size
 _PIECE = pa.schema(
@@ -72,6 +75,17 @@ def _apply(split: Splitter, table: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=_PIECE)
 
 
+def _job_files(folder: Path) -> str:
+    """What the cluster's workers need of the repository, laid out as in it: the `pipeline`
+    package and the `schemas/` it reads (`pipeline.schema`), copied into `folder`, which Ray
+    uploads when the job starts (`ray.init`) and puts on the workers' path."""
+    package = Path(__file__).resolve().parent.parent
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(package, folder / package.name, ignore=skip)
+    shutil.copytree(SCHEMA_DIR, folder / SCHEMA_DIR.name, ignore=skip)
+    return str(folder)
+
+
 def connect(workers: int) -> None:
     """Join the cluster at RAY_ADDRESS, else start a local one of `workers` CPUs (once)."""
     import ray
@@ -81,8 +95,9 @@ def connect(workers: int) -> None:
     address = os.environ.get("RAY_ADDRESS")
     quiet = {"log_to_driver": False, "include_dashboard": False, "configure_logging": False}
     if address:
-        package = Path(__file__).resolve().parent.parent
-        ray.init(address=address, runtime_env={"py_modules": [str(package)]}, **quiet)
+        with tempfile.TemporaryDirectory(prefix="corpus-ray-") as folder:
+            job = {"working_dir": _job_files(Path(folder))}
+            ray.init(address=address, runtime_env=job, **quiet)
     else:
         ray.init(num_cpus=workers, **quiet)
 

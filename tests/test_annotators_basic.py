@@ -376,6 +376,54 @@ def test_short_texts_and_duplicate_ids():
         ANNOTATORS["minhash_v1"].finish(["a" * 32, "a" * 32], [b"", b""], PARAMS.annotate)
 
 
+def lsh_index_clusters(ids: list[str], signatures: list[bytes], threshold: float) -> list[str]:
+    """The clusters as datasketch's `MinHashLSH` index finds the candidates (the reference the
+    banding in `near_duplicates.clusters` reproduces without the index's per-record objects)."""
+    import numpy as np
+    from datasketch import LeanMinHash, MinHashLSH
+
+    matrix = np.frombuffer(b"".join(signatures), dtype="<u4").reshape(len(ids), -1)
+    lsh = MinHashLSH(threshold=threshold, num_perm=matrix.shape[1])
+    minhashes = [LeanMinHash(seed=1, hashvalues=row, scheme="affine32") for row in matrix]
+    for i, minhash in enumerate(minhashes):
+        lsh.insert(i, minhash, check_duplication=False)
+    parent = list(range(len(ids)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, minhash in enumerate(minhashes):
+        for j in lsh.query(minhash):
+            if j > i and (matrix[i] == matrix[j]).mean() >= threshold:
+                a, b = sorted((find(i), find(j)), key=ids.__getitem__)
+                parent[b] = a
+    return [ids[find(i)] for i in range(len(ids))]
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8, 0.9])
+def test_clusters_are_those_of_the_lsh_index(threshold: float):
+    import numpy as np
+
+    from pipeline.annotators.near_duplicates import clusters
+
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 2**32, size=(40, 128), dtype=np.uint32)
+    signatures, ids = [], []
+    for i in range(600):  # 40 texts, each copy with 0 to 40% of its values changed
+        row = base[rng.integers(40)].copy()
+        changed = rng.random(128) < (0.0, 0.05, 0.15, 0.25, 0.4)[i % 5]
+        row[changed] = rng.integers(0, 2**32, changed.sum(), dtype=np.uint32)
+        signatures.append(row.astype("<u4").tobytes())
+        ids.append(rng.bytes(16).hex())
+    params = replace(PARAMS.annotate.near_duplicates, threshold=threshold, num_perm=128)
+    found = clusters(ids, signatures, params)
+    assert found == lsh_index_clusters(ids, signatures, threshold)
+    assert 40 <= len(set(found)) < 600  # pairs were found, and not every record is one cluster
+    assert clusters([], [], params) == []
+
+
 # --- split ---------------------------------------------------------------------------------
 
 

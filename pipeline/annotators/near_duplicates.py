@@ -10,9 +10,13 @@ Params: `annotate.near_duplicates` (threshold, num_perm, shingle_words, seed).
   without words is its own lower-cased, stripped self. The signature is `num_perm` little-endian
   uint32 values as `bytes` (4 * num_perm bytes): compact, exact, and one Arrow `binary` column
   when the stage stages it in Parquet.
-- `finish`: `MinHashLSH(threshold, num_perm)` finds candidate pairs; a candidate is a pair when
-  the signatures' estimated Jaccard similarity (share of equal values) is at least `threshold`;
-  union-find joins pairs into clusters. Nothing depends on the order of the records.
+- `finish`: the bands of `MinHashLSH(threshold, num_perm)` (its `b` bands of `r` values) find
+  candidate pairs: two records whose values are equal on a whole band, as the LSH index's
+  buckets do, but found by sorting each band's rows (numpy) instead of an index of Python
+  objects (about 4 KB a record; this holds the signature matrix and a few integers per record
+  and band). A candidate is a pair when the signatures' estimated Jaccard similarity (share of
+  equal values) is at least `threshold`; union-find joins pairs into clusters. Nothing depends
+  on the order of the records.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from importlib.metadata import version
 from typing import Any
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash, MinHashLSH
 
 from pipeline.annotators import Columns, Context, CorpusAnnotator, register
 from pipeline.params import AnnotateParams, NearDuplicateParams
@@ -74,15 +78,34 @@ def _signature_matrix(signatures: list[bytes], num_perm: int) -> np.ndarray:
     return np.frombuffer(b"".join(signatures), dtype=_DTYPE).reshape(len(signatures), num_perm)
 
 
+class _Band:
+    """The rows of one band of the signature matrix, grouped by equal values (an LSH bucket)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        rows = np.ascontiguousarray(values).view(np.dtype((np.void, values.shape[1] * 4)))
+        _, self.bucket = np.unique(rows.ravel(), return_inverse=True)
+        self.members = np.argsort(self.bucket, kind="stable")  # rows, bucket by bucket
+        self.size = np.bincount(self.bucket)
+        self.start = np.cumsum(self.size) - self.size
+
+    def shared(self) -> np.ndarray:
+        """Which rows share their bucket with another row."""
+        return self.size[self.bucket] > 1
+
+    def bucket_of(self, i: int) -> np.ndarray:
+        b = self.bucket[i]
+        return self.members[self.start[b] : self.start[b] + self.size[b]]
+
+
 def clusters(ids: list[str], signatures: list[bytes], params: NearDuplicateParams) -> list[str]:
     """The cluster id (smallest member id) of each record, in the order of `ids`."""
     if len(set(ids)) != len(ids):
         raise ValueError("record ids must be unique to cluster near duplicates")
     matrix = _signature_matrix(signatures, params.num_perm)
+    # The LSH index's bands (b bands of r values); its candidates for a record are the records
+    # equal to it on at least one whole band.
     lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm)
-    minhashes = [LeanMinHash(seed=params.seed, hashvalues=row, scheme=SCHEME) for row in matrix]
-    for i, minhash in enumerate(minhashes):
-        lsh.insert(i, minhash, check_duplication=False)
+    bands = [_Band(matrix[:, start:end]) for start, end in lsh.hashranges]
 
     parent = list(range(len(ids)))
 
@@ -92,8 +115,12 @@ def clusters(ids: list[str], signatures: list[bytes], params: NearDuplicateParam
             i = parent[i]
         return i
 
-    for i, minhash in enumerate(minhashes):
-        candidates = np.array([j for j in lsh.query(minhash) if j > i], dtype=np.int64)
+    shared = np.zeros(len(ids), dtype=bool)
+    for band in bands:
+        shared |= band.shared()
+    for i in np.flatnonzero(shared).tolist():
+        candidates = np.unique(np.concatenate([band.bucket_of(i) for band in bands]))
+        candidates = candidates[candidates > i]
         if candidates.size == 0:
             continue
         similarity = (matrix[candidates] == matrix[i]).mean(axis=1)

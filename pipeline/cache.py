@@ -177,7 +177,9 @@ class Cache:
     task) opens its own connection on first use."""
 
     def __init__(self, folder: str | os.PathLike[str]):
-        self.path = Path(folder) / FILE
+        # Absolute, from the stage's working directory: a Ray worker runs in the job's own
+        # directory, where a relative `engine.cache_dir` would name another (empty) store.
+        self.path = Path(folder).absolute() / FILE
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
         self.hits = self.misses = 0

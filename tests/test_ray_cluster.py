@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -68,18 +69,24 @@ def head_address():
 def test_stages_on_a_cluster_they_join_write_the_local_bytes(
     head_address, messy_seeds_dir, tmp_path, monkeypatch
 ):
+    # params.yaml's relative cache folder: the stage's working directory's, not the worker's.
     params = with_workers(PARAMS, 2)
+    params = replace(params, engine=replace(params.engine, cache_dir=".corpus-cache"))
+    for folder in ("local", "ray"):
+        (tmp_path / folder).mkdir()
     monkeypatch.setenv("CORPUS_ENGINE", "local")
-    local = run_stages(messy_seeds_dir, tmp_path / "local", params)
+    monkeypatch.chdir(tmp_path / "local")
+    local = run_stages(messy_seeds_dir, tmp_path / "local" / "run", params)
     monkeypatch.setenv("CORPUS_ENGINE", "ray")
     monkeypatch.setenv("RAY_ADDRESS", head_address)
     # Ray puts the driver's working directory on its workers' path: away from the repository,
     # the workers can import only what the job shipped, as on another machine.
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path / "ray")
     try:
-        joined = run_stages(messy_seeds_dir, tmp_path / "ray", params)
+        joined = run_stages(messy_seeds_dir, tmp_path / "ray" / "run", params)
         assert ray.get_runtime_context().get_job_id()  # the stages ran as a job of that cluster
     finally:
         ray.shutdown()
     assert local == joined
-    assert output_bytes(tmp_path / "local") == output_bytes(tmp_path / "ray")
+    assert (tmp_path / "ray" / ".corpus-cache" / "results.sqlite").is_file()
+    assert output_bytes(tmp_path / "local" / "run") == output_bytes(tmp_path / "ray" / "run")

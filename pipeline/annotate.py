@@ -225,6 +225,28 @@ class Tally:
         }
 
 
+# The first pass hands its annotators a batch's records a chunk of at most this many characters
+# of text at a time (a longer text is a chunk of its own): what a chunk's annotators hold at
+# once (the spaCy docs, ...) follows its text, so a fixed number of characters, not the batch's
+# rows, bounds it (a batch of 256 long articles is not a larger chunk). Annotators work record
+# by record (what the results cache relies on), so the chunks change nothing they write.
+CHUNK_CHARS = 100_000
+
+
+def chunks(records: list[dict[str, Any]], limit: int) -> list[list[dict[str, Any]]]:
+    """`records` in order, cut into runs of at most `limit` characters of text (or one text)."""
+    out: list[list[dict[str, Any]]] = []
+    size = 0
+    for record in records:
+        n = len(record["text"])
+        if not out or size + n > limit:
+            out.append([])
+            size = 0
+        out[-1].append(record)
+        size += n
+    return out
+
+
 def first_pass(
     first: list[BatchAnnotator],
     corpus: CorpusAnnotator | None,
@@ -232,8 +254,14 @@ def first_pass(
     cache: Cache | None,
     records: list[dict[str, Any]],
 ) -> tuple[list[Result], dict[str, Any]]:
-    """The first pass over one batch: (annotated records, {id: the corpus annotator's value})."""
-    annotated, values = apply_annotators(records, first, params, corpus, cache)
+    """The first pass over one batch, a chunk at a time (`CHUNK_CHARS`): (annotated records,
+    {id: the corpus annotator's value})."""
+    annotated: list[dict[str, Any]] = []
+    values: list[Any] = []
+    for chunk in chunks(records, CHUNK_CHARS):
+        done, found = apply_annotators(chunk, first, params, corpus, cache)
+        annotated += done
+        values += found
     return annotated, dict(zip((r["id"] for r in annotated), values, strict=True)) if corpus else {}
 
 

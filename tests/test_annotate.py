@@ -212,3 +212,33 @@ def test_near_duplicates_share_a_cluster_and_a_split(make_record):
     assert a["near_duplicate_cluster"] == b["near_duplicate_cluster"] == "0" * 32
     assert a["split"] == b["split"]
     assert c["near_duplicate_cluster"] == "2" * 32
+
+
+def test_chunks_are_bounded_by_characters_and_keep_the_order():
+    records = [{"text": "x" * n} for n in [5, 5, 1, 20, 0, 3, 9, 1, 0]]
+    for limit in (1, 10, 25, 10**6):
+        cut = annotate.chunks(records, limit)
+        assert [r for chunk in cut for r in chunk] == records
+        for chunk in cut:  # a text longer than the limit is a chunk of its own
+            assert len(chunk) == 1 or sum(len(r["text"]) for r in chunk) <= limit
+    assert [len(c) for c in annotate.chunks(records, 10)] == [2, 1, 1, 2, 3]
+    assert annotate.chunks([], 10) == []
+
+
+def test_the_first_pass_by_chunks_writes_what_it_writes_by_batch(make_record, monkeypatch):
+    texts = [ENGLISH, FRENCH, GERMAN, ENGLISH + " " + GERMAN, "Short.", ENGLISH.upper()]
+    records = [
+        {
+            **make_record(id=f"{i}" * 32, text=t),
+            "content_sha256": f"{i}" * 64,
+            "clean_log": [],
+            "duplicates": [],
+        }
+        for i, t in enumerate(texts)
+    ]
+    first, corpus, _ = plan(PARAMS.annotate)
+    monkeypatch.setattr(annotate, "CHUNK_CHARS", 10**9)  # the whole batch at once
+    whole = annotate.first_pass(first, corpus, PARAMS.annotate, None, records)
+    monkeypatch.setattr(annotate, "CHUNK_CHARS", 300)  # chunks of one to three records
+    assert len(annotate.chunks(records, 300)) > 2
+    assert annotate.first_pass(first, corpus, PARAMS.annotate, None, records) == whole

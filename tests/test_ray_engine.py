@@ -1,11 +1,24 @@
 """The Ray engine on a real local Ray cluster: the same bytes as the local engine.
 
-One cluster for the module (2 CPUs), started before the first test and stopped after the last.
+One cluster for the module (2 CPUs), started before the first test and stopped by the last, which
+runs the stages on a cluster they join (`RAY_ADDRESS`), as on a real cluster: a head node started
+apart (`ray start --head --block`, its own process group), whose workers were not forked from
+the stage, so they run the pipeline the job ships to them (`ray_data._job_files`), schemas
+included. One cluster at a time on this machine: Ray's drivers find a cluster's session through
+`/tmp/ray`, which two clusters started at once would share.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from dataclasses import replace
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -21,7 +34,7 @@ ray = pytest.importorskip("ray")
 
 @pytest.fixture(scope="module", autouse=True)
 def cluster():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
 
@@ -62,3 +75,73 @@ def test_a_reduce_refuses_the_same_records_on_ray(tmp_path, monkeypatch):
     monkeypatch.setenv("CORPUS_ENGINE", "ray")
     assert run_first_text(tmp_path / "ray", texts, workers=2) == local
     assert output_bytes(tmp_path / "local") == output_bytes(tmp_path / "ray")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def head_node():
+    port = _free_port()
+    command = [
+        str(Path(sys.executable).with_name("ray")),
+        "start",
+        "--head",
+        "--block",
+        f"--port={port}",
+        "--num-cpus=2",
+        "--include-dashboard=false",
+        "--disable-usage-stats",
+    ]
+    head = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if head.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("the Ray head node did not start")
+                time.sleep(0.5)
+        yield f"127.0.0.1:{port}"
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+
+
+def test_stages_on_a_cluster_they_join_write_the_local_bytes(
+    messy_seeds_dir, tmp_path, monkeypatch
+):
+    """Last in the module: it ends the module's cluster before starting its own."""
+    ray.shutdown()
+    # params.yaml's relative cache folder: the stage's working directory's, not the worker's.
+    params = with_workers(PARAMS, 2)
+    params = replace(params, engine=replace(params.engine, cache_dir=".corpus-cache"))
+    for folder in ("local", "ray"):
+        (tmp_path / folder).mkdir()
+    monkeypatch.setenv("CORPUS_ENGINE", "local")
+    monkeypatch.chdir(tmp_path / "local")
+    local = run_stages(messy_seeds_dir, tmp_path / "local" / "run", params)
+    monkeypatch.setenv("CORPUS_ENGINE", "ray")
+    # Ray puts the driver's working directory on its workers' path: away from the repository,
+    # the workers can import only what the job shipped, as on another machine.
+    monkeypatch.chdir(tmp_path / "ray")
+    with head_node() as address:
+        monkeypatch.setenv("RAY_ADDRESS", address)
+        try:
+            joined = run_stages(messy_seeds_dir, tmp_path / "ray" / "run", params)
+            assert ray.get_runtime_context().get_job_id()  # a job of that cluster
+        finally:
+            ray.shutdown()
+    assert local == joined
+    assert (tmp_path / "ray" / ".corpus-cache" / "results.sqlite").is_file()
+    assert output_bytes(tmp_path / "local" / "run") == output_bytes(tmp_path / "ray" / "run")

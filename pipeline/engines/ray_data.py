@@ -99,7 +99,8 @@ def connect(workers: int) -> None:
             job = {"working_dir": _job_files(Path(folder))}
             ray.init(address=address, runtime_env=job, **quiet)
     else:
-        ray.init(num_cpus=workers, **quiet)
+        # "local": a new cluster of its own, never one another program started on this machine.
+        ray.init(address="local", num_cpus=workers, **quiet)
 
 
 def ordered_map(

@@ -90,7 +90,7 @@ PARAMS_READ: dict[str, tuple[str, ...]] = {
 }
 
 
-def _digest(value: Any) -> str:
+def digest(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -157,7 +157,7 @@ def annotator_key(annotator: Any, params: AnnotateParams) -> str:
     names = PARAMS_READ.get(annotator.name)
     if names is None:
         names = tuple(k for k in values if k not in ("annotators", "filters"))
-    return _digest(
+    return digest(
         {
             "annotator": annotator.name,
             "code": code_hash(fn.__module__),
@@ -169,7 +169,7 @@ def annotator_key(annotator: Any, params: AnnotateParams) -> str:
 
 def content_key(name: str, record: dict[str, Any]) -> str:
     fields = INPUTS.get(name) or tuple(sorted(record))
-    return _digest([[f, record.get(f)] for f in fields])
+    return digest([[f, record.get(f)] for f in fields])
 
 
 class Cache:

@@ -30,7 +30,7 @@ STAGE = "clean"
 
 
 def stage_key(params: CleanParams) -> str:
-    return store._digest(
+    return store.digest(
         {
             "stage": STAGE,
             "code": store.code_hash("pipeline.clean"),
@@ -40,7 +40,7 @@ def stage_key(params: CleanParams) -> str:
 
 
 def content_key(record: dict[str, Any]) -> str:
-    return store._digest([["text", record["text"]], ["title", record["title"]]])
+    return store.digest([["text", record["text"]], ["title", record["title"]]])
 
 
 def compact(record: dict[str, Any], cleaned: Any) -> Any:

@@ -74,26 +74,29 @@ def _model(params: AnnotateParams) -> str:
     return _nlp().model(params)
 
 
-@batch_annotator("counts", "counts_v1", model=_model)
-def counts_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+def _columns(context: Context, sentences: list[int]) -> list[Columns]:
+    """Both versions' columns: they differ in how `sentences` were counted, nothing else."""
     words_per_minute = context.params.words_per_minute
     if words_per_minute <= 0:
         raise ValueError(f"annotate.words_per_minute must be positive, not {words_per_minute}")
-    out = []
-    docs, words = _nlp().docs(context), shared_words(context)
-    for record, doc, text_words in zip(records, docs, words, strict=True):
-        text = record["text"]
-        n_words = len(text_words)
-        out.append(
-            {
-                "char_count": len(text),
-                "word_count": n_words,
-                "sentence_count": sentence_count(doc, text),
-                "paragraph_count": paragraph_count(text),
-                "reading_time_minutes": round(n_words / words_per_minute, 2),
-            }
+    return [
+        {
+            "char_count": len(text),
+            "word_count": len(text_words),
+            "sentence_count": n_sentences,
+            "paragraph_count": paragraph_count(text),
+            "reading_time_minutes": round(len(text_words) / words_per_minute, 2),
+        }
+        for text, text_words, n_sentences in zip(
+            context.texts, shared_words(context), sentences, strict=True
         )
-    return out
+    ]
+
+
+@batch_annotator("counts", "counts_v1", model=_model)
+def counts_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    docs = zip(_nlp().docs(context), context.texts, strict=True)
+    return _columns(context, [sentence_count(doc, text) for doc, text in docs])
 
 
 @functools.cache
@@ -129,18 +132,4 @@ def _sentencizer_model(params: AnnotateParams) -> str:
 
 @batch_annotator("counts", "counts_v2", model=_sentencizer_model)
 def counts_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    words_per_minute = context.params.words_per_minute
-    if words_per_minute <= 0:
-        raise ValueError(f"annotate.words_per_minute must be positive, not {words_per_minute}")
-    words = shared_words(context)
-    sentences = paragraph_sentences([record["text"] for record in records])
-    return [
-        {
-            "char_count": len(record["text"]),
-            "word_count": len(text_words),
-            "sentence_count": n_sentences,
-            "paragraph_count": paragraph_count(record["text"]),
-            "reading_time_minutes": round(len(text_words) / words_per_minute, 2),
-        }
-        for record, text_words, n_sentences in zip(records, words, sentences, strict=True)
-    ]
+    return _columns(context, paragraph_sentences(context.texts))

@@ -108,10 +108,13 @@ def ray_cluster(cpus: int, say: Callable[[str], None]) -> Iterator[str]:
     ray = Path(sys.executable).with_name("ray")
     port = 6390  # not Ray's default 6379: another cluster on this machine is left alone
     started = time.perf_counter()
+    # Without a token: once any `ray.init` here has left a `~/.ray/auth_token` (Ray makes one
+    # for a local cluster), `ray start` turns token authentication on, and the stages, whose
+    # Ray clients default to none, fail with InvalidAuthToken.
     subprocess.run(
         [str(ray), "start", "--head", f"--num-cpus={cpus}", f"--port={port}",
          "--include-dashboard=false", "--disable-usage-stats"],
-        check=True, capture_output=True, env=child_env(),
+        check=True, capture_output=True, env=child_env({"RAY_AUTH_MODE": "disabled"}),
     )  # fmt: skip
     say(f"  ray: cluster of {cpus} CPUs started in {time.perf_counter() - started:.1f} s")
     try:

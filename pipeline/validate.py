@@ -10,6 +10,9 @@ Writes: `data/validate/records/` (the records that passed, unchanged), `data/qua
         and language mix for `dvc plots diff`).
 Params: `engine`, `validate`, `clean` (what the character check holds text to),
         `annotate.split` and `annotate.language_candidates`.
+Cache:  `<engine.cache_dir>/results.sqlite` (read and written; none when `engine.cache_dir` is
+        null): each record's verdict, by the checks' code, the schema, params and the whole
+        record (pipeline/validate_cache.py).
 
 Record checks, each record on its own, quarantining with a reason:
 1. `schema_violation`: the record against `schemas/record.schema.json` (jsonschema: types,
@@ -20,7 +23,9 @@ Record checks, each record on its own, quarantining with a reason:
 3. `expectation_failed`: fewer words than `validate.min_word_count`;
 4. `duplicate_id`: an id already accepted earlier in the corpus (the first one wins).
 Checks 1-3 are the map (pipeline/record_checks.py: `CheckRecord`), run by the engine on its
-workers; 4 and the table are its reduce (`FirstIdWins`), fed in input order in this process.
+workers, batch by batch, with each record's verdict kept in the results store between runs
+(pipeline/validate_cache.py: a record seen before, unchanged, is not checked again); 4 and the
+table are its reduce (`FirstIdWins`), fed in input order in this process.
 Table checks: one great-expectations run on the whole validated table (pipeline/table_checks.py);
 a failed expectation stops the stage with a message naming it and the value observed, after
 the report is written.
@@ -40,11 +45,12 @@ from typing import Any
 
 from pipeline import figures, report, table_checks
 from pipeline import params as params_mod
-from pipeline.engine import run_local
-from pipeline.record_checks import CheckRecord, FirstIdWins
+from pipeline.engine import check_error_share, run_batches
+from pipeline.record_checks import FirstIdWins
 from pipeline.schema import quarantine_schema, record_schema
 from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir
 from pipeline.stage import parse_args, progress_bar, write_metrics
+from pipeline.validate_cache import CheckBatch
 from pipeline.validate_path import validate_path
 
 __all__ = ["main", "run", "validate_path"]
@@ -102,17 +108,17 @@ def run(
     qwriter = ShardWriter(reset_dir(quarantine), quarantine_schema().arrow(), params.engine)
     first_id_wins = FirstIdWins()
     with progress_bar(STAGE, count_rows(inp)) as advance:
-        counts = run_local(
-            CheckRecord(params),
+        counts = run_batches(
+            CheckBatch(params),  # per-record verdicts kept between runs (validate_cache.py)
             read_batches(inp, params.engine.batch_size),
             STAGE,
             writer,
             qwriter,
             advance,
-            params.engine.max_error_share,
             engine=params.engine,
             reduce=first_id_wins,
         )
+    check_error_share(counts, params.engine.max_error_share)
     table = first_id_wins.result()
     doc = evaluate(table, first_id_wins.failed, counts.quarantined, params)
     reset_dir(data_docs)

@@ -23,6 +23,12 @@ PARAMS = DEFAULTS
 REPO_PARAMS = Path(__file__).resolve().parent.parent / "params.yaml"
 
 
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(tmp_path, monkeypatch):
+    """params.yaml's engine.cache_dir is relative to the working directory: keep it in tmp."""
+    monkeypatch.chdir(tmp_path)
+
+
 def article(source: str, text: str) -> dict:
     """A record as annotate writes it, made by the real stage functions."""
     raw = text.encode()

@@ -13,8 +13,16 @@ import yaml
 from pipeline import record_checks, validate_cache
 from tests.defaults import PARAMS
 from tests.test_engine_local import output_bytes
-from tests.test_validate import BAD_LANGUAGE, DUPLICATE, GOOD, REPO_PARAMS, SHORT, ZERO_WIDTH
-from tests.test_validate import article, run_validate
+from tests.test_validate import (
+    BAD_LANGUAGE,
+    DUPLICATE,
+    GOOD,
+    REPO_PARAMS,
+    SHORT,
+    ZERO_WIDTH,
+    article,
+    run_validate,
+)
 
 RECORDS = [GOOD, SHORT, BAD_LANGUAGE, DUPLICATE, ZERO_WIDTH]
 

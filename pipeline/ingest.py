@@ -311,10 +311,17 @@ def unused_sidecar_row(root: Path, path: Path, why: Rejected) -> dict[str, Any]:
     return {**row, "error": why.reason, "error_detail": why.detail}
 
 
-@functools.lru_cache(maxsize=16)
-def _resolved(root: Path) -> Path:
-    """`root` with its links resolved, once per run, not once per file (20,000 `realpath`s)."""
-    return root.resolve()
+@functools.lru_cache(maxsize=1024)
+def _resolved(folder: Path) -> Path:
+    """`folder` with its links resolved, once per run, not once per file (20,000 `realpath`s,
+    each an `lstat` per component of the path)."""
+    return folder.resolve()
+
+
+def _real(path: Path) -> Path:
+    """`path.resolve()`: a file that is not a link is its folder's real path and its name, and
+    its folder is resolved once for all its files."""
+    return path.resolve() if path.is_symlink() else _resolved(path.parent) / path.name
 
 
 def read_seed(
@@ -324,7 +331,7 @@ def read_seed(
     gives): never raises, never reads outside `root`."""
     row: dict[str, Any] = {"source": path.relative_to(root).as_posix(), "source_sha256": ""}
     real_root = _resolved(root)
-    if not path.resolve().is_relative_to(real_root):
+    if not _real(path).is_relative_to(real_root):
         return {**row, "error": q.OUTSIDE_SEEDS, "error_detail": "symbolic link out of seeds/"}
     try:
         size = path.stat().st_size
@@ -348,7 +355,7 @@ def read_seed(
         sidecar = find_sidecar(path, params)
     if sidecar is None:
         return row
-    if not sidecar.resolve().is_relative_to(real_root):
+    if not _real(sidecar).is_relative_to(real_root):
         return {
             **row,
             "error": q.OUTSIDE_SEEDS,

@@ -870,6 +870,10 @@ def test_read_seed_never_follows_a_link_out_of_the_seed_folder(tmp_path, params)
     # A link that stays inside seeds/ is read like any file.
     inside = read_seed(seeds, seeds / "inside-link.txt", params.ingest)
     assert (inside["raw"], "error" in inside) == (b"Inside.\n", False)
+    # A file reached through a linked folder is out too, though the file is no link itself.
+    (seeds / "linked").symlink_to(outside)
+    through = read_seed(seeds, seeds / "linked" / "secret.txt", params.ingest)
+    assert (through["error"], "raw" in through) == ("outside_seeds", False)
 
 
 def test_run_decodes_a_cp1252_seed(messy_seeds_dir, tmp_path, params, read_rows):

@@ -143,15 +143,33 @@ def code_files(module: str) -> tuple[Path, ...]:
     return tuple(files)
 
 
+@functools.cache
 def code_hash(module: str) -> str:
+    """Once per process: the code that runs is the code imported when it started, and an
+    annotator asks for its key once per batch chunk (thousands of times in a large run)."""
     h = hashlib.sha256()
     for path in code_files(module):
         h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
+# annotator_key's answers in this process: {(annotator, id(params)): (params, key)}. The params
+# object is kept with its key, so its id cannot be reused by another while it is here.
+_KEYS: dict[tuple[str, int], tuple[AnnotateParams, str]] = {}
+
+
 def annotator_key(annotator: Any, params: AnnotateParams) -> str:
-    """What, besides its input, decides an annotator's output (see the module docstring)."""
+    """What, besides its input, decides an annotator's output (see the module docstring).
+    Computed once per annotator and params object in a process."""
+    memo = (annotator.name, id(params))
+    if memo in _KEYS and _KEYS[memo][0] is params:
+        return _KEYS[memo][1]
+    key = _annotator_key(annotator, params)
+    _KEYS[memo] = (params, key)
+    return key
+
+
+def _annotator_key(annotator: Any, params: AnnotateParams) -> str:
     fn = getattr(annotator, "annotate", None) or annotator.prepare
     values = dataclasses.asdict(params)
     names = PARAMS_READ.get(annotator.name)

@@ -26,6 +26,7 @@ from textstat.textstat import textstatistics
 from pipeline.annotators import Context, load_all
 from pipeline.annotators.readability import (
     LANG,
+    cmudict_syllables,
     flesch_reading_ease,
     sentence_count,
     syllables,
@@ -149,6 +150,17 @@ def test_the_unicode_facts_the_shortcuts_rest_on():
 
 def test_other_languages_stay_null():
     assert flesch_reading_ease("Le gouvernement a annoncé mardi.", "fr") is None
+
+
+def test_the_dictionary_read_here_is_textstats_for_every_word():
+    """`cmudict_syllables` reads cmudict's file itself: every word, and its first
+    pronunciation's vowels, as textstat's `get_cmudict` has them."""
+    expected = {
+        word: sum(1 for phone in pronunciations[0] if phone[-1].isdigit())
+        for word, pronunciations in get_cmudict(LANG).items()
+    }
+    assert cmudict_syllables() == expected
+    assert len(expected) > 100_000
 
 
 def test_the_syllable_memo_is_bounded():

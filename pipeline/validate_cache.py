@@ -8,7 +8,11 @@ and annotate's: a rerun after a few new articles checks only those.
   `validate`, whole: a key they do not read only costs a colder cache). Not `publish`: a new
   release's version does not recheck the corpus.
 - The *content key* hashes the whole record, every field as the stage reads it: a verdict is
-  about all of them.
+  about all of them. It hashes the record's pickle, not its JSON (`pipeline.cache.digest`):
+  41 against 136 microseconds a BBC record, most of it the entities list. Two different records
+  never pickle alike; the same record could pickle differently only if Python shared an object
+  between its fields one time and not another, which costs a check, never a wrong verdict (the
+  records come from `to_pylist` the same way every run).
 
 The value stored is the verdict alone: None for a record that passed (the record itself goes
 on, as read), the `CheckFailed` (reason, detail, the failed checks) of one that did not. The
@@ -19,6 +23,8 @@ duplicate-id check and the table checks are the reduce's, over every record, cac
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import pickle
 from typing import Any
 
 from pipeline import cache as store
@@ -45,7 +51,7 @@ def stage_key(params: params_mod.Params) -> str:
 
 
 def content_key(record: dict[str, Any]) -> str:
-    return store.digest(record)
+    return hashlib.sha256(pickle.dumps(record, protocol=5)).hexdigest()
 
 
 class CheckBatch:

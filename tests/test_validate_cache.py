@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -102,3 +103,19 @@ def test_the_stage_key_follows_what_the_checks_read():
     assert validate_cache.stage_key(other_clean) != key
     assert validate_cache.stage_key(other_engine) == key
     assert validate_cache.stage_key(other_version) == key  # a new release checks nothing again
+
+
+def test_a_derived_value_that_no_longer_agrees_is_caught_though_the_text_was_seen(
+    tmp_path, checked
+):
+    """The verdict is keyed by the whole record: a record whose text passed before but whose
+    word count now disagrees with it is checked again, and quarantined."""
+    cache = tmp_path / "cache"
+    run(tmp_path / "first", [GOOD], cache)
+    checked.clear()
+    wrong = {**GOOD, "word_count": GOOD["word_count"] + 1}
+    files = run(tmp_path / "second", [wrong], cache)
+    assert checked == ["a.txt"]
+    (row,) = pq.read_table(tmp_path / "second" / "quarantine").to_pylist()
+    assert (row["source"], row["reason"]) == ("a.txt", "inconsistent_record")
+    assert files == run(tmp_path / "uncached", [wrong], None)

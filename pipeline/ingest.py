@@ -3,7 +3,8 @@
 Reads:  the seed folder, recursively (symbolic links to directories are not followed; a linked
         file is read only if it resolves inside the seed folder; dotfiles are not articles),
         and each seed's sidecar `<seed>.meta.json` / `.meta.yaml`, or `<stem>.meta.json` when
-        one seed only has that stem (metadata, not an article; `match_sidecars`).
+        one seed only has that stem (metadata, not an article; `match_sidecars`): the files
+        are found and read by pipeline/seed_files.py, and parsed here.
 Writes: `data/ingest/records/` (Arrow schema: record fields with x-stage "ingest"),
         `data/quarantine/ingest/` (with a row for each sidecar applied to no seed:
         `orphan_sidecar`, `ambiguous_sidecar`), `data/ingest/metrics.json` (counts, per format
@@ -16,16 +17,12 @@ extracted), and JSONL/CSV exports with one article per line or row (`ingest.colu
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pyarrow as pa
 import yaml
@@ -41,6 +38,7 @@ from pipeline.readers.html import read_html
 from pipeline.readers.markdown import read_markdown
 from pipeline.readers.table import read_csv, read_jsonl
 from pipeline.readers.text import read_text, split_title  # noqa: F401 - split_title: public API
+from pipeline.seed_files import read_seed_batches, scan
 from pipeline.stage import map_stage, parse_args, write_metrics
 
 STAGE = "ingest"
@@ -55,18 +53,6 @@ READERS: dict[str, tuple[str, Reader]] = {
 }
 MULTI_ARTICLE = {"jsonl", "csv"}
 EXPORT_SIDECAR_FIELDS = ("publisher", "license")
-INPUT_SCHEMA = pa.schema(
-    [
-        ("source", pa.string()),
-        ("source_sha256", pa.string()),
-        ("raw", pa.large_binary()),
-        ("sidecar", pa.large_binary()),
-        ("sidecar_name", pa.string()),
-        # Set when the file was not read at all: (reason constant, detail).
-        ("error", pa.string()),
-        ("error_detail", pa.string()),
-    ]
-)
 # Sidecar keys that become record fields; every key is also kept in `metadata`.
 SIDECAR_FIELDS = {
     "title": ("title",),
@@ -205,180 +191,6 @@ def format_of(source: str, params: IngestParams) -> str:
     return (
         READERS[suffix][0] if suffix in READERS and suffix in params.extensions else "unsupported"
     )
-
-
-@dataclass(frozen=True)
-class SeedFile:
-    """One input file: a seed and the sidecar it takes, or a sidecar no seed takes."""
-
-    path: Path
-    sidecar: Path | None = None  # the sidecar applied to this seed
-    unused: Rejected | None = None  # `path` is a sidecar applied to no seed: why
-
-
-def sidecar_suffix(name: str, suffixes: tuple[str, ...]) -> str | None:
-    return next((s for s in suffixes if name.endswith(s) and len(name) > len(s)), None)
-
-
-def match_sidecars(
-    names: list[str], suffixes: tuple[str, ...]
-) -> tuple[dict[str, str], dict[str, Rejected]]:
-    """({seed: its sidecar}, {sidecar applied to no seed: why}) among the names of one folder.
-
-    `<seed><suffix>` belongs to that seed; failing one, `<stem><suffix>` (article.meta.json)
-    belongs to the one seed `<stem>.<extension>` beside it. A sidecar that two seeds could claim
-    (article.txt and article.md) is applied to neither, and a seed with two sidecars takes the
-    exact name first, then the first of `suffixes`: every other one is reported, never ignored.
-    """
-    seeds = sorted(n for n in names if sidecar_suffix(n, suffixes) is None)
-    by_stem: dict[str, list[str]] = {}
-    for seed in seeds:
-        stem, extension = os.path.splitext(seed)
-        if extension:
-            by_stem.setdefault(stem, []).append(seed)
-    claims: dict[str, list[tuple[tuple[int, int], str]]] = {}
-    unused: dict[str, Rejected] = {}
-    for name in sorted(set(names) - set(seeds)):
-        suffix = sidecar_suffix(name, suffixes)
-        assert suffix is not None
-        base, rank = name[: -len(suffix)], suffixes.index(suffix)
-        stem_seeds = by_stem.get(base, [])
-        if base in seeds:
-            claims.setdefault(base, []).append(((0, rank), name))
-        elif len(stem_seeds) == 1:
-            claims.setdefault(stem_seeds[0], []).append(((1, rank), name))
-        elif stem_seeds:
-            detail = (
-                f"{name} could belong to {' or '.join(stem_seeds)}: applied to none"
-                f" (name it {stem_seeds[0]}{suffix}, say)"
-            )
-            unused[name] = Rejected(q.AMBIGUOUS_SIDECAR, detail)
-        else:
-            detail = f"{name} matches no seed: neither {base} nor {base}.<extension> is beside it"
-            unused[name] = Rejected(q.ORPHAN_SIDECAR, detail)
-    chosen = {}
-    for seed, candidates in claims.items():
-        (_, first), *others = sorted(candidates)
-        chosen[seed] = first
-        for _, other in others:
-            detail = f"{other} not applied: {seed} takes {first}"
-            unused[other] = Rejected(q.AMBIGUOUS_SIDECAR, detail)
-    return chosen, unused
-
-
-def scan(root: Path, params: IngestParams) -> list[SeedFile]:
-    """Every seed under `root` with its sidecar, and every sidecar no seed takes, sorted by
-    relative path (the output order).
-
-    os.walk does not descend into linked directories, so a link cannot pull a tree from
-    elsewhere into the corpus; linked files are listed and checked when read.
-    """
-    files = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        names = [n for n in names if not n.startswith(".")]
-        chosen, unused = match_sidecars(names, params.sidecar_suffixes)
-        here = Path(folder)
-        for name in names:
-            if name in unused:
-                files.append(SeedFile(here / name, unused=unused[name]))
-            elif sidecar_suffix(name, params.sidecar_suffixes) is None:
-                sidecar = here / chosen[name] if name in chosen else None
-                files.append(SeedFile(here / name, sidecar=sidecar))
-    return sorted(files, key=lambda f: f.path.relative_to(root).as_posix())
-
-
-def list_seeds(root: Path, params: IngestParams) -> list[Path]:
-    """Every candidate article file under `root`, sorted by relative path (sidecars aside)."""
-    return [f.path for f in scan(root, params) if f.unused is None]
-
-
-def find_sidecar(path: Path, params: IngestParams) -> Path | None:
-    """The sidecar `match_sidecars` gives the seed at `path`, if any."""
-    names = [n for n in os.listdir(path.parent) if not n.startswith(".")]
-    chosen, _ = match_sidecars(names, params.sidecar_suffixes)
-    return path.with_name(chosen[path.name]) if path.name in chosen else None
-
-
-def unused_sidecar_row(root: Path, path: Path, why: Rejected) -> dict[str, Any]:
-    """The input row of a sidecar applied to no seed: quarantined with its reason, never read
-    through a link out of `root`."""
-    row = {"source": path.relative_to(root).as_posix(), "source_sha256": ""}
-    if path.resolve().is_relative_to(root.resolve()):
-        # Unreadable as well as unused: the reason says the more useful thing.
-        with contextlib.suppress(OSError):
-            row["source_sha256"] = file_sha256(path)
-    return {**row, "error": why.reason, "error_detail": why.detail}
-
-
-@functools.lru_cache(maxsize=1024)
-def _resolved(folder: Path) -> Path:
-    """`folder` with its links resolved, once per run, not once per file (20,000 `realpath`s,
-    each an `lstat` per component of the path)."""
-    return folder.resolve()
-
-
-def _real(path: Path) -> Path:
-    """`path.resolve()`: a file that is not a link is its folder's real path and its name, and
-    its folder is resolved once for all its files."""
-    return path.resolve() if path.is_symlink() else _resolved(path.parent) / path.name
-
-
-def read_seed(
-    root: Path, path: Path, params: IngestParams, sidecar: Path | None | Literal["find"] = "find"
-) -> dict[str, Any]:
-    """The I/O half of ingest for one file and its sidecar (by default the one `find_sidecar`
-    gives): never raises, never reads outside `root`."""
-    row: dict[str, Any] = {"source": path.relative_to(root).as_posix(), "source_sha256": ""}
-    real_root = _resolved(root)
-    if not _real(path).is_relative_to(real_root):
-        return {**row, "error": q.OUTSIDE_SEEDS, "error_detail": "symbolic link out of seeds/"}
-    try:
-        size = path.stat().st_size
-        if size > params.max_bytes:
-            detail = f"{size} bytes > ingest.max_bytes={params.max_bytes}"
-            return {
-                **row,
-                "source_sha256": file_sha256(path),
-                "error": q.TOO_LARGE,
-                "error_detail": detail,
-            }
-        raw = path.read_bytes()
-    except OSError as exc:
-        return {
-            **row,
-            "error": q.UNREADABLE,
-            "error_detail": f"{type(exc).__name__}: {exc.strerror or exc}",
-        }
-    row.update(raw=raw, source_sha256=sha256_hex(raw))
-    if sidecar == "find":
-        sidecar = find_sidecar(path, params)
-    if sidecar is None:
-        return row
-    if not _real(sidecar).is_relative_to(real_root):
-        return {
-            **row,
-            "error": q.OUTSIDE_SEEDS,
-            "error_detail": f"sidecar {sidecar.name} links out of seeds/",
-        }
-    try:
-        row.update(sidecar=sidecar.read_bytes(), sidecar_name=sidecar.name)
-    except OSError as exc:
-        return {**row, "error": q.BAD_SIDECAR, "error_detail": f"{sidecar.name}: {exc}"}
-    return row
-
-
-def read_seed_batches(
-    root: Path, files: list[SeedFile], params: IngestParams, batch_size: int
-) -> Iterator[pa.RecordBatch]:
-    for start in range(0, len(files), batch_size):
-        rows = [
-            read_seed(root, f.path, params, f.sidecar)
-            if f.unused is None
-            else unused_sidecar_row(root, f.path, f.unused)
-            for f in files[start : start + batch_size]
-        ]
-        yield pa.RecordBatch.from_pylist(rows, schema=INPUT_SCHEMA)
 
 
 def input_hash(sources: list[tuple[str, str]]) -> str:

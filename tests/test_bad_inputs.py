@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import clean, ingest
+from pipeline import clean, ingest, seed_files
 from pipeline.params import Params
 from pipeline.quarantine import NOT_ARTICLES
 from tests.defaults import PARAMS
@@ -131,7 +131,7 @@ def test_unreadable_file_is_quarantined(tmp_path, params):
         seeds = tmp_path / "seeds"
         (seeds / "odd.txt").mkdir(parents=True)
         (seeds / "good.txt").write_text("Fine.\n")
-        files = ingest.list_seeds(seeds, params.ingest)
+        files = seed_files.list_seeds(seeds, params.ingest)
         assert [f.name for f in files] == ["good.txt"]  # a directory is never an input
         return
     seeds = tmp_path / "seeds"
@@ -139,7 +139,7 @@ def test_unreadable_file_is_quarantined(tmp_path, params):
     locked = seeds / "locked.txt"
     locked.write_text("Private.\n")
     locked.chmod(0)
-    row = ingest.read_seed(seeds, locked, params.ingest)
+    row = seed_files.read_seed(seeds, locked, params.ingest)
     assert row["error"] == "unreadable"
 
 

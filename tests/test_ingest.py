@@ -14,13 +14,14 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pipeline import ingest
+from pipeline import ingest, seed_files
 from pipeline.encoding import decode
 from pipeline.ids import canonical_url, record_id, sha256_hex
-from pipeline.ingest import parse_seed, read_seed, split_title
+from pipeline.ingest import parse_seed, split_title
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected
 from pipeline.schema import record_schema
+from pipeline.seed_files import read_seed
 from pipeline.shards import shard_paths
 from tests.defaults import PARAMS as DEFAULTS
 
@@ -759,7 +760,7 @@ SUFFIXES = (".meta.json", ".meta.yaml", ".meta.yml")
     ],
 )
 def test_match_sidecars(names, chosen, unused):
-    got_chosen, got_unused = ingest.match_sidecars(names, SUFFIXES)
+    got_chosen, got_unused = seed_files.match_sidecars(names, SUFFIXES)
     assert got_chosen == chosen
     assert {n: r.reason for n, r in got_unused.items()} == unused
     for name, why in got_unused.items():

@@ -10,8 +10,10 @@ word-count quantiles, entities per 1,000 words and quotes per article, bounded b
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,11 +149,38 @@ def run(table: Table, params: Params) -> list[dict[str, Any]]:
     return out
 
 
+_PREFETCH: threading.Thread | None = None
+
+
+def prefetch() -> None:
+    """Start importing great-expectations in a thread of its own, once per process: the import
+    takes seconds of one core, which the stage would otherwise spend after the records are
+    checked, with its workers done. Call it only after this process has forked its workers (a
+    fork while the thread holds an import lock could leave the lock held in the child), and
+    `settle()` before the process may fork again."""
+    global _PREFETCH
+    if _PREFETCH is None:
+        # great-expectations phones home unless told not to; there is no network to wait for.
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        _PREFETCH = threading.Thread(
+            target=importlib.import_module, args=("great_expectations",), daemon=True
+        )
+        _PREFETCH.start()
+
+
+def settle() -> None:
+    """Wait for `prefetch`'s import, if one was started (an error in it is raised again by the
+    import that needs the module)."""
+    if _PREFETCH is not None:
+        _PREFETCH.join()
+
+
 def _run_gx(
     table: Table, expectations: list[Expectation], splits: list[str]
 ) -> dict[str, tuple[bool, Any]]:
     # great-expectations phones home unless told not to; there is no network here to wait for.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    settle()
     import great_expectations as gx  # late: importing it takes seconds
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

@@ -40,7 +40,7 @@ import json
 import os
 import pickle
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +237,20 @@ class Cache:
         self.hits += len(found)
         self.misses += len(wanted) - len(found)
         return found
+
+    def cached(
+        self, key: str, contents: list[str], items: list[Any], compute: Callable[[Any], Any]
+    ) -> list[Any]:
+        """The stored value of each item's content key, `compute(item)` for those not stored yet
+        (once per content): one look-up, then one transaction for what was computed."""
+        found = self.get(key, contents)
+        new: dict[str, Any] = {}
+        for item, content in zip(items, contents, strict=True):
+            if content not in found and content not in new:
+                new[content] = compute(item)
+        self.put(key, new)
+        found.update(new)
+        return [found[c] for c in contents]
 
     def put(self, annotator: str, values: dict[str, Any]) -> None:
         if not values:

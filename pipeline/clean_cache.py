@@ -78,9 +78,5 @@ def cached(
     `compute` on the records whose content is not stored yet (once per content), stored in one
     transaction before the batch is written."""
     contents = [content_key(r) for r in records]
-    found = cache.get(key, contents)
-    missing = {c: r for c, r in zip(contents, records, strict=True) if c not in found}
-    new = {c: compact(r, compute(r)) for c, r in missing.items()}
-    cache.put(key, new)
-    found.update(new)
-    return [expand(r, found[c]) for r, c in zip(records, contents, strict=True)]
+    stored = cache.cached(key, contents, records, lambda r: compact(r, compute(r)))
+    return [expand(r, value) for r, value in zip(records, stored, strict=True)]

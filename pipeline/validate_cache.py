@@ -69,12 +69,10 @@ class CheckBatch:
         if self.cache is None:
             return [self.check(r) for r in records]
         contents = [content_key(r) for r in records]
-        found = self.cache.get(self.key, contents)
-        new: dict[str, CheckFailed | None] = {}
-        for record, content in zip(records, contents, strict=True):
-            if content not in found and content not in new:
-                verdict = self.check(record)
-                new[content] = verdict if isinstance(verdict, CheckFailed) else None
-        self.cache.put(self.key, new)
-        found.update(new)
-        return [found[c] or r for r, c in zip(records, contents, strict=True)]
+        verdicts = self.cache.cached(self.key, contents, records, self._verdict)
+        return [verdict or r for r, verdict in zip(records, verdicts, strict=True)]
+
+    def _verdict(self, record: dict[str, Any]) -> CheckFailed | None:
+        """What is stored: the failure, or None for a record that passed."""
+        verdict = self.check(record)
+        return verdict if isinstance(verdict, CheckFailed) else None

@@ -12,8 +12,10 @@ fingerprints give one row per record that differs:
 - `text_changed`, `metadata_changed`, `annotations_changed`: the first that applies, in this
   order (a text fix changes annotations too; the text is what matters).
 
-Fingerprints hold four short strings per record, so two releases of a few million records fit in
-memory; the changes file is sorted by id, so the same releases always give the same bytes.
+Fingerprints are an Arrow table, one row per record (its id, content hash, two 32-byte digests
+and its split: about 150 bytes, no Python object per record), and the changes are computed from
+two such tables by a join, so two releases of millions of records fit in memory; the changes
+file is sorted by id, so the same releases always give the same bytes.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.quarantine import canonical_json
@@ -55,21 +57,26 @@ METADATA_COLUMNS = _columns_of({"ingest", "clean"}, {"id", "text", "content_sha2
 ANNOTATION_COLUMNS = _columns_of({"annotate"}, set())
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    content: str
-    metadata: str
-    annotations: str
-    split: str
+FINGERPRINTS = pa.schema(
+    [
+        ("id", pa.string()),
+        ("content", pa.string()),  # the record's content_sha256 (hex), as the changes file shows
+        ("metadata", pa.binary(32)),  # SHA-256 of the metadata columns
+        ("annotations", pa.binary(32)),  # SHA-256 of the annotation columns
+        ("split", pa.string()),
+    ]
+)
+Fingerprint = tuple[str, str, bytes, bytes, str]  # a row of FINGERPRINTS
 
 
-def _digest(values: dict) -> str:
-    return hashlib.sha256(canonical_json(values).encode()).hexdigest()
+def _digest(values: dict) -> bytes:
+    return hashlib.sha256(canonical_json(values).encode()).digest()
 
 
-def fingerprint(row: dict) -> tuple[str, Fingerprint]:
-    """(id, fingerprint) of one record (a row of the record schema)."""
-    return row["id"], Fingerprint(
+def fingerprint(row: dict) -> Fingerprint:
+    """The fingerprint of one record (a row of the record schema): a row of FINGERPRINTS."""
+    return (
+        row["id"],
         row["content_sha256"],
         _digest({c: row.get(c) for c in METADATA_COLUMNS}),
         _digest({c: row.get(c) for c in ANNOTATION_COLUMNS}),
@@ -77,16 +84,26 @@ def fingerprint(row: dict) -> tuple[str, Fingerprint]:
     )
 
 
-def fingerprints(batches: Iterable[pa.RecordBatch]) -> dict[str, Fingerprint]:
-    """id -> fingerprint of every record in `batches` (rows of the record schema)."""
-    return dict(fingerprint(row) for batch in batches for row in batch.to_pylist())
+def fingerprint_table(rows: list[Fingerprint]) -> pa.Table:
+    """Fingerprint rows as a FINGERPRINTS table (columns, not a Python object per record)."""
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in FINGERPRINTS]
+    return pa.Table.from_arrays(
+        [pa.array(c, f.type) for c, f in zip(columns, FINGERPRINTS, strict=True)],
+        schema=FINGERPRINTS,
+    )
+
+
+def fingerprints(batches: Iterable[pa.RecordBatch]) -> pa.Table:
+    """The FINGERPRINTS of every record in `batches` (rows of the record schema)."""
+    tables = [fingerprint_table([fingerprint(r) for r in b.to_pylist()]) for b in batches]
+    return pa.concat_tables([fingerprint_table([]), *tables])
 
 
 def data_files(release: Path) -> list[Path]:
     return sorted((Path(release) / "data").glob("*.parquet"))
 
 
-def release_fingerprints(release: Path) -> dict[str, Fingerprint]:
+def release_fingerprints(release: Path) -> pa.Table:
     """Fingerprints of a release folder's published records."""
     batches = (b for path in data_files(release) for b in pq.ParquetFile(path).iter_batches())
     return fingerprints(batches)
@@ -98,42 +115,51 @@ def withdrawal_reason(quarantine_reason: str | None) -> str:
     return DUPLICATE_REASONS.get(quarantine_reason, quarantine_reason)
 
 
-def diff(
-    old: dict[str, Fingerprint],
-    new: dict[str, Fingerprint],
-    quarantined: dict[str, str],
-) -> list[dict]:
-    """Change rows from `old` to `new`, sorted by id; `quarantined`: id -> reason in the new
-    build, for the ids that are not published."""
-    rows = []
-    for id_ in sorted(old.keys() | new.keys()):
-        before, after = old.get(id_), new.get(id_)
-        if before == after:
-            continue
-        if before is None:
-            change, reason = "added", None
-        elif after is None:
-            change, reason = "withdrawn", withdrawal_reason(quarantined.get(id_))
-        elif before.content != after.content:
-            change, reason = "text_changed", None
-        elif before.metadata != after.metadata:
-            change, reason = "metadata_changed", None
-        else:
-            change, reason = "annotations_changed", None
-        rows.append(
-            {
-                "id": id_,
-                "change": change,
-                "reason": reason,
-                "old_content_sha256": before.content if before else None,
-                "new_content_sha256": after.content if after else None,
-            }
-        )
-    return rows
+def _one_chunk(values: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
-def write_changes(path: Path, rows: list[dict]) -> None:
-    table = pa.Table.from_pylist(rows, schema=SCHEMA)
+def _differs(joined: pa.Table, column: str) -> pa.ChunkedArray:
+    """Old and new values of `column` differ (both present)."""
+    return pc.fill_null(pc.not_equal(joined[f"{column}_old"], joined[f"{column}_new"]), False)
+
+
+def _change_kinds(joined: pa.Table) -> pa.ChunkedArray:
+    """Per joined row: the first change kind that applies, or null when nothing changed."""
+    added, withdrawn = pc.is_null(joined["content_old"]), pc.is_null(joined["content_new"])
+    text, metadata = _differs(joined, "content"), _differs(joined, "metadata")
+    other = pc.or_(_differs(joined, "annotations"), _differs(joined, "split"))
+    conditions = pa.StructArray.from_arrays(
+        [_one_chunk(c) for c in (added, withdrawn, text, metadata, other)], names=CHANGE_KINDS
+    )
+    return pc.case_when(conditions, *(pa.scalar(kind) for kind in CHANGE_KINDS))
+
+
+def diff(old: pa.Table, new: pa.Table, quarantined: dict[str, str]) -> pa.Table:
+    """Change rows (SCHEMA) from `old` to `new` fingerprints, sorted by id;
+    `quarantined`: id -> reason in the new build, for the ids that are not published."""
+    joined = old.join(new, "id", join_type="full outer", left_suffix="_old", right_suffix="_new")
+    change = _change_kinds(joined)
+    changed = joined.append_column("change", change).filter(pc.is_valid(change)).sort_by("id")
+    kinds = changed["change"].to_pylist()
+    ids = changed["id"].to_pylist() if "withdrawn" in kinds else [None] * len(kinds)
+    reasons = [
+        withdrawal_reason(quarantined.get(id_)) if kind == "withdrawn" else None
+        for id_, kind in zip(ids, kinds, strict=True)
+    ]
+    return pa.Table.from_arrays(
+        [
+            changed["id"].combine_chunks(),
+            changed["change"].combine_chunks(),
+            pa.array(reasons, pa.string()),
+            changed["content_old"].combine_chunks(),
+            changed["content_new"].combine_chunks(),
+        ],
+        schema=SCHEMA,
+    )
+
+
+def write_changes(path: Path, table: pa.Table) -> None:
     pq.write_table(table, path, compression="zstd", use_dictionary=False, write_statistics=True)
 
 
@@ -142,11 +168,16 @@ def read_changes(release: Path) -> list[dict]:
     return pq.read_table(path).to_pylist() if path.exists() else []
 
 
-def summarize(rows: list[dict]) -> dict[str, int]:
+def _counts(values: pa.ChunkedArray | pa.Array) -> Counter:
+    return Counter({c["values"]: c["counts"] for c in pc.value_counts(values).to_pylist()})
+
+
+def summarize(changes: pa.Table) -> dict[str, int]:
     """Rows per change kind, every kind listed (0 when none)."""
-    counts = Counter(r["change"] for r in rows)
+    counts = _counts(changes["change"])
     return {kind: counts[kind] for kind in CHANGE_KINDS}
 
 
-def withdrawn_by_reason(rows: list[dict]) -> dict[str, int]:
-    return dict(sorted(Counter(r["reason"] for r in rows if r["change"] == "withdrawn").items()))
+def withdrawn_by_reason(changes: pa.Table) -> dict[str, int]:
+    withdrawn = changes.filter(pc.equal(changes["change"], "withdrawn"))
+    return dict(sorted(_counts(withdrawn["reason"]).items()))

@@ -268,12 +268,22 @@ class PublishParams:
     # split -> Parquet files its rows are spread over by a hash of their id: a record stays in
     # its file from release to release, so a new article rewrites one file of its split.
     buckets: dict[str, int]
+    # A split's files are doubled (from `buckets`) until each holds about this many rows or
+    # fewer: publish holds one file in memory while it writes it.
+    max_rows_per_file: int
 
     @field_validator("version", "previous")
     @classmethod
     def _semantic_version(cls, value: str | None) -> str | None:
         if value is not None and not SEMVER.fullmatch(value):
             raise ValueError(f"{value!r} is not a version MAJOR.MINOR.PATCH")
+        return value
+
+    @field_validator("max_rows_per_file")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
         return value
 
     @field_validator("buckets")

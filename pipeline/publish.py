@@ -6,7 +6,8 @@ Reads:  `data/validate/records/`, every stage's quarantine under `data/quarantin
         previous release (`publish.previous`, from DVC's cache; see pipeline/versions.py).
 Writes: `data/release/`:
           `data/<split>-NNNNN-of-NNNNN.parquet`  zstd Parquet, one Hugging Face split per value
-                                                 of `split`, `publish.buckets[split]` files;
+                                                 of `split`, `publish.buckets[split]` files
+                                                 or a doubling of it (`files_per_split`);
           `changes.parquet`                      record-level changes against the previous
                                                  release (pipeline/changes.py);
           `schema.json`                          the record schema of the data files;
@@ -38,7 +39,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import changes as changes_mod
@@ -68,61 +71,94 @@ def bucket_of(id_: str, buckets: int) -> int:
     return int(id_[:8], 16) % buckets
 
 
-def stable_splits(records: dict[str, tuple[str, str]], previous: dict[str, str]) -> dict[str, str]:
-    """id -> split: the previous release's split for a record it had; for a new record, the
-    previous split of the smallest previously published id of its near-duplicate cluster; else
-    the split annotate gave it. `records`: id -> (cluster, annotated split)."""
-    anchor: dict[str, str] = {}  # cluster -> smallest previously published member
-    for id_, (cluster, _) in sorted(records.items()):
-        if id_ in previous and cluster not in anchor:
-            anchor[cluster] = id_
-    return {
-        id_: previous.get(id_) or previous.get(anchor.get(cluster, ""), split)
-        for id_, (cluster, split) in records.items()
-    }
+def stable_splits(records: pa.Table, previous: pa.Table) -> pa.ChunkedArray:
+    """Each record's split, in the order of `records` (columns id, near_duplicate_cluster,
+    split): the previous release's split for a record it had; for a new record, the previous
+    split of the smallest previously published id of its near-duplicate cluster; else the split
+    annotate gave it. `previous`: columns id, split. Joins on Arrow columns, no Python object
+    per record."""
+    if previous.num_rows == 0:
+        return records["split"]
+    prev = previous.select(["id", "split"]).rename_columns(["id", "previous_split"])
+    rows = records.append_column("row", pa.array(np.arange(records.num_rows)))
+    rows = rows.join(prev, "id", join_type="left outer")
+    published = rows.filter(pc.is_valid(rows["previous_split"]))
+    anchors = published.group_by("near_duplicate_cluster").aggregate([("id", "min")])
+    anchors = anchors.join(prev, "id_min", right_keys="id", join_type="inner")
+    anchors = anchors.select(["near_duplicate_cluster", "previous_split"])
+    anchors = anchors.rename_columns(["near_duplicate_cluster", "anchor_split"])
+    rows = rows.join(anchors, "near_duplicate_cluster", join_type="left outer").sort_by("row")
+    return pc.coalesce(rows["previous_split"], rows["anchor_split"], rows["split"])
 
 
-def _cluster_key(row: dict[str, Any]) -> tuple[str, str, str, str]:
-    return row["id"], row["near_duplicate_cluster"], row["split"], row["language"]
+def read_clusters(inp: Path, batch_size: int) -> tuple[pa.Table, Counter]:
+    """(id, near_duplicate_cluster, split of every record, in input order; rows per language).
 
-
-def _clusters(keys: list[tuple[str, str, str, str]]) -> tuple[dict[str, tuple[str, str]], Counter]:
-    records = {id_: (cluster, split) for id_, cluster, split, _ in keys}
-    return records, Counter(language for *_, language in keys)
-
-
-def read_clusters(inp: Path, batch_size: int) -> tuple[dict[str, tuple[str, str]], Counter]:
-    """(id -> (near-duplicate cluster, annotated split), rows per language), in one pass.
-
-    A reduce over four short columns (about 200 bytes a record held); it runs in this process:
-    the keys are the columns read, and shipping them to workers would cost more than it saves."""
+    Four short columns as Arrow columns (about 100 bytes a record, no Python object per
+    record); read in this process: shipping them to workers would cost more than it saves."""
     columns = ["id", "near_duplicate_cluster", "split", "language"]
-    reduce = Reduce("clusters", _cluster_key, _clusters)
-    return run_reduce(reduce, read_batches(inp, batch_size, columns=columns), engine=None)
+    table = pa.Table.from_batches(list(read_batches(inp, batch_size, columns=columns)))
+    languages = Counter(
+        {c["values"]: c["counts"] for c in pc.value_counts(table["language"]).to_pylist()}
+    )
+    return table.drop_columns(["language"]), languages
 
 
-def fingerprints(
-    paths: list[Path], engine: params_mod.EngineParams
-) -> dict[str, changes_mod.Fingerprint]:
-    """id -> fingerprint of every record in these Parquet files: two SHA-256 of each whole
-    record, made by the engine's workers; ids and digests come back (about 400 bytes a record)."""
+class Fingerprints(Reduce):
+    """The changelog's reduce: each record's fingerprint (pipeline/changes.py), made by the
+    engine's workers, folded here into Arrow columns one batch at a time."""
+
+    def __init__(self) -> None:
+        super().__init__("fingerprints", changes_mod.fingerprint)
+        self.tables: list[pa.Table] = []
+
+    def add(self, keys: list[changes_mod.Fingerprint]) -> dict:
+        self.tables.append(changes_mod.fingerprint_table(keys))
+        return {}
+
+    def result(self) -> pa.Table:
+        tables, self.tables = self.tables, []
+        return pa.concat_tables([changes_mod.fingerprint_table([]), *tables])
+
+
+def fingerprints(paths: list[Path], engine: params_mod.EngineParams) -> pa.Table:
+    """The fingerprints (changes.FINGERPRINTS) of every record in these Parquet files."""
     batches = (b for path in paths for b in pq.ParquetFile(path).iter_batches(engine.batch_size))
-    return run_reduce(Reduce("fingerprints", changes_mod.fingerprint, dict), batches, engine)
+    return run_reduce(Fingerprints(), batches, engine)
 
 
-def partition(inp: Path, tmp: Path, splits: dict[str, str], params: params_mod.Params) -> set:
+def files_per_split(splits: pa.ChunkedArray, params: params_mod.PublishParams) -> dict[str, int]:
+    """Parquet files of each split: `publish.buckets[split]`, doubled until a file holds about
+    `publish.max_rows_per_file` rows or fewer. Publish holds one file in memory while it sorts
+    and writes it, so this bounds its memory whatever the corpus size. Doubling keeps the layout
+    stable: a record of file b of n goes to file b or b + n of 2n."""
+    rows = {c["values"]: c["counts"] for c in pc.value_counts(splits).to_pylist()}
+    out = {}
+    for split, floor in params.buckets.items():
+        n = floor
+        while rows.get(split, 0) > n * params.max_rows_per_file:
+            n *= 2
+        out[split] = n
+    return out
+
+
+def partition(
+    inp: Path, tmp: Path, splits: pa.ChunkedArray, files: dict[str, int], params: params_mod.Params
+) -> set:
     """publish's shuffle: the validated records, their split set, grouped into one Arrow file
     per (split, bucket), which `write_shards` sorts by id. The group-by holds one batch at a
     time and spills the rest to `tmp` (disk, not memory); on one machine."""
     schema = record_schema().arrow()
     writers: dict[tuple[str, int], pa.ipc.RecordBatchFileWriter] = {}
+    offset = 0
     with progress_bar(STAGE, len(splits)) as advance:
         for batch in read_batches(inp, params.engine.batch_size):
-            ids = batch.column("id").to_pylist()
-            split = pa.array([splits[i] for i in ids], pa.string())
+            split = splits.slice(offset, batch.num_rows).combine_chunks()
+            offset += batch.num_rows
             index = batch.schema.get_field_index("split")
             batch = batch.set_column(index, batch.schema.field(index), split)
-            keys = [(splits[i], bucket_of(i, params.publish.buckets[splits[i]])) for i in ids]
+            ids, names = batch.column("id").to_pylist(), split.to_pylist()
+            keys = [(s, bucket_of(i, files[s])) for i, s in zip(ids, names, strict=True)]
             for key in sorted(set(keys)):
                 mask = pa.array([k == key for k in keys])
                 if key not in writers:
@@ -134,8 +170,35 @@ def partition(inp: Path, tmp: Path, splits: dict[str, str], params: params_mod.P
     return set(writers)
 
 
+def write_file(
+    table: pa.Table, path: Path, schema: pa.Schema, engine: params_mod.EngineParams
+) -> int:
+    """`table` sorted by id as one Parquet file, a row group at a time: besides the table, only
+    one row group's sorted copy is held (a whole sorted copy would double publish's peak).
+    Returns the Arrow size of the rows written (the sum over row groups)."""
+    size = 0
+    order = pc.sort_indices(table["id"])
+    with pq.ParquetWriter(
+        path,
+        schema,
+        compression=engine.compression,
+        compression_level=engine.compression_level,
+        write_statistics=True,
+        use_dictionary=False,
+        # Page boundaries follow the content, not row counts: an insertion leaves the other
+        # pages of the file byte-identical (deduplicating stores upload less).
+        use_content_defined_chunking=True,
+    ) as writer:
+        for start in range(0, table.num_rows, engine.row_group_rows):
+            rows = table.take(order.slice(start, engine.row_group_rows)).cast(schema)
+            rows = rows.combine_chunks()
+            writer.write_table(rows, row_group_size=engine.row_group_rows)
+            size += rows.nbytes
+    return size
+
+
 def write_shards(
-    inp: Path, release: Path, params: params_mod.Params, splits: dict[str, str]
+    inp: Path, release: Path, params: params_mod.Params, splits: pa.ChunkedArray
 ) -> list[SplitFiles]:
     """The validated records as `data/<split>-<bucket>-of-<buckets>.parquet`.
 
@@ -149,29 +212,28 @@ def write_shards(
     )
     out = {name: SplitFiles(name, 0) for name in SPLITS}
     (release / DATA_DIR).mkdir(parents=True, exist_ok=True)
+    files = files_per_split(splits, params.publish)
     with tempfile.TemporaryDirectory(prefix="corpus-publish-") as tmp:
-        for split, bucket in sorted(partition(inp, Path(tmp), splits, params)):
+        for split, bucket in sorted(partition(inp, Path(tmp), splits, files, params)):
             table = pa.ipc.open_file(Path(tmp) / f"{split}-{bucket}.arrow").read_all()
-            table = table.sort_by("id").cast(schema).combine_chunks()
-            n = params.publish.buckets[split]
+            n = files[split]
             path = release / DATA_DIR / f"{split}-{bucket:05d}-of-{n:05d}.parquet"
-            pq.write_table(
-                table,
-                path,
-                row_group_size=params.engine.row_group_rows,
-                compression=params.engine.compression,
-                compression_level=params.engine.compression_level,
-                write_statistics=True,
-                use_dictionary=False,
-                # Page boundaries follow the content, not row counts: an insertion leaves the
-                # other pages of the file byte-identical (deduplicating stores upload less).
-                use_content_defined_chunking=True,
-            )
-            files = out[split]
-            files.rows += table.num_rows
-            files.num_bytes += table.nbytes
-            files.paths.append(path)
+            split_files = out[split]
+            split_files.num_bytes += write_file(table, path, schema, params.engine)
+            split_files.rows += table.num_rows
+            split_files.paths.append(path)
+            del table  # before the next file is read
     return [files for files in out.values() if files.rows]
+
+
+def write_data(
+    inp: Path, release: Path, params: params_mod.Params, old: pa.Table
+) -> tuple[list[SplitFiles], Counter]:
+    """The data files, each record in its stable split; (their files, rows per language).
+    The clusters and splits read for it are freed when it returns."""
+    records, languages = read_clusters(inp, params.engine.batch_size)
+    splits = stable_splits(records, old.select(["id", "split"]))
+    return write_shards(inp, release, params, splits), languages
 
 
 def previous_release(params: params_mod.Params) -> dict[str, Path] | None:
@@ -183,9 +245,9 @@ def previous_release(params: params_mod.Params) -> dict[str, Path] | None:
 
 def previous_fingerprints(
     files: dict[str, Path] | None, engine: params_mod.EngineParams
-) -> dict[str, changes_mod.Fingerprint]:
+) -> pa.Table:
     if files is None:
-        return {}
+        return changes_mod.fingerprint_table([])
     paths = [
         path
         for rel, path in sorted(files.items())
@@ -255,13 +317,11 @@ def run(
     release = reset_dir(out)
     if validation is not None:  # what validate checked and found: part of the release
         shutil.copytree(validation, release / VALIDATION_DIR)
-    previous_files = previous_release(params)
-    old = previous_fingerprints(previous_files, params.engine)
-    records, languages = read_clusters(inp, params.engine.batch_size)
-    splits = stable_splits(records, {id_: f.split for id_, f in old.items()})
-    split_files = write_shards(inp, release, params, splits)
+    old = previous_fingerprints(previous_release(params), params.engine)
+    split_files, languages = write_data(inp, release, params, old)
     new = fingerprints([path for s in split_files for path in s.paths], params.engine)
     change_rows = changes_mod.diff(old, new, quarantined_ids(quarantine_root))
+    del old, new
     changes_mod.write_changes(release / changes_mod.CHANGES_FILE, change_rows)
     ingest = read_metrics(ingest_metrics)
     published = sum(s.rows for s in split_files)

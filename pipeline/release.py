@@ -422,10 +422,11 @@ def compare(a: Path, b: Path) -> Comparison:
     from pipeline import changes
 
     reasons = {r["id"]: r["reason"] for r in changes.read_changes(b) if r["change"] == "withdrawn"}
-    rows = changes.diff(changes.release_fingerprints(a), changes.release_fingerprints(b), {})
+    found = changes.diff(changes.release_fingerprints(a), changes.release_fingerprints(b), {})
+    rows = found.to_pylist()
     for row in rows:
         if row["change"] == "withdrawn":
             row["reason"] = reasons.get(row["id"], "not in the later release")
     old = load_json(a / SCHEMA_FILE) if (a / SCHEMA_FILE).exists() else None
     schema = schema_change(old, load_json(b / SCHEMA_FILE))
-    return Comparison(rows, changes.summarize(rows), schema, headline(a), headline(b))
+    return Comparison(rows, changes.summarize(found), schema, headline(a), headline(b))

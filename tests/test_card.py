@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from pipeline.card import write_card
-from pipeline.changes import CHANGES_FILE, write_changes
+from pipeline.changes import CHANGES_FILE, SCHEMA, write_changes
 from pipeline.croissant import write_croissant
 from pipeline.manifest import DATA_DIR, Release, SplitFiles, manifest
 from pipeline.params import Bounds, Params
@@ -70,7 +70,7 @@ def build_release(
         pq.write_table(table, path, compression="zstd")
         splits.append(SplitFiles(name, len(rows), [path], table.nbytes))
     if changes is not None:
-        write_changes(folder / CHANGES_FILE, changes)
+        write_changes(folder / CHANGES_FILE, pa.Table.from_pylist(changes, schema=SCHEMA))
     reasons = {"empty_input": 1}
     info = Release(
         params,

@@ -7,12 +7,21 @@ from dataclasses import replace
 from pathlib import Path
 
 import datasets
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
 from pipeline.ids import file_sha256
-from pipeline.publish import AccountingError, bucket_of, hf_features, run, stable_splits
+from pipeline.publish import (
+    AccountingError,
+    bucket_of,
+    files_per_split,
+    hf_features,
+    run,
+    stable_splits,
+    write_file,
+)
 from pipeline.quarantine import Rejected, quarantine_row
 from pipeline.schema import quarantine_schema, record_schema
 from pipeline.shards import ShardWriter
@@ -135,11 +144,58 @@ def test_first_release_lists_every_record_as_added(stage_outputs, tmp_path):
 
 
 def test_a_record_keeps_its_split_and_new_near_duplicates_join_it():
-    records = {"b": ("b", "test"), "c": ("a", "train"), "a": ("a", "validation"), "d": ("d", "x")}
-    previous = {"b": "train", "c": "test"}
-    # b and c keep their old splits; a is new but clusters with c, published before: c's split;
-    # d is new and alone: annotate's split.
-    assert stable_splits(records, previous) == {"b": "train", "c": "test", "a": "test", "d": "x"}
+    records = pa.table(
+        {
+            "id": ["b", "c", "a", "d", "e", "f"],
+            "near_duplicate_cluster": ["b", "a", "a", "d", "g", "g"],
+            "split": ["test", "train", "validation", "x", "test", "train"],
+        }
+    )
+    previous = pa.table({"id": ["b", "c", "f", "z"], "split": ["train", "test", "validation", "t"]})
+    # b, c and f keep their old splits; a is new but clusters with c, published before: c's
+    # split; d is new and alone: annotate's split; e joins f, its cluster's published member.
+    expected = ["train", "test", "test", "x", "validation", "validation"]
+    assert stable_splits(records, previous).to_pylist() == expected
+    assert stable_splits(records, previous.slice(0, 0)).to_pylist() == records["split"].to_pylist()
+
+
+def test_anchor_is_the_smallest_previously_published_id_of_the_cluster():
+    records = pa.table(
+        {"id": ["n", "m2", "m1"], "near_duplicate_cluster": ["k", "k", "k"], "split": ["a"] * 3}
+    )
+    previous = pa.table({"id": ["m2", "m1"], "split": ["second", "first"]})
+    assert stable_splits(records, previous).to_pylist() == ["first", "second", "first"]
+
+
+def test_files_double_until_each_holds_at_most_max_rows():
+    splits = pa.chunked_array([["train"] * 100 + ["test"] * 5])
+    params = replace(PARAMS.publish, buckets={"train": 3, "validation": 1, "test": 1})
+    few = files_per_split(splits, replace(params, max_rows_per_file=50))
+    assert few == {"train": 3, "validation": 1, "test": 1}
+    assert files_per_split(splits, replace(params, max_rows_per_file=10))["train"] == 12
+    # Doubling splits each file in two: a record of file b of n is in file b or b + n of 2n.
+    ids = [f"{i:08x}" for i in range(0, 2**32, 2**32 // 997)]
+    assert all(bucket_of(i, 24) in (bucket_of(i, 12), bucket_of(i, 12) + 12) for i in ids)
+
+
+def test_a_file_is_written_a_row_group_at_a_time_as_one_sorted_table_would_be(tmp_path):
+    schema = pa.schema([("id", pa.string()), ("text", pa.large_string())])
+    ids = [f"{(i * 7919) % 5000:032x}" for i in range(5000)]
+    table = pa.table({"id": ids, "text": [f"text {i} " * (i % 13) for i in range(5000)]}, schema)
+    chunked = pa.concat_tables([table.slice(0, 1234), table.slice(1234)])
+    engine = PARAMS.engine
+    write_file(chunked, tmp_path / "a.parquet", schema, engine)
+    pq.write_table(
+        table.sort_by("id"),
+        tmp_path / "b.parquet",
+        row_group_size=engine.row_group_rows,
+        compression=engine.compression,
+        compression_level=engine.compression_level,
+        write_statistics=True,
+        use_dictionary=False,
+        use_content_defined_chunking=True,
+    )
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
 
 
 def test_card_header_configures_datasets(stage_outputs, tmp_path):

@@ -97,7 +97,8 @@ def read_clusters(inp: Path, batch_size: int) -> tuple[pa.Table, Counter]:
     Four short columns as Arrow columns (about 100 bytes a record, no Python object per
     record); read in this process: shipping them to workers would cost more than it saves."""
     columns = ["id", "near_duplicate_cluster", "split", "language"]
-    table = pa.Table.from_batches(list(read_batches(inp, batch_size, columns=columns)))
+    schema = pa.schema([record_schema().arrow().field(name) for name in columns])
+    table = pa.Table.from_batches(list(read_batches(inp, batch_size, columns=columns)), schema)
     languages = Counter(
         {c["values"]: c["counts"] for c in pc.value_counts(table["language"]).to_pylist()}
     )

@@ -1,0 +1,79 @@
+"""Record-level changes: fingerprints and the join of two fingerprint tables."""
+
+from __future__ import annotations
+
+import datetime
+
+import pyarrow as pa
+
+from pipeline import changes
+from pipeline.changes import diff, fingerprint, fingerprint_table, summarize, withdrawn_by_reason
+
+
+def record(**fields) -> dict:
+    row = {c: None for c in (*changes.METADATA_COLUMNS, *changes.ANNOTATION_COLUMNS)}
+    base = {"id": "a" * 32, "content_sha256": "c" * 64, "split": "train", "title": "T"}
+    return {**row, **base, **fields}
+
+
+def test_a_fingerprint_sees_values_not_key_order_or_object_identity():
+    entities = [{"label": "PERSON", "start": 0, "end": 3, "text": "Ann"}]
+    one = fingerprint(record(entities=entities, published_date=datetime.date(2026, 1, 2)))
+    reordered = [dict(reversed(list(e.items()))) for e in entities]
+    two = fingerprint(record(entities=reordered, published_date=datetime.date(2026, 1, 2)))
+    assert one == two
+    moved = [{**entities[0], "end": 4}]
+    assert fingerprint(record(entities=moved))[3] != one[3]  # annotations digest
+    assert fingerprint(record(title="U"))[2] != one[2]  # metadata digest
+    assert fingerprint(record(published_date=datetime.date(2026, 1, 3)))[2] != one[2]
+
+
+def test_diff_names_the_first_change_that_applies_sorted_by_id():
+    m, n = b"m" * 32, b"n" * 32
+    old = fingerprint_table(
+        [
+            ("b", "h2", m, m, "train"),  # annotations change
+            ("c", "h3", m, m, "test"),  # withdrawn, quarantined as a duplicate
+            ("d", "h4", m, m, "test"),  # withdrawn, gone from the seeds
+            ("e", "h5", m, m, "test"),  # text and metadata change: text wins
+            ("f", "h6", m, m, "test"),  # only its split moves: an annotation
+            ("g", "h7", m, m, "test"),  # unchanged
+        ]
+    )
+    new = fingerprint_table(
+        [
+            ("g", "h7", m, m, "test"),
+            ("f", "h6", m, m, "train"),
+            ("e", "h5x", n, m, "test"),
+            ("b", "h2", m, n, "train"),
+            ("a", "h1", m, m, "train"),
+        ]
+    )
+    rows = diff(old, new, {"c": "exact_duplicate"})
+    assert rows.schema == changes.SCHEMA
+    assert [(r["id"], r["change"], r["reason"]) for r in rows.to_pylist()] == [
+        ("a", "added", None),
+        ("b", "annotations_changed", None),
+        ("c", "withdrawn", "duplicate"),
+        ("d", "withdrawn", "removed_from_seeds"),
+        ("e", "text_changed", None),
+        ("f", "annotations_changed", None),
+    ]
+    assert rows.to_pylist()[4]["old_content_sha256"] == "h5"
+    assert rows.to_pylist()[4]["new_content_sha256"] == "h5x"
+    assert summarize(rows) == {
+        "added": 1,
+        "withdrawn": 2,
+        "text_changed": 1,
+        "metadata_changed": 0,
+        "annotations_changed": 2,
+    }
+    assert withdrawn_by_reason(rows) == {"duplicate": 1, "removed_from_seeds": 1}
+
+
+def test_no_releases_no_changes():
+    empty = fingerprint_table([])
+    rows = diff(empty, empty, {})
+    assert rows.num_rows == 0 and rows.schema == changes.SCHEMA
+    assert set(summarize(rows).values()) == {0}
+    assert isinstance(rows, pa.Table)

@@ -1,18 +1,26 @@
 """clean's corpus-wide step: exact and id duplicates, a reduce the engine runs beside the map.
 
 The map (clean's per-article cleaning) makes a small key per cleaned record (`duplicate_key`);
-`FindDuplicates` folds the keys in corpus order in the writing process and names the copies by
-position; `mark_duplicates` then reads the staged records back once, sets the copies aside and
-lists them on the record that is kept. The first in corpus order is kept.
+`FindDuplicates` keeps the keys in corpus order in the writing process and, once every record is
+in, names the copies by position; `mark_duplicates` then reads the staged records back once,
+sets the copies aside and lists them on the record that is kept. The first in corpus order is
+kept.
+
+Held per article in the writing process: its 48-byte key in one `bytearray` (no Python object
+per article); while the copies are found, about 40 bytes more (a sort of the ids and of the
+digests), then the few records that share one with another are folded as Python objects.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from pipeline import params as params_mod
 from pipeline import quarantine as q
@@ -35,18 +43,36 @@ class Duplicate:
     listed_as: str  # the id the kept record lists in `duplicates`, and the quarantine row's id
 
 
-def duplicate_key(result: dict[str, Any] | Rejected) -> tuple[str, bytes, str] | None:
-    """What the duplicate reduce needs of a cleaned record, made in the map: (id, a 16-byte
-    digest of the text hash and the title, the id its path would give it). Never the text."""
+def duplicate_key(result: dict[str, Any] | Rejected) -> bytes | None:
+    """What the duplicate reduce needs of a cleaned record, made in the map: 48 raw bytes, its
+    id, a 16-byte digest of the text hash and the title, and the id its path would give it (16
+    bytes each: ids are 32 hex digits, `pipeline.ids.record_id`). Never the text."""
     if isinstance(result, Rejected):
         return None
     title = result["title"]
     content = f"{result['content_sha256']}\0{'' if title is None else '+' + title}"
-    return (
-        result["id"],
-        hashlib.sha256(content.encode()).digest()[:16],
-        record_id(None, source_ref(result["source"], result["source_row"])),
-    )
+    own = record_id(None, source_ref(result["source"], result["source_row"]))
+    return _raw_id(result["id"]) + hashlib.sha256(content.encode()).digest()[:16] + _raw_id(own)
+
+
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
+_KEY = 48  # bytes of a key: id, content digest, own id
+_ID = slice(0, 16)
+_CONTENT = slice(16, 32)
+_OWN = slice(32, 48)
+
+
+def _raw_id(id_: str) -> bytes:
+    """An id as 16 bytes; `.hex()` gives it back exactly (lower case: the schema's pattern)."""
+    if not _HEX_ID.fullmatch(id_):
+        raise ValueError(f"record id {id_!r} is not 32 lower-case hex digits (ids.record_id)")
+    return bytes.fromhex(id_)
+
+
+def _shared(column: np.ndarray) -> np.ndarray:
+    """Which values of `column` (16-byte values) another row has too."""
+    _, inverse, counts = np.unique(column, return_inverse=True, return_counts=True)
+    return counts[inverse.reshape(-1)] > 1
 
 
 class FindDuplicates(Reduce):
@@ -60,36 +86,50 @@ class FindDuplicates(Reduce):
       republished under a new headline is another version of the article, kept
       (near-duplicate clustering relates the two).
     Only records that are kept are matched against, so every copy points at a kept record.
-    The keys are folded as they come, in input order: what is held is each kept record's id and
-    16-byte content digest (README, "Scale"). Positions, not ids, name the copies: copies by id
-    share their id.
+    What is held is every record's 48-byte key, appended as it comes, in input order (README,
+    "Scale"). A record whose id and content digest no other record has is kept and matches
+    nothing, so `result` folds only the records that share one (found with a sort), in corpus
+    order: the same answer as folding them all. Positions, not ids, name the copies: copies by
+    id share their id.
     """
 
     def __init__(self) -> None:
         super().__init__("duplicates", duplicate_key)
-        self.by_content: dict[bytes, str] = {}  # content digest -> id of the kept record
-        self.ids: set[str] = set()  # ids of the kept records
-        self.found: dict[int, Duplicate] = {}
-        self.position = 0
+        self.packed = bytearray()  # every key, in input order: position i at [48 * i, 48 * (i + 1))
 
-    def add(self, keys: list[tuple[str, bytes, str]]) -> dict[int, Rejected]:
-        for id_, content, own in keys:
-            if id_ in self.ids:
-                # The copy's URL is added to the detail where the record is read back.
-                why = f"same id as {id_}"
-                self.found[self.position] = Duplicate(id_, q.DUPLICATE_ID, why, own)
-            elif content in self.by_content:
-                kept = self.by_content[content]
-                why = f"same title and text as {kept}"
-                self.found[self.position] = Duplicate(kept, q.EXACT_DUPLICATE, why, id_)
-            else:
-                self.ids.add(id_)
-                self.by_content[content] = id_
-            self.position += 1
+    def add(self, keys: list[bytes]) -> dict[int, Rejected]:
+        self.packed += b"".join(keys)
         return {}  # copies are set aside by mark_duplicates, once their kept record is known
 
     def result(self) -> dict[int, Duplicate]:
-        return self.found
+        """The copies; the keys are let go (the second pass needs only its answer)."""
+        packed, self.packed = self.packed, bytearray()
+        columns = np.frombuffer(packed, dtype="S16").reshape(-1, 3)  # no copy
+        sharing = _shared(columns[:, 0]) | _shared(columns[:, 1])
+        del columns  # a view of `packed`
+        return self._fold(packed, np.flatnonzero(sharing).tolist())
+
+    @staticmethod
+    def _fold(packed: bytearray, positions: list[int]) -> dict[int, Duplicate]:
+        """The rule, on these positions in corpus order (ids as hex only here, for the few)."""
+        by_content: dict[bytes, bytes] = {}  # content digest -> id of the kept record
+        ids: set[bytes] = set()  # ids of the kept records
+        found: dict[int, Duplicate] = {}
+        for position in positions:
+            key = bytes(packed[_KEY * position : _KEY * (position + 1)])
+            id_, content = key[_ID], key[_CONTENT]
+            if id_ in ids:
+                # The copy's URL is added to the detail where the record is read back.
+                why = f"same id as {id_.hex()}"
+                found[position] = Duplicate(id_.hex(), q.DUPLICATE_ID, why, key[_OWN].hex())
+            elif content in by_content:
+                kept = by_content[content].hex()
+                why = f"same title and text as {kept}"
+                found[position] = Duplicate(kept, q.EXACT_DUPLICATE, why, id_.hex())
+            else:
+                ids.add(id_)
+                by_content[content] = id_
+        return found
 
 
 def _why(dup: Duplicate, record: dict[str, Any]) -> str:

@@ -13,14 +13,19 @@ Params: `engine`, `ingest`.
 
 Formats (by extension, enabled in `ingest.extensions`): plain text, Markdown, HTML (main content
 extracted), and JSONL/CSV exports with one article per line or row (`ingest.columns`).
+
+Held per input file until the end: its `SeedFile` (a relative path string, about 130 bytes,
+pipeline/seed_files.py); the input hash is made as the files are read, in the sorted order
+`scan` gives them (`InputHash`), not from a list of every file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +35,7 @@ import yaml
 from pipeline import params as params_mod
 from pipeline import quarantine as q
 from pipeline.encoding import declared_charset, decode
-from pipeline.ids import canonical_url, file_sha256, record_id, sha256_hex, source_ref
+from pipeline.ids import canonical_url, file_sha256, record_id, source_ref
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected, canonical_json
 from pipeline.readers import Article, Reader, clean_field, drop_title, normalize_date
@@ -194,25 +199,64 @@ def format_of(source: str, params: IngestParams) -> str:
 
 
 def input_hash(sources: list[tuple[str, str]]) -> str:
-    """sha256 over (path, raw sha256) of every input file: identifies exactly what went in."""
-    return sha256_hex("".join(f"{path}\t{digest}\n" for path, digest in sorted(sources)))
+    """sha256 over (path, raw sha256) of every input file: identifies exactly what went in.
+
+    The lines `path\tdigest\n`, in sorted order (`InputHash` makes the same as files come)."""
+    return InputHash(sources).hexdigest()
+
+
+class UnsortedSources(RuntimeError):
+    """Files came out of sorted order: `InputHash` would not give `input_hash`'s value."""
+
+
+class InputHash:
+    """`input_hash`, fed one (path, digest) at a time in sorted order: nothing held per file.
+
+    Ingest reads the files in `scan`'s order (sorted by relative path), so their lines can be
+    hashed as they come; the few entries that come from elsewhere (the blocklist's) are given
+    first and merged in at their sorted place. An entry out of order raises `UnsortedSources`:
+    the hash would silently differ from the sorted one.
+    """
+
+    def __init__(self, others: Iterable[tuple[str, str]] = ()) -> None:
+        self._sha = hashlib.sha256()
+        self._others = sorted(others, reverse=True)  # the smallest last: popped first
+        self._last: tuple[str, str] | None = None
+
+    def add(self, path: str, digest: str) -> None:
+        entry = (path, digest)
+        if self._last is not None and entry < self._last:
+            raise UnsortedSources(f"{path!r} came after {self._last[0]!r}: not in sorted order")
+        while self._others and self._others[-1] <= entry:
+            self._write(self._others.pop())
+        self._write(entry)
+
+    def _write(self, entry: tuple[str, str]) -> None:
+        self._sha.update(f"{entry[0]}\t{entry[1]}\n".encode())
+        self._last = entry
+
+    def hexdigest(self) -> str:
+        while self._others:
+            self._write(self._others.pop())
+        return self._sha.hexdigest()
 
 
 def run(seeds: Path, out: Path, quarantine: Path, metrics: Path, params: params_mod.Params) -> dict:
     blocklist = Path(seeds) / params.ingest.blocklist
     blocked = load_blocklist(blocklist)
-    files = [f for f in scan(seeds, params.ingest) if f.path != blocklist]
-    seed_files = [f for f in files if f.unused is None]
-    unused_sidecars = {f.path.relative_to(seeds).as_posix() for f in files if f.unused}
+    files = [f for f in scan(seeds, params.ingest) if f.path(seeds) != blocklist]
+    files_in = sum(f.unused is None for f in files)
+    unused_sidecars = {f.source for f in files if f.unused}
     # The blocklist changes what is published: it is part of the input.
-    sources = [(blocklist.name, file_sha256(blocklist))] if blocklist.is_file() else []
+    hashed = InputHash([(blocklist.name, file_sha256(blocklist))] if blocklist.is_file() else [])
     formats: Counter = Counter()
 
     def batches() -> Iterator[pa.RecordBatch]:
         for batch in read_seed_batches(seeds, files, params.ingest, params.engine.batch_size):
             paths, digests = batch["source"].to_pylist(), batch["source_sha256"].to_pylist()
             # An unused sidecar changes the output (a quarantine row): it is input too.
-            sources.extend(zip(paths, digests, strict=True))
+            for path, digest in zip(paths, digests, strict=True):
+                hashed.add(path, digest)
             formats.update(format_of(p, params.ingest) for p in paths if p not in unused_sidecars)
             yield batch
 
@@ -224,10 +268,10 @@ def run(seeds: Path, out: Path, quarantine: Path, metrics: Path, params: params_
         **counts,
         # Seed files; sidecars that no seed takes are input rows too (records_in), quarantined
         # as orphan_sidecar or ambiguous_sidecar: not articles (see quarantine.NOT_ARTICLES).
-        "files_in": len(seed_files),
+        "files_in": files_in,
         "unused_sidecars": len(unused_sidecars),
         "files_by_format": dict(sorted(formats.items())),
-        "input_hash": input_hash(sources),
+        "input_hash": hashed.hexdigest(),
     }
     write_metrics(metrics, result)
     return result

@@ -5,6 +5,9 @@ every sidecar no seed takes; `read_seed` reads one seed and its sidecar into an 
 (`INPUT_SCHEMA`), never raising and never reading through a link out of the folder: a failure
 is the row's `error`, which ingest quarantines. Symbolic links to directories are not followed
 (`os.walk`); a linked file is read only if it resolves inside the folder.
+
+Held per file for the whole of ingest: one `SeedFile` (a slotted object of three references)
+and its relative path string, about 130 bytes; a `Path` is built only while the file is read.
 """
 
 from __future__ import annotations
@@ -38,13 +41,23 @@ INPUT_SCHEMA = pa.schema(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeedFile:
-    """One input file: a seed and the sidecar it takes, or a sidecar no seed takes."""
+    """One input file: a seed and the sidecar it takes, or a sidecar no seed takes.
 
-    path: Path
-    sidecar: Path | None = None  # the sidecar applied to this seed
-    unused: Rejected | None = None  # `path` is a sidecar applied to no seed: why
+    Strings, not `Path`s: ingest holds one for every file of the corpus until it ends, and a
+    `Path` (with its cached parts and string) costs several times its path string.
+    """
+
+    source: str  # path relative to the seed folder, posix: the input row's `source`
+    sidecar: str | None = None  # name of the sidecar applied to this seed (in the same folder)
+    unused: Rejected | None = None  # `source` is a sidecar applied to no seed: why
+
+    def path(self, root: Path) -> Path:
+        return Path(root) / self.source
+
+    def sidecar_path(self, root: Path) -> Path | None:
+        return None if self.sidecar is None else self.path(root).with_name(self.sidecar)
 
 
 def sidecar_suffix(name: str, suffixes: tuple[str, ...]) -> str | None:
@@ -109,19 +122,26 @@ def scan(root: Path, params: IngestParams) -> list[SeedFile]:
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         names = [n for n in names if not n.startswith(".")]
         chosen, unused = match_sidecars(names, params.sidecar_suffixes)
-        here = Path(folder)
+        prefix = _relative_prefix(Path(folder), Path(root))
         for name in names:
             if name in unused:
-                files.append(SeedFile(here / name, unused=unused[name]))
+                files.append(SeedFile(prefix + name, unused=unused[name]))
             elif sidecar_suffix(name, params.sidecar_suffixes) is None:
-                sidecar = here / chosen[name] if name in chosen else None
-                files.append(SeedFile(here / name, sidecar=sidecar))
-    return sorted(files, key=lambda f: f.path.relative_to(root).as_posix())
+                files.append(SeedFile(prefix + name, sidecar=chosen.get(name)))
+    files.sort(key=lambda f: f.source)
+    return files
+
+
+def _relative_prefix(folder: Path, root: Path) -> str:
+    """What goes before a file name of `folder` in its path relative to `root` ('' at the top):
+    `(folder / name).relative_to(root).as_posix()` without a `Path` per file."""
+    relative = folder.relative_to(root).as_posix()
+    return "" if relative == "." else relative + "/"
 
 
 def list_seeds(root: Path, params: IngestParams) -> list[Path]:
     """Every candidate article file under `root`, sorted by relative path (sidecars aside)."""
-    return [f.path for f in scan(root, params) if f.unused is None]
+    return [f.path(root) for f in scan(root, params) if f.unused is None]
 
 
 def find_sidecar(path: Path, params: IngestParams) -> Path | None:
@@ -199,14 +219,18 @@ def read_seed(
     return row
 
 
+def read_file(root: Path, file: SeedFile, params: IngestParams) -> dict[str, Any]:
+    """The input row of one file `scan` listed: a seed and its sidecar, or an unused sidecar."""
+    if file.unused is not None:
+        return unused_sidecar_row(root, file.path(root), file.unused)
+    return read_seed(root, file.path(root), params, file.sidecar_path(root))
+
+
 def read_seed_batches(
     root: Path, files: list[SeedFile], params: IngestParams, batch_size: int
 ) -> Iterator[pa.RecordBatch]:
+    """The input rows of `files`, in their order, `batch_size` rows at a time."""
+    root = Path(root)
     for start in range(0, len(files), batch_size):
-        rows = [
-            read_seed(root, f.path, params, f.sidecar)
-            if f.unused is None
-            else unused_sidecar_row(root, f.path, f.unused)
-            for f in files[start : start + batch_size]
-        ]
+        rows = [read_file(root, f, params) for f in files[start : start + batch_size]]
         yield pa.RecordBatch.from_pylist(rows, schema=INPUT_SCHEMA)

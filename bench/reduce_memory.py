@@ -1,4 +1,5 @@
-"""What each corpus-wide step holds per article: bytes measured with tracemalloc.
+"""What each corpus-wide step holds per article: bytes measured with tracemalloc, plus what
+Arrow's memory pool holds (tracemalloc does not see Arrow's allocations).
 
     python -m bench.reduce_memory [--n 100000]
 
@@ -19,11 +20,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas  # noqa: F401 - imported here, so that no step counts the import
+import pyarrow as pa
 
 from pipeline.annotate import finish
 from pipeline.annotators.near_duplicates import minhash_v1
-from pipeline.changes import Fingerprint
 from pipeline.duplicates import FindDuplicates
+from pipeline.publish import Fingerprints
 from pipeline.record_checks import FirstIdWins
 from tests.defaults import PARAMS
 
@@ -35,11 +38,14 @@ def hexid(i: int, n: int = 32) -> str:
 def held(build: Callable[[], Any]) -> tuple[int, int]:
     """(bytes still held by what `build` returns, peak bytes while building it); a `build` that
     returns (bytes to leave out, result) is measured from that baseline."""
+    arrow = pa.total_allocated_bytes()
     tracemalloc.start()
     kept = build()
     gc.collect()  # the LSH index holds reference cycles: count what is really still held
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    arrow = pa.total_allocated_bytes() - arrow  # its peak is not known: at least this
+    current, peak = current + arrow, peak + arrow
     if isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], int):
         current, peak = current - kept[0], peak - kept[0]
     del kept
@@ -47,13 +53,22 @@ def held(build: Callable[[], Any]) -> tuple[int, int]:
 
 
 def duplicates(n: int) -> Any:
+    """The keys as the map makes them: 48 raw bytes (id, content digest, the path's id)."""
     reduce = FindDuplicates()
     for start in range(0, n, 256):
         keys = [
-            (hexid(i), hexid(i, 64).encode()[:16], hexid(-i)) for i in range(start, start + 256)
+            bytes.fromhex(hexid(i))
+            + hashlib.sha256(b"%d" % i).digest()[:16]
+            + bytes.fromhex(hexid(-i))
+            for i in range(start, start + 256)
         ]
         reduce.add(keys)
     return reduce
+
+
+def duplicates_result(n: int) -> Any:
+    """Held: the copies found (the keys are let go); peak: the keys and the sort that finds them."""
+    return duplicates(n).result()
 
 
 def signatures(n: int) -> list[tuple[str, bytes]]:
@@ -69,49 +84,69 @@ def minhash_finish(n: int) -> Any:
     return base, (pairs, columns)  # held: the columns alone (pairs are in the baseline)
 
 
+def fresh(value: str) -> str:
+    """A string object of its own, as each key unpickled from a worker has."""
+    return (value + " ")[:-1]
+
+
 def validate(n: int) -> Any:
     reduce = FirstIdWins()
     languages = ["en", "fr", "de"]
     for start in range(0, n, 256):
         keys = []
         for i in range(start, start + 256):
+            ident = hexid(i)
             row = {
                 "quarantined": 0,
-                "id": hexid(i),
+                "id": ident,
                 "content_sha256": hexid(i, 64),
-                "language": random.choice(languages),
-                "split": "train",
+                "language": fresh(random.choice(languages)),
+                "split": fresh("train"),
                 "word_count": 400 + i % 300,
                 "entities_per_1k_words": 50.0 + i % 7,
                 "quotes": i % 5,
                 "title_missing": 0,
                 "date_missing": 0,
                 "cluster": hexid(i),
-                "publisher": "BBC",
-                "source_format": "txt",
+                "publisher": fresh("BBC"),
+                "source_format": fresh("txt"),
                 "entity_labels": {"PERSON": 3, "ORG": 2},
                 "pii": 0,
             }
-            keys.append(("passed", hexid(i), f"business/{i:03d}-{i // 2225}.txt", row))
+            keys.append(("passed", ident, f"business/{i:03d}-{i // 2225}.txt", row))
         reduce.add(keys)
     return reduce
 
 
+def validate_frame(n: int) -> Any:
+    """The table once every key is in (`result()` lets the ids seen go) and the frame the table
+    suite runs on: what validate holds when great-expectations starts."""
+    table = validate(n).result()
+    return table, table.frame(["train", "validation", "test"])
+
+
 def publish(n: int) -> Any:
-    clusters = {hexid(i): (hexid(i), "train") for i in range(n)}
-    prints = {
-        hexid(i): Fingerprint(hexid(i, 64), hexid(-i, 64), hexid(i + n, 64), "train")
-        for i in range(n)
-    }
-    splits = {id_: "train" for id_ in clusters}
-    return clusters, prints, splits
+    """The clusters and splits columns (`read_clusters`, `stable_splits`) and the new
+    fingerprints (`Fingerprints`, folded a batch at a time as the engine feeds it)."""
+    clusters = pa.table({"id": [hexid(i) for i in range(n)]})
+    clusters = clusters.append_column("near_duplicate_cluster", clusters["id"])
+    clusters = clusters.append_column("split", pa.array(["train"] * n))
+    prints = Fingerprints()
+    for start in range(0, n, 256):
+        digest = hashlib.sha256(str(start).encode()).digest()
+        prints.add(
+            [(hexid(i), hexid(i, 64), digest, digest, "train") for i in range(start, start + 256)]
+        )
+    return clusters, prints.result()
 
 
 STEPS = {
     "clean: exact and id duplicates (FindDuplicates)": duplicates,
+    "clean: duplicates result (sort, fold)": duplicates_result,
     "annotate: MinHash keys (id, 512-byte signature)": signatures,
     "annotate: MinHash finish (LSH index, clusters)": minhash_finish,
     "validate: duplicate_id + table (FirstIdWins)": validate,
+    "validate: finished table + the suite's frame": validate_frame,
     "publish: clusters, splits, new fingerprints": publish,
 }
 

@@ -5,6 +5,12 @@ few numbers and ids, not the text), so the table checks (pipeline/table_checks.p
 table in one run whatever its size. A quarantined record is a row with `quarantined = 1` and
 nothing else, so that the quarantine share is a mean like the others.
 
+The table is held column by column in typed arrays, not as a Python object per value (lists of
+those held about 550 bytes an article, before the frame): numbers as float64 (NaN: none),
+languages and splits as codes into a small vocabulary, ids and content hashes as Arrow strings
+(pandas's `str` columns share them without a copy), near-duplicate cluster ids as their 16 bytes
+(`hex_digest`), counted when the table is finished (`Table.finish`): only the sizes are kept.
+
 `figures()` is the release's headline figures (the `figures` of validation.json and of the
 metrics file), the values `pipeline.drift.drift` compares between two releases:
 
@@ -30,14 +36,23 @@ Shares and means are rounded to 6 places, so the same table always gives the sam
 
 from __future__ import annotations
 
+import math
+from array import array
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 FIGURE_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 UNKNOWN = "(unknown)"
+# The table's columns by how they are held: numbers (float64, NaN for none), values from a small
+# vocabulary (codes), strings (Arrow).
+NUMBERS = ("word_count", "entities_per_1k_words", "quotes", "title_missing", "date_missing")
+CODED = ("language", "split")
+STRINGS = ("id", "content_sha256")
+# Strings wait in a list until this many, then become one Arrow array (one allocation).
+CHUNK_ROWS = 4096
 
 
 def table_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -64,98 +79,210 @@ def table_row(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@dataclass
+def hex_digest(value: str, digits: int = 32) -> bytes | None:
+    """The bytes of `digits` lowercase hex digits (ids, cluster ids: pipeline/ids.py), None for
+    any other string: a digest stands for one string only."""
+    if len(value) != digits:
+        return None
+    try:
+        digest = bytes.fromhex(value)
+    except ValueError:
+        return None
+    # fromhex also reads upper case and skips spaces: only the one spelling maps to the bytes.
+    return digest if digest.hex() == value else None
+
+
+class Strings:
+    """A column of strings (or None) appended one at a time, held as Arrow `large_string` chunks:
+    one buffer of characters a chunk, no Python object a string. `large_string` is what pandas's
+    `str` dtype holds, so a frame column shares the chunks as they are."""
+
+    def __init__(self) -> None:
+        self.chunks: list[pa.Array] = []
+        self.pending: list[str | None] = []
+
+    def append(self, value: str | None) -> None:
+        self.pending.append(value)
+        if len(self.pending) >= CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            self.chunks.append(pa.array(self.pending, pa.large_string()))
+            self.pending = []
+
+    def array(self) -> pa.ChunkedArray:
+        self._flush()
+        return pa.chunked_array(self.chunks, pa.large_string())
+
+
 class Table:
     """One row per record validate read; the columns the table checks need and no more."""
 
-    rows: dict[str, list[Any]] = field(
-        default_factory=lambda: {
-            name: []
-            for name in (
-                "quarantined",
-                "id",
-                "content_sha256",
-                "language",
-                "split",
-                "word_count",
-                "entities_per_1k_words",
-                "quotes",
-                "title_missing",
-                "date_missing",
-            )
-        }
-    )
-    clusters: Counter = field(default_factory=Counter)
-    publishers: Counter = field(default_factory=Counter)
-    source_formats: Counter = field(default_factory=Counter)
-    entity_labels: Counter = field(default_factory=Counter)
-    pii: int = 0
+    def __init__(self) -> None:
+        self.quarantined = array("B")
+        self.numbers = {name: array("d") for name in NUMBERS}
+        self.codes = {name: array("I") for name in CODED}
+        self.vocab: dict[str, dict[str, int]] = {name: {} for name in CODED}  # value -> code
+        self.strings = {name: Strings() for name in STRINGS}
+        # Each validated record's cluster id, until `finish`: its 16 bytes, or (any id that is
+        # not 32 hex digits) a count in `_other_clusters`.
+        self._clusters: bytearray | None = bytearray()
+        self._other_clusters: Counter = Counter()
+        self._cluster_sizes = np.zeros(0, dtype="int64")
+        self.publishers: Counter = Counter()
+        self.source_formats: Counter = Counter()
+        self.entity_labels: Counter = Counter()
+        self.pii = 0
 
     def add(self, record: dict[str, Any]) -> None:
         self.add_row(table_row(record))
 
     def add_row(self, row: dict[str, Any]) -> None:
         """One validated record's `table_row` (made wherever the record was checked)."""
-        for name, values in self.rows.items():
-            values.append(row[name])
-        self.clusters[row["cluster"]] += 1
+        if self._clusters is None:
+            raise RuntimeError("the table is finished: no row can be added")
+        self.quarantined.append(0)
+        for name in NUMBERS:
+            value = row[name]
+            self.numbers[name].append(math.nan if value is None else value)
+        for name in CODED:
+            self.codes[name].append(self.vocab[name].setdefault(row[name], len(self.vocab[name])))
+        for name in STRINGS:
+            self.strings[name].append(row[name])
+        digest = hex_digest(row["cluster"])
+        if digest is None:
+            self._other_clusters[row["cluster"]] += 1
+        else:
+            self._clusters += digest
         self.publishers[row["publisher"]] += 1
         self.source_formats[row["source_format"]] += 1
         self.entity_labels.update(row["entity_labels"])
         self.pii += row["pii"]
 
     def add_quarantined(self) -> None:
-        for name, values in self.rows.items():
-            values.append(1 if name == "quarantined" else None)
+        if self._clusters is None:
+            raise RuntimeError("the table is finished: no row can be added")
+        self.quarantined.append(1)
+        for name in NUMBERS:
+            self.numbers[name].append(math.nan)
+        for name in CODED:
+            self.codes[name].append(0)  # no value: `quarantined` says so
+        for name in STRINGS:
+            self.strings[name].append(None)
+
+    def finish(self) -> None:
+        """No more rows: the near-duplicate clusters are counted and their ids let go (the
+        figures and the split tolerance need only the sizes). Idempotent; whatever reads the
+        table calls it."""
+        if self._clusters is not None:
+            digests = np.frombuffer(self._clusters, dtype="V16")
+            _, sizes = np.unique(digests, return_counts=True)
+            other = np.array(list(self._other_clusters.values()), dtype="int64")
+            self._cluster_sizes = np.concatenate([sizes.astype("int64"), other])
+            self._clusters = None
 
     @property
     def records_in(self) -> int:
-        return len(self.rows["quarantined"])
+        return len(self.quarantined)
 
     @property
     def articles(self) -> int:
-        return self.records_in - sum(self.rows["quarantined"])
+        return self.records_in - self.quarantined.count(1)
+
+    @property
+    def cluster_count(self) -> int:
+        """Near-duplicate clusters among the validated records."""
+        self.finish()
+        return len(self._cluster_sizes)
+
+    def column(self, name: str) -> np.ndarray:
+        """A number column as float64, NaN where there is none: a view, not a copy (the table
+        can no longer grow while it is held)."""
+        return np.frombuffer(self.numbers[name], dtype="float64")
+
+    def _codes(self, name: str) -> np.ndarray:
+        return np.frombuffer(self.codes[name], dtype="uint32")
+
+    def _set_aside(self) -> np.ndarray:
+        return np.frombuffer(self.quarantined, dtype="uint8").astype(bool)
 
     def frame(self, splits: list[str]):
+        """The pandas frame the table suite runs on: numbers as float64 (shared with the table,
+        not copied), strings as pandas's `str` (Arrow, shared), `in_<split>` 1.0 or 0.0 for
+        each validated record (NaN for a quarantined one), so that a split's share is a mean."""
         import pandas as pd  # late: only the table checks need it
 
-        frame = pd.DataFrame(self.rows)
-        for name in ("word_count", "entities_per_1k_words", "quotes", "title_missing"):
-            frame[name] = frame[name].astype("float64")
-        frame["date_missing"] = frame["date_missing"].astype("float64")
+        self.finish()
+        set_aside = self._set_aside()
+        columns: dict[str, Any] = {"quarantined": set_aside.astype("int64")}
+        columns |= {name: _str_column(self.strings[name].array()) for name in STRINGS}
+        columns["language"] = _str_column(self._decoded("language", set_aside))
+        columns |= {name: self.column(name) for name in NUMBERS}
+        codes = self._codes("split")
         for split in splits:
-            frame[f"in_{split}"] = (frame["split"] == split).astype("float64")
-            frame.loc[frame["quarantined"] == 1, f"in_{split}"] = None
-        return frame
+            code = self.vocab["split"].get(split)
+            share = (codes == code).astype("float64") if code is not None else np.zeros(len(codes))
+            share[set_aside] = math.nan
+            columns[f"in_{split}"] = share
+        return pd.DataFrame(columns, copy=False)
+
+    def _decoded(self, name: str, set_aside: np.ndarray) -> pa.Array:
+        """A coded column back to its strings, null for the quarantined records."""
+        values = pa.array(list(self.vocab[name]), pa.large_string())
+        return values.take(pa.array(self._codes(name), mask=set_aside))
+
+    def _counts(self, name: str, kept: np.ndarray) -> Counter:
+        """How many validated records have each value of a coded column."""
+        counts = np.bincount(self._codes(name)[kept], minlength=len(self.vocab[name]))
+        return Counter(
+            {v: int(counts[code]) for v, code in self.vocab[name].items() if counts[code]}
+        )
 
     def figures(self) -> dict[str, Any]:
-        n, rows = self.articles, self.rows
-        kept = [i for i, q in enumerate(rows["quarantined"]) if not q]
-        words = np.array([rows["word_count"][i] for i in kept], dtype="float64")
+        self.finish()
+        n = self.articles
+        kept = ~self._set_aside()
+        words = self.column("word_count")[kept]
         quantiles = np.quantile(words, FIGURE_QUANTILES) if n else [0.0] * len(FIGURE_QUANTILES)
-        density = [rows["entities_per_1k_words"][i] for i in kept]
-        density = [d for d in density if d is not None]
-        duplicated = sum(c for c in self.clusters.values() if c > 1)
+        density = self.column("entities_per_1k_words")[kept]
+        # Python's sum, in row order, as the figure has always been computed: the same bytes.
+        density = density[~np.isnan(density)].tolist()
+        sizes = self._cluster_sizes
         return {
             "articles": n,
             "records_in": self.records_in,
             "quarantined": self.records_in - n,
             "quarantine_rate": _share(self.records_in - n, self.records_in),
-            "languages": _mix(Counter(rows["language"][i] for i in kept)),
-            "splits": _mix(Counter(rows["split"][i] for i in kept)),
+            "languages": _mix(self._counts("language", kept)),
+            "splits": _mix(self._counts("split", kept)),
             "publishers": _mix(self.publishers),
             "source_formats": _mix(self.source_formats),
             "entity_labels": _mix(self.entity_labels),
             "word_count_quantiles": {
                 str(q): round(float(v), 6) for q, v in zip(FIGURE_QUANTILES, quantiles, strict=True)
             },
-            "near_duplicate_rate": _share(duplicated, n),
+            "near_duplicate_rate": _share(int(sizes[sizes > 1].sum()), n),
             "pii_rate": _share(self.pii, n),
-            "empty_title_rate": _share(sum(rows["title_missing"][i] for i in kept), n),
-            "missing_date_rate": _share(sum(rows["date_missing"][i] for i in kept), n),
+            "empty_title_rate": _share(self._total("title_missing", kept), n),
+            "missing_date_rate": _share(self._total("date_missing", kept), n),
             "entities_per_1k_words": round(sum(density) / len(density), 6) if density else 0.0,
-            "quotes_per_article": _share(sum(rows["quotes"][i] for i in kept), n),
+            "quotes_per_article": _share(self._total("quotes", kept), n),
         }
+
+    def _total(self, name: str, kept: np.ndarray) -> int:
+        """The sum of a column of whole numbers over the validated records (exact in float64)."""
+        return int(self.column(name)[kept].sum())
+
+
+def _str_column(values: pa.Array | pa.ChunkedArray):
+    """Arrow strings as the column a frame of Python strings gets, without a copy: pandas's
+    `str` dtype, or object if there is no string at all (every record quarantined)."""
+    import pandas as pd
+
+    if values.null_count == len(values):
+        return np.full(len(values), None, dtype=object)
+    return pd.arrays.ArrowStringArray(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _share(part: float, whole: float) -> float:

@@ -5,11 +5,14 @@ The map (`CheckRecord`) holds each record on its own to the schema, the consiste
 reduce (`FirstIdWins`) sees, in input order, each checked record's id and table row (or the
 checks a quarantined one failed): a record whose id an earlier record that passed already holds
 is refused as `duplicate_id`, and the rest make up the table of the table checks. Whatever the
-workers, the same record wins: the reduce runs in the writing process, in input order.
+workers, the same record wins: the reduce runs in the writing process, in input order. What it
+holds grows with the corpus, so it holds it compactly: the ids seen in `IdSources` (an id's 16
+bytes and its record's source in shared buffers), the table in typed columns (`Table`).
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +24,7 @@ from pipeline import params as params_mod
 from pipeline import quarantine as q
 from pipeline.checks import checks_for, record_problems
 from pipeline.engine import Reduce
-from pipeline.figures import Table, table_row
+from pipeline.figures import Table, hex_digest, table_row
 from pipeline.precheck import compile_schema
 from pipeline.quarantine import Rejected
 from pipeline.report import Problem
@@ -125,13 +128,80 @@ def check_key(result: dict[str, Any] | Rejected) -> tuple:
     return ("passed", result["id"], str(result.get("source")), table_row(result))
 
 
+class IdSources:
+    """The ids seen so far, each with the source of the first record that held it.
+
+    A dict of Python strings would hold about 250 bytes an id; this holds about 40 and the
+    source's bytes. An id of 32 lowercase hex digits (every id pipeline/ids.py makes) is kept
+    as its 16 bytes in one bytearray, and found through an open-addressing table of positions;
+    the sources are one UTF-8 buffer, cut by their end offsets. Any other id (the schema's
+    pattern lets a trailing newline through) is a key of a small dict: exact whatever the ids.
+    """
+
+    def __init__(self) -> None:
+        self._digests = bytearray()  # 16 bytes an id, in the order first seen (zeros: in `_other`)
+        self._slots = array("i", [-1]) * 1024  # positions; -1: empty. Never more than half full
+        self._other: dict[str, int] = {}  # id -> position, for an id that is not 32 hex digits
+        self._sources = bytearray()
+        self._ends = array("Q")  # where each position's source ends in `_sources`
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def source(self, ident: str) -> str | None:
+        """The source of the first record with this id; None if no record had it."""
+        where = self._position(ident)
+        if where < 0:
+            return None
+        start = self._ends[where - 1] if where else 0
+        return self._sources[start : self._ends[where]].decode("utf-8", "surrogatepass")
+
+    def _position(self, ident: str) -> int:
+        digest = hex_digest(ident)
+        if digest is None:
+            return self._other.get(ident, -1)
+        return self._slots[self._slot(digest)]
+
+    def add(self, ident: str, source: str) -> None:
+        """A new id (`source(ident)` is None) and the source of its record."""
+        where, digest = len(self), hex_digest(ident)
+        if digest is None:
+            self._other[ident] = where
+            digest = bytes(16)
+        else:
+            self._slots[self._slot(digest)] = where
+        self._digests += digest
+        self._sources += source.encode("utf-8", "surrogatepass")  # any str, back as it was
+        self._ends.append(len(self._sources))
+        if 2 * len(self) > len(self._slots):
+            self._grow()
+
+    def _slot(self, digest: bytes) -> int:
+        """The slot holding `digest`'s position, or the empty one where it would go."""
+        mask = len(self._slots) - 1
+        i = hash(digest) & mask
+        while (where := self._slots[i]) >= 0 and self._digest_at(where) != digest:
+            i = (i + 1) & mask
+        return i
+
+    def _digest_at(self, where: int) -> bytes:
+        return bytes(self._digests[16 * where : 16 * where + 16])
+
+    def _grow(self) -> None:
+        self._slots = array("i", [-1]) * (2 * len(self._slots))
+        other = set(self._other.values())  # their digests are placeholders, not in the slots
+        for where in range(len(self)):
+            if where not in other:
+                self._slots[self._slot(self._digest_at(where))] = where
+
+
 class FirstIdWins(Reduce):
     """validate's reduce: duplicate_id (the first record that passes with an id wins), the
     table of the table checks, and how many records failed each check."""
 
     def __init__(self) -> None:
         super().__init__("validate", check_key)
-        self.seen: dict[str, str] = {}  # id -> source of the record that holds it
+        self.seen = IdSources()  # id -> source of the record that holds it
         self.table = Table()
         self.failed: Counter = Counter()
 
@@ -143,15 +213,19 @@ class FirstIdWins(Reduce):
                 self.table.add_quarantined()
                 continue
             _, ident, source, row = key
-            if ident in self.seen:
-                problem = Problem("duplicate_id", f"id already published for {self.seen[ident]}")
+            earlier = self.seen.source(ident)
+            if earlier is not None:
+                problem = Problem("duplicate_id", f"id already published for {earlier}")
                 refused[i] = Rejected(q.DUPLICATE_ID, detail([problem]))
                 self.failed[problem.check] += 1
                 self.table.add_quarantined()
             else:
-                self.seen[ident] = source
+                self.seen.add(ident, source)
                 self.table.add_row(row)
         return refused
 
     def result(self) -> Table:
+        """The table, finished; the ids seen are let go first, before the table checks run."""
+        self.seen = IdSources()
+        self.table.finish()
         return self.table

@@ -117,7 +117,7 @@ def suite(table: Table, params: Params) -> tuple[list[Expectation], list[Expecta
             "quotations per article, mean over articles",
         ),
     ]
-    clusters = len(table.clusters)
+    clusters = table.cluster_count
     ratios = dataclasses.asdict(params.annotate.split)
     for split, ratio in ratios.items():
         low, high = split_range(ratio, clusters, params)

@@ -159,7 +159,9 @@ def diff(old: pa.Table, new: pa.Table, quarantined: dict[str, str]) -> pa.Table:
         )
         for c in parts
     ]
-    return pa.concat_tables([_diff_part(old.slice(0, 0), new.slice(0, 0), quarantined), *pieces])
+    empty = _diff_part(old.slice(0, 0), new.slice(0, 0), quarantined)
+    # One chunk a column: the Parquet file's bytes depend on the chunks, not only the rows.
+    return pa.concat_tables([empty, *pieces]).combine_chunks()
 
 
 def _first_chars(ids: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -77,3 +77,24 @@ def test_no_releases_no_changes():
     assert rows.num_rows == 0 and rows.schema == changes.SCHEMA
     assert set(summarize(rows).values()) == {0}
     assert isinstance(rows, pa.Table)
+
+
+def test_diff_by_parts_is_one_join_sorted_by_id_in_one_chunk():
+    # Ids of many first characters, shuffled, each table in several chunks: `diff` joins a
+    # part (first character) at a time; the rows must come out as from one join, sorted by id.
+    m, n = b"m" * 32, b"n" * 32
+    ids = [f"{c}{i}" for c in "0a9fZ" for i in range(3)]
+    old_rows = [(i, "h", m, m, "train") for i in ids[::2]]
+    new_rows = [
+        (i, "h" if k % 3 else "g", m, n if k % 4 else m, "train") for k, i in enumerate(ids[1:])
+    ]
+    old = pa.concat_tables(
+        [fingerprint_table(old_rows[::-1][:3]), fingerprint_table(old_rows[::-1][3:])]
+    )
+    new = pa.concat_tables([fingerprint_table(new_rows[5:]), fingerprint_table(new_rows[:5])])
+    got = diff(old, new, {"0a": "exact_duplicate"})
+    one_part = changes._diff_part(old, new, {"0a": "exact_duplicate"})
+    assert got.equals(one_part)
+    assert got["id"].to_pylist() == sorted(got["id"].to_pylist())
+    assert all(got[c].num_chunks == 1 for c in got.column_names)
+    assert set(got["change"].to_pylist()) >= {"added", "withdrawn", "text_changed"}

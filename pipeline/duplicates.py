@@ -14,7 +14,6 @@ digests), then the few records that share one with another are folded as Python 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ import numpy as np
 from pipeline import params as params_mod
 from pipeline import quarantine as q
 from pipeline.engine import Reduce
-from pipeline.ids import record_id, source_ref
+from pipeline.ids import hex_digest, record_id, source_ref
 from pipeline.quarantine import Rejected, quarantine_row
 from pipeline.schema import quarantine_schema, record_schema
 from pipeline.shards import ShardWriter, read_batches
@@ -55,7 +54,6 @@ def duplicate_key(result: dict[str, Any] | Rejected) -> bytes | None:
     return _raw_id(result["id"]) + hashlib.sha256(content.encode()).digest()[:16] + _raw_id(own)
 
 
-_HEX_ID = re.compile(r"[0-9a-f]{32}")
 _KEY = 48  # bytes of a key: id, content digest, own id
 _ID = slice(0, 16)
 _CONTENT = slice(16, 32)
@@ -64,9 +62,10 @@ _OWN = slice(32, 48)
 
 def _raw_id(id_: str) -> bytes:
     """An id as 16 bytes; `.hex()` gives it back exactly (lower case: the schema's pattern)."""
-    if not _HEX_ID.fullmatch(id_):
+    digest = hex_digest(id_)
+    if digest is None:
         raise ValueError(f"record id {id_!r} is not 32 lower-case hex digits (ids.record_id)")
-    return bytes.fromhex(id_)
+    return digest
 
 
 def _shared(column: np.ndarray) -> np.ndarray:

@@ -44,6 +44,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from pipeline.ids import hex_digest
+
 FIGURE_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 UNKNOWN = "(unknown)"
 # The table's columns by how they are held: numbers (float64, NaN for none), values from a small
@@ -77,19 +79,6 @@ def table_row(record: dict[str, Any]) -> dict[str, Any]:
         "entity_labels": Counter(e["label"] for e in entities),
         "pii": int(bool(pii["emails"] or pii["phone_numbers"] or pii["ip_addresses"])),
     }
-
-
-def hex_digest(value: str, digits: int = 32) -> bytes | None:
-    """The bytes of `digits` lowercase hex digits (ids, cluster ids: pipeline/ids.py), None for
-    any other string: a digest stands for one string only."""
-    if len(value) != digits:
-        return None
-    try:
-        digest = bytes.fromhex(value)
-    except ValueError:
-        return None
-    # fromhex also reads upper case and skips spaces: only the one spelling maps to the bytes.
-    return digest if digest.hex() == value else None
 
 
 class Strings:

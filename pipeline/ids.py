@@ -42,3 +42,16 @@ def record_id(url: str | None, source: str) -> str:
     """Stable id: the canonical URL when known (survives renames), else the path under seeds/."""
     key = f"url:{canonical_url(url)}" if url else f"path:{source}"
     return sha256_hex(key)[:32]
+
+
+def hex_digest(value: str, digits: int = 32) -> bytes | None:
+    """The bytes of `digits` lowercase hex digits (ids and cluster ids, as made here), None for
+    any other string: a digest stands for one string only."""
+    if len(value) != digits:
+        return None
+    try:
+        digest = bytes.fromhex(value)
+    except ValueError:
+        return None
+    # fromhex also reads upper case and skips spaces: only the one spelling maps to the bytes.
+    return digest if digest.hex() == value else None

@@ -24,7 +24,8 @@ from pipeline import params as params_mod
 from pipeline import quarantine as q
 from pipeline.checks import checks_for, record_problems
 from pipeline.engine import Reduce
-from pipeline.figures import Table, hex_digest, table_row
+from pipeline.figures import Table, table_row
+from pipeline.ids import hex_digest
 from pipeline.precheck import compile_schema
 from pipeline.quarantine import Rejected
 from pipeline.report import Problem

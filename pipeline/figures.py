@@ -7,9 +7,9 @@ nothing else, so that the quarantine share is a mean like the others.
 
 The table is held column by column in typed arrays, not as a Python object per value (lists of
 those held about 550 bytes an article, before the frame): numbers as float64 (NaN: none),
-languages and splits as codes into a small vocabulary, ids and content hashes as Arrow strings
-(pandas's `str` columns share them without a copy), near-duplicate cluster ids as their 16 bytes
-(`hex_digest`), counted when the table is finished (`Table.finish`): only the sizes are kept.
+languages and splits as codes into a small vocabulary, ids and content hashes as their 16 and
+32 bytes (`hex_digest`), near-duplicate cluster ids as their 16 bytes too, counted when the table
+is finished (`Table.finish`): only the sizes are kept.
 
 `figures()` is the release's headline figures (the `figures` of validation.json and of the
 metrics file), the values `pipeline.drift.drift` compares between two releases:
@@ -52,9 +52,8 @@ UNKNOWN = "(unknown)"
 # vocabulary (codes), strings (Arrow).
 NUMBERS = ("word_count", "entities_per_1k_words", "quotes", "title_missing", "date_missing")
 CODED = ("language", "split")
-STRINGS = ("id", "content_sha256")
-# Strings wait in a list until this many, then become one Arrow array (one allocation).
-CHUNK_ROWS = 4096
+# Hex digests held as their bytes: column -> hex digits.
+DIGESTS = {"id": 32, "content_sha256": 64}
 
 
 def table_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -81,30 +80,6 @@ def table_row(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class Strings:
-    """A column of strings (or None) appended one at a time, held as Arrow `large_string` chunks:
-    one buffer of characters a chunk, no Python object a string. `large_string` is what pandas's
-    `str` dtype holds, so a frame column shares the chunks as they are."""
-
-    def __init__(self) -> None:
-        self.chunks: list[pa.Array] = []
-        self.pending: list[str | None] = []
-
-    def append(self, value: str | None) -> None:
-        self.pending.append(value)
-        if len(self.pending) >= CHUNK_ROWS:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self.pending:
-            self.chunks.append(pa.array(self.pending, pa.large_string()))
-            self.pending = []
-
-    def array(self) -> pa.ChunkedArray:
-        self._flush()
-        return pa.chunked_array(self.chunks, pa.large_string())
-
-
 class Table:
     """One row per record validate read; the columns the table checks need and no more."""
 
@@ -113,7 +88,13 @@ class Table:
         self.numbers = {name: array("d") for name in NUMBERS}
         self.codes = {name: array("I") for name in CODED}
         self.vocab: dict[str, dict[str, int]] = {name: {} for name in CODED}  # value -> code
-        self.strings = {name: Strings() for name in STRINGS}
+        # Each validated record's id and content hash as their bytes, in order; a value that is
+        # no digest's one spelling (the schema's `$` admits a final newline) waits in `_odd`,
+        # by its validated row.
+        self.digests = {name: bytearray() for name in DIGESTS}
+        self._odd: dict[str, dict[int, str]] = {name: {} for name in DIGESTS}
+        self._rows = 0  # validated rows
+        self._distinct: dict[str, tuple[np.ndarray, list[str]]] = {}  # see `frame`
         # Each validated record's cluster id, until `finish`: its 16 bytes, or (any id that is
         # not 32 hex digits) a count in `_other_clusters`.
         self._clusters: bytearray | None = bytearray()
@@ -137,8 +118,13 @@ class Table:
             self.numbers[name].append(math.nan if value is None else value)
         for name in CODED:
             self.codes[name].append(self.vocab[name].setdefault(row[name], len(self.vocab[name])))
-        for name in STRINGS:
-            self.strings[name].append(row[name])
+        for name, digits in DIGESTS.items():
+            digest = hex_digest(row[name], digits)
+            if digest is None:
+                self._odd[name][self._rows] = row[name]
+            else:
+                self.digests[name] += digest
+        self._rows += 1
         digest = hex_digest(row["cluster"])
         if digest is None:
             self._other_clusters[row["cluster"]] += 1
@@ -157,8 +143,6 @@ class Table:
             self.numbers[name].append(math.nan)
         for name in CODED:
             self.codes[name].append(0)  # no value: `quarantined` says so
-        for name in STRINGS:
-            self.strings[name].append(None)
 
     def finish(self) -> None:
         """No more rows: the near-duplicate clusters are counted and their ids let go (the
@@ -198,14 +182,24 @@ class Table:
 
     def frame(self, splits: list[str]):
         """The pandas frame the table suite runs on: numbers as float64 (shared with the table,
-        not copied), strings as pandas's `str` (Arrow, shared), `in_<split>` 1.0 or 0.0 for
-        each validated record (NaN for a quarantined one), so that a split's share is a mean."""
+        not copied), languages as pandas's `str` (Arrow), `in_<split>` 1.0 or 0.0 for each
+        validated record (NaN for a quarantined one), so that a split's share is a mean.
+
+        `id` and `content_sha256` are codes, not strings: a value's rank among the column's
+        distinct values, as float64 (NaN for a quarantined record). Equal codes are equal
+        strings, so uniqueness is checked exactly as on the strings, and `decode` gives a code's
+        string back. Why: great-expectations fingerprints the frame it is given
+        (`pandas.util.hash_pandas_object`), which turns every distinct string of a column into a
+        Python object. With the strings, the table checks added 13 MiB to the process at 20,000
+        articles and 37 at 80,000; with codes, 3 and 11 (the table of `bench.reduce_memory`, with
+        great-expectations imported before)."""
         import pandas as pd  # late: only the table checks need it
 
         self.finish()
         set_aside = self._set_aside()
         columns: dict[str, Any] = {"quarantined": set_aside.astype("int64")}
-        columns |= {name: _str_column(self.strings[name].array()) for name in STRINGS}
+        for name, digits in DIGESTS.items():
+            columns[name] = self._digest_codes(name, digits, set_aside)
         columns["language"] = _str_column(self._decoded("language", set_aside))
         columns |= {name: self.column(name) for name in NUMBERS}
         codes = self._codes("split")
@@ -215,6 +209,30 @@ class Table:
             share[set_aside] = math.nan
             columns[f"in_{split}"] = share
         return pd.DataFrame(columns, copy=False)
+
+    def _digest_codes(self, name: str, digits: int, set_aside: np.ndarray) -> np.ndarray:
+        """A digest column's codes (see `frame`), NaN for the quarantined records: the distinct
+        digests in byte order, then the distinct odd values (no digest spells them) after."""
+        odd = self._odd[name]
+        digests = np.frombuffer(self.digests[name], dtype=f"V{digits // 2}")
+        distinct, ranks = np.unique(digests, return_inverse=True)
+        others = sorted(set(odd.values()))
+        self._distinct[name] = (distinct, others)
+        validated = np.empty(self._rows)
+        is_odd = np.zeros(self._rows, dtype=bool)
+        is_odd[list(odd)] = True
+        validated[~is_odd] = ranks
+        code_of = {value: len(distinct) + i for i, value in enumerate(others)}
+        validated[is_odd] = [code_of[value] for _, value in sorted(odd.items())]
+        codes = np.full(len(set_aside), math.nan)
+        codes[~set_aside] = validated
+        return codes
+
+    def decode(self, name: str, code: float) -> str:
+        """The string a code of `frame`'s `id` or `content_sha256` column stands for."""
+        distinct, others = self._distinct[name]
+        i = int(code)
+        return distinct[i].tobytes().hex() if i < len(distinct) else others[i - len(distinct)]
 
     def _decoded(self, name: str, set_aside: np.ndarray) -> pa.Array:
         """A coded column back to its strings, null for the quarantined records."""

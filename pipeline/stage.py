@@ -60,7 +60,9 @@ def return_freed_memory() -> None:
     that reads and writes a batch at a time what it kept grew with the corpus: clean's peak was
     251 MiB at 20,000 articles and 293 at 80,000, while what clean holds grows by 49 bytes an
     article. jemalloc with no decay time hands freed pages back (226 and 237 MiB; bench/README.md,
-    part 6). A pyarrow built without jemalloc keeps its default.
+    part 6). A pyarrow built without jemalloc keeps its default. What Arrow's C++ allocates on
+    its own (the Parquet writer's buffers) follows ARROW_DEFAULT_MEMORY_POOL instead, which the
+    package sets before pyarrow is imported (pipeline/__init__.py).
     """
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())

@@ -107,25 +107,20 @@ def run(
     writer = ShardWriter(reset_dir(out), record_schema().arrow(), params.engine)
     qwriter = ShardWriter(reset_dir(quarantine), quarantine_schema().arrow(), params.engine)
     first_id_wins = FirstIdWins()
-    try:
-        with progress_bar(STAGE, count_rows(inp)) as advance:
-            counts = run_batches(
-                CheckBatch(params),  # per-record verdicts kept between runs (validate_cache.py)
-                read_batches(inp, params.engine.batch_size),
-                STAGE,
-                writer,
-                qwriter,
-                advance,
-                engine=params.engine,
-                reduce=first_id_wins,
-                # A batch is back, so the workers are forked: GX can load beside them.
-                on_output=lambda _: table_checks.prefetch(),
-            )
-        check_error_share(counts, params.engine.max_error_share)
-        table = first_id_wins.result()
-        doc = evaluate(table, first_id_wins.failed, counts.quarantined, params)
-    finally:
-        table_checks.settle()  # no import left running: the caller may fork next
+    with progress_bar(STAGE, count_rows(inp)) as advance:
+        counts = run_batches(
+            CheckBatch(params),  # per-record verdicts kept between runs (validate_cache.py)
+            read_batches(inp, params.engine.batch_size),
+            STAGE,
+            writer,
+            qwriter,
+            advance,
+            engine=params.engine,
+            reduce=first_id_wins,
+        )
+    check_error_share(counts, params.engine.max_error_share)
+    table = first_id_wins.result()
+    doc = evaluate(table, first_id_wins.failed, counts.quarantined, params)
     reset_dir(data_docs)
     report.write(data_docs, doc)
     write_plots(plots_folder(metrics), doc["figures"])

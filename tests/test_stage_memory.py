@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,31 @@ def test_stage_process_gives_freed_arrow_memory_back():
     assert during - before >= 250
     # pyarrow's default pool (mimalloc) keeps all 256 MiB resident after the free.
     assert after - before < (during - before) / 2
+
+
+# What `python -m pipeline.<stage>` does: the package first, then the modules that import
+# pyarrow. A stage's shard writer then writes a Parquet file: how much Arrow's mimalloc served.
+WRITER_PROBE = """
+import pipeline
+import pyarrow as pa
+from pipeline.shards import ShardWriter
+from tests.defaults import PARAMS
+from pathlib import Path
+
+table = pa.table({"text": ["x" * 3000] * 2000})
+writer = ShardWriter(Path("{out}"), table.schema, PARAMS.engine)
+writer.write_batch(table.to_batches()[0])
+writer.close()
+print(pa.default_memory_pool().backend_name, pa.mimalloc_memory_pool().max_memory())
+"""
+
+
+def test_the_parquet_writer_of_a_stage_allocates_from_jemalloc_too(tmp_path: Path):
+    """`pa.set_memory_pool` does not reach the buffers Arrow's C++ Parquet writer allocates;
+    ARROW_DEFAULT_MEMORY_POOL, set by the package before pyarrow is imported, does."""
+    probe = WRITER_PROBE.replace("{out}", str(tmp_path / "out"))
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True, env=env
+    ).stdout.split()
+    assert out == ["jemalloc", "0"]

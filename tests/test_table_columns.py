@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from pipeline import quarantine as q
-from pipeline.figures import FIGURE_QUANTILES, Table, _mix, _share
+from pipeline.figures import DIGESTS, FIGURE_QUANTILES, Table, _mix, _share
 from pipeline.record_checks import FirstIdWins, IdSources
 from tests.defaults import PARAMS
 
@@ -126,7 +126,35 @@ def test_figures_and_frame_are_those_of_the_plain_rows(n, quarantined):
     assert table.figures() == plain_figures(rows)
     assert table.cluster_count == len({r["cluster"] for r in rows if r is not None})
     if n:  # dtypes included: str columns (object when every record is quarantined), float64
-        pd.testing.assert_frame_equal(table.frame(SPLITS), plain_frame(rows))
+        plain = plain_frame(rows)
+        pd.testing.assert_frame_equal(decoded_frame(table, plain), plain)
+
+
+def decoded_frame(table: Table, plain: pd.DataFrame) -> pd.DataFrame:
+    """The table's frame with its id and hash codes turned back into the strings: codes are
+    ranks among the distinct values (0, 1, ...), so decoding them to the very strings shows that
+    equal codes are equal strings and different codes different ones."""
+    frame = table.frame(SPLITS)
+    for name in DIGESTS:
+        codes = frame[name].dropna()
+        assert sorted(set(codes)) == list(range(len(set(codes))))
+        strings = frame[name].map(lambda c, name=name: table.decode(name, c), na_action="ignore")
+        if plain[name].dtype == object:  # every record quarantined: None, as pandas makes it
+            strings = strings.astype(object).where(strings.notna(), None)
+        frame[name] = strings.astype(plain[name].dtype)
+    return frame
+
+
+def test_ids_and_hashes_no_digest_spells_keep_their_own_codes():
+    rows = rows_of(50, seed=4)
+    kept = [r for r in rows if r is not None]
+    kept[0]["id"], kept[1]["id"] = kept[2]["id"] + "\n", kept[2]["id"] + "\n"
+    kept[3]["content_sha256"] = kept[4]["content_sha256"].upper()
+    table = table_of(rows)
+    plain = plain_frame(rows)
+    pd.testing.assert_frame_equal(decoded_frame(table, plain), plain)
+    codes = table.frame(SPLITS)["id"].dropna().tolist()
+    assert codes.count(codes[0]) == 2 and codes[0] != codes[2]
 
 
 def test_figures_with_quarantined_rows_and_no_entity_density():
@@ -198,6 +226,9 @@ def test_the_unique_expectations_report_what_they_did_on_plain_rows():
     for i, r in enumerate(rows[:60]):
         if r is not None:
             r["id"], r["content_sha256"] = hexid(i % 7), hexid(i % 5, 64)
+    for i, r in enumerate(rows[60:70]):  # no digest's spelling: held apart, compared as strings
+        if r is not None:
+            r["id"], r["content_sha256"] = hexid(i % 2) + "\n", hexid(i % 3, 64).upper()
     table = table_of(rows)
     expectations, _ = table_checks.suite(table, PARAMS)
     ours = table_checks._run_gx(table, expectations, SPLITS)

@@ -8,8 +8,10 @@ corpus it ran on) is copied to `<run>-stage-rss/` (outputs, params; not the resu
 stage reruns cold, as in a full run), and each stage of `--stages` runs there again, alone, in
 pipeline order, on the code of the working tree (a snapshot taken at the start). For each: wall
 s, CPU s, the peak RSS of its largest process (ru_maxrss of wait4: the stage or one of its
-forked workers), and whether it wrote the same bytes as the kept run. With two runs, the growth
-of each stage's peak RSS from the smaller to the larger (part 6 of issue 10: <= 10%).
+forked workers), and whether it wrote the same bytes as the kept run. Each stage runs
+`--repeat` times (default 3) and the run with the median peak is reported, with every run's.
+With two runs, the growth of each stage's peak RSS from the smaller to the larger (part 6 of
+issue 10: <= 10%).
 
 Memory does not depend on what else the machine runs; times do: they are printed for the
 record, not as a measurement.
@@ -65,27 +67,43 @@ def written(root: Path, stage: str) -> dict[str, str]:
     }
 
 
-def measure(kept: Path, n: int, stages: list[str], src: Path, workers: int) -> list[dict]:
+def measure(
+    kept: Path, n: int, stages: list[str], src: Path, workers: int, repeat: int
+) -> list[dict]:
+    """Each stage run `repeat` times over the same inputs: the row of the run with the median
+    peak RSS (the peak of one run moves by some 5% with the timing of the batches in flight:
+    how many pieces wait in the writing process when it peaks), with every run's peak."""
     seeds = build(n)
     root = copy_run(kept, src)
     env = sr.stage_env(src, "local", workers)
     rows = []
     for stage in stages:
-        row = sr.run_stage(stage, seeds, root, env)
-        diffs = sr.differences(written(kept, stage), written(root, stage))
-        rows.append({**row, "run": kept.relative_to(OUT).as_posix(), "n": n, "differs": diffs})
+        runs = []
+        for _ in range(repeat):
+            # Cold every time, as in a full run: the run before left its results in the cache.
+            shutil.rmtree(root / sr.CACHE_FILE.parent, ignore_errors=True)
+            row = sr.run_stage(stage, seeds, root, env)
+            diffs = sr.differences(written(kept, stage), written(root, stage))
+            runs.append({**row, "run": kept.relative_to(OUT).as_posix(), "n": n, "differs": diffs})
+        runs.sort(key=lambda r: r["peak_rss_mib"])
+        median = runs[len(runs) // 2]
+        differs = sorted({p for r in runs for p in r["differs"]})
+        peaks = [r["peak_rss_mib"] for r in runs]
+        rows.append({**median, "differs": differs, "peaks_mib": peaks})
     return rows
 
 
 def show(console: Console, runs: list[list[dict]]) -> None:
     table = Table(title="Peak RSS of each stage, rerun alone (working tree's code)")
-    for name in ("run", "stage", "wall s", "CPU s", "peak RSS MiB", "same bytes"):
+    columns = ("run", "stage", "wall s", "CPU s", "peak RSS MiB", "every run's", "same bytes")
+    for name in columns:
         table.add_column(name, justify="left" if name in ("run", "stage") else "right")
     for rows in runs:
         for r in rows:
             same = "yes" if not r["differs"] else f"no ({len(r['differs'])} files)"
+            peaks = " ".join(f"{p:.0f}" for p in r["peaks_mib"])
             table.add_row(f"{r['run']} ({r['n']:,})", r["stage"], f"{r['wall_s']:.1f}",
-                          f"{r['cpu_s']:.1f}", f"{r['peak_rss_mib']:.0f}", same)  # fmt: skip
+                          f"{r['cpu_s']:.1f}", f"{r['peak_rss_mib']:.0f}", peaks, same)  # fmt: skip
     console.print(table)
     if len(runs) == 2:
         growth = Table(title=f"Peak RSS growth, {runs[0][0]['n']:,} -> {runs[1][0]['n']:,}")
@@ -113,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         choices=sr.STAGE_NAMES,
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each stage; the median peak is reported"
+    )
     args = parser.parse_args(argv)
     if len(args.run) != len(args.n):
         parser.error("one --n per --run")
@@ -120,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     src = sr.snapshot(OUT / "stage-rss")
     kept = zip(args.run, args.n, strict=True)
-    runs = [measure(OUT / run, n, stages, src, args.workers) for run, n in kept]
+    runs = [measure(OUT / run, n, stages, src, args.workers, args.repeat) for run, n in kept]
     show(console, runs)
     out = OUT / "stage-rss.json"
     out.write_text(json.dumps({"git": git_state(), "runs": runs}, indent=2) + "\n")

@@ -49,10 +49,10 @@ from pipeline.ids import hex_digest
 FIGURE_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 UNKNOWN = "(unknown)"
 # The table's columns by how they are held: numbers (float64, NaN for none), values from a small
-# vocabulary (codes), strings (Arrow).
+# vocabulary (codes), hex digests (their bytes).
 NUMBERS = ("word_count", "entities_per_1k_words", "quotes", "title_missing", "date_missing")
 CODED = ("language", "split")
-# Hex digests held as their bytes: column -> hex digits.
+# column -> its hex digits.
 DIGESTS = {"id": 32, "content_sha256": 64}
 
 

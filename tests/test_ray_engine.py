@@ -96,8 +96,16 @@ def head_node():
         "--include-dashboard=false",
         "--disable-usage-stats",
     ]
+    # As a cluster started elsewhere: not with the allocator this package set in the tests'
+    # process (pipeline/__init__.py); the job brings its own (`ray_data.worker_env`).
+    arrow = ("ARROW_DEFAULT_MEMORY_POOL", "JE_ARROW_MALLOC_CONF")
+    env = {k: v for k, v in os.environ.items() if k not in arrow}
     head = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 90
@@ -116,6 +124,20 @@ def head_node():
             head.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(head.pid, signal.SIGKILL)
+
+
+def job_workers_arrow_pool() -> list[str]:
+    """The Arrow pool of a Ray Data task of the current job: its workers imported pyarrow
+    before anything of the pipeline, as a stage's tasks do."""
+    import ray.data
+
+    def pool(batch: pa.Table) -> pa.Table:  # local: pickled by value, for workers without tests
+        import pyarrow
+
+        return pyarrow.table({"pool": [pyarrow.default_memory_pool().backend_name]})
+
+    rows = ray.data.from_items([{"x": 0}]).map_batches(pool, batch_format="pyarrow").take_all()
+    return [row["pool"] for row in rows]
 
 
 def test_stages_on_a_cluster_they_join_write_the_local_bytes(
@@ -140,6 +162,7 @@ def test_stages_on_a_cluster_they_join_write_the_local_bytes(
         try:
             joined = run_stages(messy_seeds_dir, tmp_path / "ray" / "run", params)
             assert ray.get_runtime_context().get_job_id()  # a job of that cluster
+            assert job_workers_arrow_pool() == ["jemalloc"]
         finally:
             ray.shutdown()
     assert local == joined

@@ -12,7 +12,8 @@ The cluster: `RAY_ADDRESS` when set (the pipeline package and the schemas it rea
 to it as the job's `working_dir`; the workers need the same locked environment), else a local
 cluster of `workers` CPUs started by the stage and stopped when its process exits. A process
 that already called `ray.init` (a test, a notebook) keeps its own cluster. Workers keep what they
-load between tasks, so spaCy is loaded once per worker process.
+load between tasks, so spaCy is loaded once per worker process, and allocate Arrow memory as
+the stage's process does (`worker_env`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from pipeline.engine import Piece, Splitter
 from pipeline.schema import SCHEMA_DIR
 
 WINDOW = 256  # input batches per Ray dataset: 65,536 articles at the default batch size
+# jemalloc hands freed pages back at once (as `pa.jemalloc_set_decay_ms(0)` in a stage's process).
+JEMALLOC_NO_DECAY = "dirty_decay_ms:0,muzzy_decay_ms:0"
 _PIECE = pa.schema(
     [
         ("seq", pa.int64()),
@@ -86,6 +89,20 @@ def _job_files(folder: Path) -> str:
     return str(folder)
 
 
+def worker_env() -> dict[str, str]:
+    """The Arrow allocator of a stage's process, for the job's workers. They import pyarrow
+    (Ray Data does) before this package, so only their environment can choose Arrow's pool
+    (pipeline/__init__.py); and no stage's `parse_args` runs there to set jemalloc's decay
+    (`pipeline.stage.return_freed_memory`), so its configuration variable does."""
+    pool = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")
+    if not pool:
+        return {}
+    env = {"ARROW_DEFAULT_MEMORY_POOL": pool}
+    if pool == "jemalloc":
+        env["JE_ARROW_MALLOC_CONF"] = os.environ.get("JE_ARROW_MALLOC_CONF", JEMALLOC_NO_DECAY)
+    return env
+
+
 def connect(workers: int) -> None:
     """Join the cluster at RAY_ADDRESS, else start a local one of `workers` CPUs (once)."""
     import ray
@@ -94,13 +111,14 @@ def connect(workers: int) -> None:
         return
     address = os.environ.get("RAY_ADDRESS")
     quiet = {"log_to_driver": False, "include_dashboard": False, "configure_logging": False}
+    env = {"env_vars": worker_env()}
     if address:
         with tempfile.TemporaryDirectory(prefix="corpus-ray-") as folder:
-            job = {"working_dir": _job_files(Path(folder))}
+            job = {"working_dir": _job_files(Path(folder)), **env}
             ray.init(address=address, runtime_env=job, **quiet)
     else:
         # "local": a new cluster of its own, never one another program started on this machine.
-        ray.init(address="local", num_cpus=workers, **quiet)
+        ray.init(address="local", num_cpus=workers, runtime_env=env, **quiet)
 
 
 def ordered_map(

@@ -30,12 +30,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from pipeline import ARROW_ALLOCATOR
 from pipeline.engine import Piece, Splitter
 from pipeline.schema import SCHEMA_DIR
 
 WINDOW = 256  # input batches per Ray dataset: 65,536 articles at the default batch size
-# jemalloc hands freed pages back at once (as `pa.jemalloc_set_decay_ms(0)` in a stage's process).
-JEMALLOC_NO_DECAY = "dirty_decay_ms:0,muzzy_decay_ms:0"
 _PIECE = pa.schema(
     [
         ("seq", pa.int64()),
@@ -90,17 +89,9 @@ def _job_files(folder: Path) -> str:
 
 
 def worker_env() -> dict[str, str]:
-    """The Arrow allocator of a stage's process, for the job's workers. They import pyarrow
-    (Ray Data does) before this package, so only their environment can choose Arrow's pool
-    (pipeline/__init__.py); and no stage's `parse_args` runs there to set jemalloc's decay
-    (`pipeline.stage.return_freed_memory`), so its configuration variable does."""
-    pool = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")
-    if not pool:
-        return {}
-    env = {"ARROW_DEFAULT_MEMORY_POOL": pool}
-    if pool == "jemalloc":
-        env["JE_ARROW_MALLOC_CONF"] = os.environ.get("JE_ARROW_MALLOC_CONF", JEMALLOC_NO_DECAY)
-    return env
+    """The Arrow allocator of this process, for the job's workers: they import pyarrow (Ray Data
+    does) before this package, so only their environment can choose it (pipeline/__init__.py)."""
+    return {name: os.environ[name] for name in ARROW_ALLOCATOR if name in os.environ}
 
 
 def connect(workers: int) -> None:

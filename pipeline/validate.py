@@ -40,16 +40,16 @@ import json
 import logging
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pipeline import figures, report, table_checks
 from pipeline import params as params_mod
-from pipeline.engine import check_error_share, run_batches
 from pipeline.record_checks import FirstIdWins
-from pipeline.schema import quarantine_schema, record_schema
-from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir
-from pipeline.stage import parse_args, progress_bar, write_metrics
+from pipeline.schema import record_schema
+from pipeline.shards import reset_dir
+from pipeline.stage import map_stage, parse_args, write_metrics
 from pipeline.validate_cache import CheckBatch
 from pipeline.validate_path import validate_path
 
@@ -63,7 +63,10 @@ class TableCheckFailed(RuntimeError):
 
 
 def evaluate(
-    table: figures.Table, failed: Counter, quarantined: Counter, params: params_mod.Params
+    table: figures.Table,
+    failed: Counter,
+    quarantined: Mapping[str, int],
+    params: params_mod.Params,
 ) -> dict:
     """Run the table suite; the validation.json document of the whole validation.
 
@@ -104,29 +107,25 @@ def run(
     data_docs: Path,
     params: params_mod.Params,
 ) -> dict:
-    writer = ShardWriter(reset_dir(out), record_schema().arrow(), params.engine)
-    qwriter = ShardWriter(reset_dir(quarantine), quarantine_schema().arrow(), params.engine)
     first_id_wins = FirstIdWins()
-    with progress_bar(STAGE, count_rows(inp)) as advance:
-        counts = run_batches(
-            CheckBatch(params),  # per-record verdicts kept between runs (validate_cache.py)
-            read_batches(inp, params.engine.batch_size),
-            STAGE,
-            writer,
-            qwriter,
-            advance,
-            engine=params.engine,
-            reduce=first_id_wins,
-        )
-    check_error_share(counts, params.engine.max_error_share)
+    counts = map_stage(
+        STAGE,
+        CheckBatch(params),  # per-record verdicts kept between runs (validate_cache.py)
+        out,
+        quarantine,
+        params,
+        inp=inp,
+        reduce=first_id_wins,
+        per_batch=True,
+    )
     table = first_id_wins.result()
-    doc = evaluate(table, first_id_wins.failed, counts.quarantined, params)
+    doc = evaluate(table, first_id_wins.failed, counts["quarantined_by_reason"], params)
     reset_dir(data_docs)
     report.write(data_docs, doc)
     write_plots(plots_folder(metrics), doc["figures"])
     failed = report.table_problems(doc["expectations"])
     summary = {
-        **counts.as_dict(),
+        **counts,
         "record_checks_failed": doc["records"]["failed_by_check"],
         "expectations": len(doc["expectations"]),
         "expectations_failed": len(failed),

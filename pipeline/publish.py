@@ -53,7 +53,7 @@ from pipeline.croissant import write_croissant
 from pipeline.engine import Reduce, run_reduce
 from pipeline.manifest import DATA_DIR, Release, SplitFiles, hf_features, manifest
 from pipeline.schema import SCHEMA_DIR, record_schema
-from pipeline.shards import read_batches, reset_dir, shard_paths
+from pipeline.shards import file_batches, read_batches, reset_dir, shard_paths
 from pipeline.stage import parse_args, progress_bar, read_metrics
 
 STAGE = "publish"
@@ -124,7 +124,7 @@ class Fingerprints(Reduce):
 
 def fingerprints(paths: list[Path], engine: params_mod.EngineParams) -> pa.Table:
     """The fingerprints (changes.FINGERPRINTS) of every record in these Parquet files."""
-    batches = (b for path in paths for b in pq.ParquetFile(path).iter_batches(engine.batch_size))
+    batches = (b for path in paths for b in file_batches(path, engine.batch_size))
     return run_reduce(Fingerprints(), batches, engine)
 
 
@@ -321,9 +321,11 @@ def run(
     old = previous_fingerprints(previous_release(params), params.engine)
     split_files, languages = write_data(inp, release, params, old)
     new = fingerprints([path for s in split_files for path in s.paths], params.engine)
-    change_rows = changes_mod.diff(old, new, quarantined_ids(quarantine_root))
+    change_rows = changes_mod.write_changes(
+        release / changes_mod.CHANGES_FILE,
+        changes_mod.diff_parts(old, new, quarantined_ids(quarantine_root)),
+    )
     del old, new
-    changes_mod.write_changes(release / changes_mod.CHANGES_FILE, change_rows)
     ingest = read_metrics(ingest_metrics)
     published = sum(s.rows for s in split_files)
     # Articles, not files: a JSONL export is one file and many articles; a file ingest could

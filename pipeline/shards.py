@@ -9,9 +9,10 @@ leaves a truncated shard that looks finished.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -35,8 +36,50 @@ def read_batches(
 ) -> Iterator[pa.RecordBatch]:
     """Stream every row of a shard folder, in shard order, `batch_size` rows at a time."""
     for path in shard_paths(folder):
-        with pq.ParquetFile(path) as f:
-            yield from f.iter_batches(batch_size=batch_size, columns=columns)
+        yield from file_batches(path, batch_size, columns)
+
+
+def file_batches(
+    path: Path, batch_size: int, columns: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """Every row of one Parquet file, `batch_size` rows at a time, read a row group at a time.
+
+    Arrow's reader over a whole file holds more the more row groups the file has (its pool
+    peaked at 11 MiB over a shard of 20 row groups, 18 over 79, 23 over 80 of the same rows as
+    the 20), one row group's reader does not (7 to 8 MiB). The batches are the ones the
+    whole-file reader gives: `batch_size` rows across row groups, the last one shorter.
+    """
+    with pq.ParquetFile(path) as f:
+        groups = (
+            f.iter_batches(batch_size=batch_size, row_groups=[i], columns=columns)
+            for i in range(f.num_row_groups)
+        )
+        yield from rebatched(itertools.chain.from_iterable(groups), batch_size)
+
+
+def rebatched(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
+    """The rows of `batches` in order, `size` at a time (the last batch fewer). A batch that
+    arrives whole is passed on as it is; rows from two batches are joined into new buffers (a
+    slice would carry its parent's buffers when a batch is pickled to a worker)."""
+    parts: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        while batch.num_rows:
+            take = min(size - rows, batch.num_rows)
+            parts.append(batch if take == batch.num_rows else batch.slice(0, take))
+            batch = batch.slice(take)
+            rows += take
+            if rows == size:
+                yield _joined(parts)
+                parts, rows = [], 0
+    if rows:
+        yield _joined(parts)
+
+
+def _joined(parts: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(parts) == 1:
+        return parts[0]
+    return pa.Table.from_batches(parts).combine_chunks().to_batches()[0]
 
 
 def reset_dir(folder: Path) -> Path:

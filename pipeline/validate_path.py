@@ -20,6 +20,7 @@ from pipeline import quarantine as q
 from pipeline.record_checks import Found, RecordChecks
 from pipeline.report import Problem, Report
 from pipeline.schema import record_schema
+from pipeline.shards import file_batches
 
 DATA_DIR = "data"  # where a release keeps its record shards (pipeline/manifest.py)
 # Lines per check that `validate_path` lists before it only counts the rest.
@@ -100,7 +101,7 @@ def validate_path(path: Path, params: params_mod.Params) -> Report:
     for file in files:
         where = file.relative_to(path).as_posix() if file != path else file.name
         row = 0
-        for batch in pq.ParquetFile(file).iter_batches(batch_size=params.engine.batch_size):
+        for batch in file_batches(file, params.engine.batch_size):
             for record in batch.to_pylist():
                 row += 1
                 found = checks(record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline import changes
 from pipeline.changes import diff, fingerprint, fingerprint_table, summarize, withdrawn_by_reason
@@ -98,3 +99,22 @@ def test_diff_by_parts_is_one_join_sorted_by_id_in_one_chunk():
     assert got["id"].to_pylist() == sorted(got["id"].to_pylist())
     assert all(got[c].num_chunks == 1 for c in got.column_names)
     assert set(got["change"].to_pylist()) >= {"added", "withdrawn", "text_changed"}
+
+
+def test_the_changes_file_is_written_a_part_at_a_time_with_the_rows_of_diff(tmp_path):
+    """publish streams `diff_parts` into the file (a first release lists every record, so the
+    whole table would grow with the corpus): a row group per part, the same rows as `diff`."""
+    m, n = b"m" * 32, b"n" * 32
+    old = fingerprint_table([(f"{c}1", "h", m, m, "train") for c in "0a9"])
+    new = fingerprint_table([(f"{c}2", "h", m, n, "test") for c in "0ab"])
+    path = tmp_path / changes.CHANGES_FILE
+    summary = changes.write_changes(path, changes.diff_parts(old, new, {}))
+    written = pq.read_table(path)
+    assert written.equals(diff(old, new, {}))
+    assert pq.ParquetFile(path).metadata.num_row_groups == len(set("0a9b"))
+    assert summarize(summary) == summarize(written)
+    assert summary.column_names == ["change", "reason"]
+    empty = changes.write_changes(tmp_path / "empty.parquet", changes.diff_parts(old, old, {}))
+    assert pq.read_table(tmp_path / "empty.parquet").schema == changes.SCHEMA
+    assert pq.ParquetFile(tmp_path / "empty.parquet").metadata.num_row_groups == 1
+    assert empty.num_rows == 0

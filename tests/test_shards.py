@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 
 import pyarrow as pa
@@ -11,7 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.params import EngineParams
-from pipeline.shards import ShardWriter, count_rows, read_batches, reset_dir, shard_paths
+from pipeline.shards import (
+    ShardWriter,
+    count_rows,
+    file_batches,
+    read_batches,
+    rebatched,
+    reset_dir,
+    shard_paths,
+)
 from tests.defaults import PARAMS
 
 ROW_GROUP = 4
@@ -203,3 +213,63 @@ def test_read_batches_selects_columns_and_streams_every_shard(tmp_path, schema, 
     batches = list(read_batches(tmp_path, 2, columns=["n"]))
     assert all(b.schema.names == ["n"] and b.num_rows <= 2 for b in batches)
     assert [row["n"] for b in batches for row in b.to_pylist()] == list(range(9))
+
+
+@pytest.mark.parametrize(("group", "batch", "rows"), [(4, 2, 9), (5, 3, 23), (3, 7, 20), (6, 6, 0)])
+def test_file_batches_cut_rows_as_the_whole_file_reader_does(tmp_path, group, batch, rows):
+    """Read a row group at a time, the batches are the ones Arrow's whole-file reader gives:
+    `batch` rows across row-group edges, the last one shorter (annotate's spaCy batches and
+    every engine's pieces follow them)."""
+    table = pa.table({"n": list(range(rows)), "s": [f"r{i}" * (i % 4) for i in range(rows)]})
+    path = tmp_path / "part-00000.parquet"
+    pq.write_table(table, path, row_group_size=group)
+    whole = list(pq.ParquetFile(path).iter_batches(batch_size=batch))
+    ours = list(file_batches(path, batch))
+    assert [b.num_rows for b in ours] == [b.num_rows for b in whole]
+    assert all(a.equals(b) for a, b in zip(ours, whole, strict=True))
+
+
+def test_rebatched_passes_whole_batches_on_and_joins_the_rest():
+    first, second = pa.record_batch({"n": [0, 1, 2]}), pa.record_batch({"n": [3, 4, 5]})
+    out = list(rebatched([first, second], 3))
+    assert out[0] is first and out[1] is second
+    assert [b.to_pydict()["n"] for b in rebatched([first, second], 4)] == [[0, 1, 2, 3], [4, 5]]
+
+
+# Reads a Parquet file of 1,024-row groups of incompressible text and prints Arrow's peak pool
+# memory, reading with `file_batches` or with Arrow's whole-file reader. `import pipeline`
+# first: the Parquet reader's own buffers come from Arrow's C++ default pool, which the package
+# sets to the one pyarrow reports on.
+POOL_PROBE = """
+import sys
+import pipeline
+import numpy as np, pyarrow as pa, pyarrow.parquet as pq
+from pipeline.shards import file_batches
+path, groups, how = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rng = np.random.default_rng(0)
+with pq.ParquetWriter(path, pa.schema([("text", pa.string())]), compression="zstd") as w:
+    for _ in range(groups):
+        texts = [" ".join(map(str, row)) for row in rng.integers(0, 10**6, size=(1024, 40))]
+        w.write_table(pa.table({"text": texts}), row_group_size=1024)
+before = pa.default_memory_pool().max_memory()
+f = pq.ParquetFile(path)
+batches = file_batches(path, 256) if how == "groups" else f.iter_batches(batch_size=256)
+for batch in batches:
+    pass
+print((pa.default_memory_pool().max_memory() - before) / 2**20)
+"""
+
+
+def test_reading_a_file_holds_no_more_for_more_row_groups(tmp_path):
+    """Arrow's whole-file reader keeps something of every row group it has read until the
+    file is done (its pool peak grows with the file), a row group at a time it does not."""
+
+    def peak(groups: int, how: str) -> float:
+        path = tmp_path / f"{groups}-{how}.parquet"
+        argv = [sys.executable, "-c", POOL_PROBE, str(path), str(groups), how]
+        return float(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+
+    small, large = peak(4, "groups"), peak(48, "groups")
+    assert large < 1.2 * small + 0.5, (small, large)
+    # The probe can tell: the whole-file reader's peak grows with the file.
+    assert peak(48, "whole") > 3 * peak(4, "whole")

@@ -60,7 +60,8 @@ def file_batches(
 def rebatched(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
     """The rows of `batches` in order, `size` at a time (the last batch fewer). A batch that
     arrives whole is passed on as it is; rows from two batches are joined into new buffers (a
-    slice would carry its parent's buffers when a batch is pickled to a worker)."""
+    slice carries its parent's buffers when a batch is pickled to a worker). Only the rows left
+    at the end of a file's last row group can go on as a slice of one batch."""
     parts: list[pa.RecordBatch] = []
     rows = 0
     for batch in batches:

@@ -30,6 +30,7 @@ from pipeline import __version__
 from pipeline.changes import CHANGE_KINDS, CHANGES_FILE
 from pipeline.manifest import DATA_DIR, Release, hf_features
 from pipeline.schema import RecordSchema, record_schema
+from pipeline.shards import file_batches
 from pipeline.versions import tag  # the git tag, and the Hub revision, of a version
 
 IMAGES_DIR = "images"
@@ -66,7 +67,7 @@ def read_stats(release: Path, r: Release) -> Stats:
     redacted = 0
     columns = ["word_count", "pii", *ENTITY_COLUMNS]
     for path in data_files(release):
-        for batch in pq.ParquetFile(path).iter_batches(columns=columns):
+        for batch in file_batches(path, r.params.engine.batch_size, columns):
             words.append(batch.column("word_count").to_numpy())
             for column, kind in ENTITY_COLUMNS.items():
                 for names in batch.column(column).to_pylist():

@@ -1,13 +1,17 @@
 """Scale measurements of issue 10 (acceptance 3 to 6): workers, reruns, a killed run, memory.
 
-    python -m bench.scale [--n 1000] [--workers 2] [--rss-factor 4] [--parts 3 4 5 6]
+    python -m bench.scale [--n 1000] [--workers 2] [--rounds 1] [--rss-factor 4] [--parts 3 4 5 6]
 
 Every run is the five stages as DVC runs them, one process each (`bench/scale_runs.py`), on the
 corpus of `bench.make_corpus`, with params.yaml as it is (cache on, in the run's own folder):
 
 3. Cold-cache full runs with 1 and `--workers` workers, on the local engine and on Ray:
    annotate's and the whole pipeline's speed-up (target >= 1.8), and every output file of each
-   run byte-identical to the local run with `--workers` (the reference run).
+   run byte-identical to the local run with `--workers` (the reference run). `--rounds` R
+   makes every run R times, odd rounds in one order and even rounds in the reverse; a speed-up
+   is the median of its rounds' (each pairs the runs of one round). Each round also measures
+   the machine's own ceiling (`bench.ceiling`: the same spaCy work as independent processes, at
+   once vs one after the other), printed beside the speed-ups with no target.
 4. Reruns after the reference run, from a copy of its outputs and warm cache: N/100 new
    articles (the first N + N/100 of make_corpus's scheme, so the N are the same files), all five
    stages rerun as DVC would (its `seeds` dependency changed); then one annotate param changed
@@ -30,6 +34,8 @@ Wall times include interpreter start and imports, as a DVC run pays them.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import subprocess
 import sys
@@ -38,11 +44,13 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
+from bench import ceiling
 from bench import scale_runs as sr
 from bench.make_corpus import REPO, CorpusMissing, build
+from bench.peers import texts_jsonl
 from bench.run import OUT, git_state, machine
+from bench.scale_tables import equal_row, median_row, ratio_row, show, wall
 
 SPEEDUP_MIN = 1.8
 ADD_MAX, PARAM_MAX, RESTART_MAX, RSS_MAX = 0.05, 0.10, 0.20, 0.10
@@ -56,20 +64,9 @@ AFTER_ANNOTATE = ["annotate", "validate", "publish"]  # what DVC reruns once cle
 PARTS = ("3", "4", "5", "6")
 
 
-def wall(rows: list[dict[str, Any]], stage: str | None = None) -> float:
-    return sum(r["wall_s"] for r in rows if stage in (None, r["stage"]))
-
-
-def ratio_row(item: str, what: str, value: float, target: float, at_least: bool) -> dict:
-    met = value >= target if at_least else value <= target
-    sign = ">=" if at_least else "<="
-    return {"item": item, "what": what, "measured": round(value, 3), "target": f"{sign} {target}",
-            "met": met}  # fmt: skip
-
-
-def equal_row(item: str, what: str, diffs: list[str]) -> dict:
-    shown = "identical" if not diffs else f"{len(diffs)} differ: " + ", ".join(diffs[:3])
-    return {"item": item, "what": what, "measured": shown, "target": "identical", "met": not diffs}
+def run_name(engine: str, workers: int, r: int) -> str:
+    """Round 1's runs keep their plain names (the reference run, parts 4-6's base)."""
+    return f"{engine}-{workers}" + (f".r{r}" if r > 1 else "")
 
 
 class Bench:
@@ -88,6 +85,8 @@ class Bench:
         self.git = stamp.read_text(encoding="utf-8") if stamp.is_file() else None
         self.runs: dict[str, list[dict[str, Any]]] = dict(reuse["runs"]) if reuse else {}
         self.notes: list[str] = list(reuse["notes"]) if reuse else []
+        self.ceilings: list[dict[str, Any]] = list(reuse.get("ceiling", [])) if reuse else []
+        self.ceiling_n = min(n, ceiling.DEFAULT_N)
         self.ref = f"local-{workers}"
         # Ray runs join one cluster started for them (`ray_cluster`), as stages on a cluster do.
         self.ray_address = ""
@@ -121,24 +120,54 @@ class Bench:
     def reference(self) -> tuple[list, Path]:
         return self.full("local", self.workers), self.base / self.ref
 
-    def part3(self) -> list[dict]:
+    def part3(self, rounds: int) -> list[dict]:
+        """Cold runs with 1 and `workers` workers on each engine, and the machine's ceiling
+        (`bench.ceiling`), `rounds` times. Each speed-up pairs the runs of one round; the median
+        over the rounds is the figure. This machine's speed drifts by a quarter within minutes
+        (bench/README.md), so rounds reverse the order of their runs: a drift favours neither side.
+        """
+        for r in range(1, rounds + 1):
+            self.say(f"  round {r} of {rounds}")
+            self.run_round(r)
         out: list[dict] = []
-        self.reference()
-        reference = sr.digests(self.base / self.ref)
-        runs = {"local": (self.full("local", 1), self.full("local", self.workers))}
-        with sr.ray_cluster(self.workers, self.say) as self.ray_address:
-            runs["ray"] = (self.full("ray", 1), self.full("ray", self.workers))
-        self.ray_address = ""
-        for engine, (one, many) in runs.items():
+        for engine in ("local", "ray"):
             for stage, label in (("annotate", "annotate"), (None, "whole pipeline")):
                 what = f"{engine}: {label}, {self.workers} workers vs 1 (speed-up)"
-                out.append(ratio_row("3", what, wall(one, stage) / wall(many, stage),
-                                     SPEEDUP_MIN, True))  # fmt: skip
-        for name in (f"{e}-{w}" for e in ("local", "ray") for w in (1, self.workers)):
-            if name != self.ref:
-                diffs = sr.differences(reference, sr.digests(self.base / name))
-                out.append(equal_row("3", f"{name} outputs vs {self.ref}", diffs))
+                ratios = [wall(self.runs[run_name(engine, 1, r)], stage)
+                          / wall(self.runs[run_name(engine, self.workers, r)], stage)
+                          for r in range(1, rounds + 1)]  # fmt: skip
+                out.append(median_row(what, ratios, SPEEDUP_MIN))
+        what = (f"machine ceiling: {self.workers} spaCy processes at once vs one after the other "
+                f"(bench.ceiling, {self.ceiling_n} texts, no engine)")  # fmt: skip
+        out.append(median_row(what, [c["ceiling"] for c in self.ceilings], None))
+        reference = sr.digests(self.base / self.ref)
+        for name in [n for n in self.runs if part_of(n, self.workers) == "3" and n != self.ref]:
+            diffs = sr.differences(reference, sr.digests(self.base / name))
+            out.append(equal_row("3", f"{name} outputs vs {self.ref}", diffs))
         return out
+
+    def run_round(self, r: int) -> None:
+        """Round r's runs: local with `workers` (round 1's is the reference run), local with 1,
+        Ray with 1 and `workers`, then the ceiling; even rounds in the reverse order."""
+        steps = [("local", self.workers), ("local", 1), ("ray", 1), ("ray", self.workers)]
+        steps.append(("ceiling", self.workers))
+        if r % 2 == 0:
+            steps.reverse()
+        for engine, group in itertools.groupby(steps, key=lambda step: step[0]):
+            if engine == "ceiling":
+                first = ceiling.first_of_round(r)
+                self.ceilings.append({"round": r, **ceiling.measure_round(
+                    self.ceiling_parts(), first, self.say)})  # fmt: skip
+                continue
+            cluster = sr.ray_cluster(self.workers, self.say) if engine == "ray" else None
+            with cluster or contextlib.nullcontext("") as self.ray_address:
+                for _, workers in group:
+                    self.full(engine, workers, name=run_name(engine, workers, r))
+            self.ray_address = ""
+
+    def ceiling_parts(self) -> list[Path]:
+        texts = texts_jsonl(self.seeds)
+        return ceiling.write_parts(texts, self.ceiling_n, self.workers, self.base / "ceiling")
 
     def part4(self) -> list[dict]:
         ref_rows, ref_root = self.reference()
@@ -213,47 +242,6 @@ def part_of(run: str, workers: int) -> str:
     return "6" if run.endswith("n") and run.count("-") == 2 else "3"
 
 
-def runs_table(runs: dict[str, list[dict[str, Any]]]) -> Table:
-    t = Table(
-        title="Runs (wall s per stage process; peak RSS MiB in brackets)",
-        caption="cores: CPU s / wall s, the cores the run had on average (Ray's worker "
-        "processes are not children of the stage: their CPU is not counted); load: 1-minute "
-        "load average at the stages' ends, on this machine's cores",
-        caption_justify="left",
-    )
-    t.add_column("run", no_wrap=True)
-    for stage in sr.STAGE_NAMES:
-        t.add_column(stage, justify="right")
-    for name in ("total", "CPU s", "cores", "load"):
-        t.add_column(name, justify="right")
-    for name, rows in runs.items():
-        by = {r["stage"]: r for r in rows}
-        cells = [f"{by[s]['wall_s']:.1f} ({by[s].get('peak_rss_mib', 0):.0f})" if s in by else "-"
-                 for s in sr.STAGE_NAMES]  # fmt: skip
-        cpu = sum(r.get("cpu_s", 0) for r in rows)
-        loads = [r["load_1m"] for r in rows if "load_1m" in r]
-        load = f"{min(loads):.1f}-{max(loads):.1f}" if loads else "-"
-        t.add_row(name, *cells, f"{wall(rows):.1f}", f"{cpu:.1f}", f"{cpu / wall(rows):.2f}", load)
-    return t
-
-
-def acceptance_table(rows: list[dict]) -> Table:
-    t = Table(title="Issue 10 acceptance")
-    for name in ("item", "what", "measured", "target", "status", "note"):
-        t.add_column(name, justify="right" if name == "measured" else "left")
-    for r in rows:
-        status = "[green]met[/]" if r["met"] else "[red]not met[/]"
-        t.add_row(r["item"], r["what"], str(r["measured"]), r["target"], status, r.get("note", ""))
-    return t
-
-
-def show(console: Console, runs: dict, accepted: list[dict], notes: list[str]) -> None:
-    console.print(runs_table(runs))
-    console.print(acceptance_table(accepted))
-    for note in notes:
-        console.print(note, highlight=False)
-
-
 def write(
     path: Path, args: argparse.Namespace, bench: Bench, accepted: list[dict], started: float
 ) -> None:
@@ -267,6 +255,7 @@ def write(
         "machine": machine(),
         "seconds": round(time.perf_counter() - started, 1),
         "runs": bench.runs,
+        "ceiling": bench.ceilings,
         "acceptance": accepted,
         "notes": bench.notes,
     }
@@ -283,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="workers compared with 1")
     parser.add_argument("--rss-factor", type=int, default=4, help="part 6: N and this times N")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--rounds", type=int, default=1, help="part 3: rounds of its runs")
     parser.add_argument("--show", action="store_true", help="print bench/out/scale-N.json only")
     parser.add_argument("--reuse", action="store_true", help="keep the runs in scale-N.json")
     args = parser.parse_args(argv)
@@ -303,13 +293,17 @@ def main(argv: list[str] | None = None) -> int:
     for name in [n for n in bench.runs if part_of(n, args.workers) in args.parts]:
         del bench.runs[name]  # redone
     bench.notes = [n for n in bench.notes if n.split(":")[0] not in args.parts]
+    if "3" in args.parts:
+        bench.ceilings = []
     accepted: list[dict] = []
     try:
         for part in args.parts:
             console.print(f"[bold]part {part}[/]")
             accepted += (
-                bench.part6(args.rss_factor) if part == "6" else getattr(bench, f"part{part}")()
-            )
+                bench.part6(args.rss_factor) if part == "6"
+                else bench.part3(args.rounds) if part == "3"
+                else getattr(bench, f"part{part}")()
+            )  # fmt: skip
             accepted = sorted(kept + accepted, key=lambda r: r["item"])  # stable: order kept
             kept = []
             write(path, args, bench, accepted, started)  # after each part: a long run keeps them

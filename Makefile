@@ -27,7 +27,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.compare
-	$(BIN)/python -m bench.scale
+	$(BIN)/python -m bench.scale --rounds 3
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench

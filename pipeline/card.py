@@ -3,7 +3,8 @@
 `images/` and `CITATION.cff`.
 
 `write_card` reads the release's own Parquet files (already written) for the statistics, the
-plots and the example record, and `changes.parquet` (if any) for the changelog. Nothing depends
+plots and the example record, and `changes.parquet` (if any) for the changelog
+(`pipeline.card_stats`), and draws the plots (`pipeline.card_plots`). Nothing depends
 on the clock, the host or the checkout: the citation year is a param, the example record is the
 smallest id of the first split, and the PNGs are drawn with matplotlib's Agg renderer at a fixed
 size and DPI, with its default style and no `Software` chunk, so the same release gives the same
@@ -13,177 +14,27 @@ bytes.
 from __future__ import annotations
 
 import json
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import yaml
-from matplotlib import style
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from pipeline import __version__
+from pipeline.card_plots import write_plots
+from pipeline.card_stats import (
+    EXAMPLE_LIST_ITEMS,
+    EXAMPLE_TEXT_CHARS,
+    PII_KINDS,
+    Stats,
+    read_stats,
+    truncate,
+)
 from pipeline.changes import CHANGE_KINDS, CHANGES_FILE
+from pipeline.citation import bibtex, citation_cff
 from pipeline.manifest import DATA_DIR, Release, hf_features
 from pipeline.schema import RecordSchema, record_schema
-from pipeline.shards import file_batches
 from pipeline.versions import tag  # the git tag, and the Hub revision, of a version
-
-IMAGES_DIR = "images"
-ENTITY_COLUMNS = {"people": "person", "organizations": "organisation", "places": "place"}
-PII_KINDS = {"emails": "e-mail addresses", "phone_numbers": "phone numbers", "ip_addresses": "IPs"}
-TOP = 15  # bars in the language and entity plots
-EXAMPLE_TEXT_CHARS = 300  # the example record's strings are cut here, its lists at 3 items
-EXAMPLE_LIST_ITEMS = 3
-FIGSIZE, DPI = (7.0, 3.6), 100
-
-
-# --- statistics, read from the release's own files -------------------------------------------
-
-
-@dataclass
-class Stats:
-    word_counts: np.ndarray
-    entities: Counter  # (name, kind) -> articles that name it
-    pii: Counter  # kind -> articles with at least one
-    redacted: int  # articles whose text had PII replaced
-    example: dict[str, Any] | None
-    changes: Counter | None = None  # change -> records; None: no changes file
-    withdrawn: Counter = field(default_factory=Counter)  # reason -> withdrawn records
-
-
-def data_files(release: Path) -> list[Path]:
-    return sorted((release / DATA_DIR).glob("*.parquet"))
-
-
-def read_stats(release: Path, r: Release) -> Stats:
-    words: list[np.ndarray] = []
-    entities: Counter = Counter()
-    pii: Counter = Counter()
-    redacted = 0
-    columns = ["word_count", "pii", *ENTITY_COLUMNS]
-    for path in data_files(release):
-        for batch in file_batches(path, r.params.engine.batch_size, columns):
-            words.append(batch.column("word_count").to_numpy())
-            for column, kind in ENTITY_COLUMNS.items():
-                for names in batch.column(column).to_pylist():
-                    entities.update((name, kind) for name in set(names))
-            for row in batch.column("pii").to_pylist():
-                pii.update(k for k in PII_KINDS if row[k])
-                redacted += row["redacted"]
-    stats = Stats(
-        np.concatenate(words) if words else np.array([], dtype=np.int64),
-        entities,
-        pii,
-        redacted,
-        example_record(release, [s.name for s in r.splits]),
-    )
-    changes = release / CHANGES_FILE
-    if changes.exists():
-        table = pq.read_table(changes, columns=["change", "reason"])
-        stats.changes = Counter(table.column("change").to_pylist())
-        stats.withdrawn = Counter(
-            reason or "unknown"
-            for change, reason in zip(
-                table.column("change").to_pylist(), table.column("reason").to_pylist(), strict=True
-            )
-            if change == "withdrawn"
-        )
-    return stats
-
-
-def example_record(release: Path, splits: list[str]) -> dict[str, Any] | None:
-    """The record with the smallest id in the first split (train when there is one)."""
-    for split in splits:
-        paths = [p for p in data_files(release) if p.name.startswith(f"{split}-")]
-        ids = [pc.min(pq.read_table(p, columns=["id"]).column("id")).as_py() for p in paths]
-        if not any(ids):
-            continue
-        smallest = min(i for i in ids if i)
-        path = paths[ids.index(smallest)]
-        table = pq.read_table(path, filters=[("id", "=", smallest)])
-        return table.to_pylist()[0]
-    return None
-
-
-def truncate(value: Any) -> Any:
-    """A value short enough to show: long strings cut, long lists cut with a count."""
-    if isinstance(value, str) and len(value) > EXAMPLE_TEXT_CHARS:
-        return value[:EXAMPLE_TEXT_CHARS] + f"… ({len(value) - EXAMPLE_TEXT_CHARS} more characters)"
-    if isinstance(value, list):
-        shown = [truncate(v) for v in value[:EXAMPLE_LIST_ITEMS]]
-        extra = len(value) - EXAMPLE_LIST_ITEMS
-        return shown + [f"… ({extra} more)"] if extra > 0 else shown
-    if isinstance(value, dict):
-        return {k: truncate(v) for k, v in value.items()}
-    return value
-
-
-# --- plots ------------------------------------------------------------------------------------
-
-
-def _figure() -> tuple[Figure, Any]:
-    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
-    return fig, fig.subplots()
-
-
-def _save(fig: Figure, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # No `Software` chunk (it carries matplotlib's version) and no date: bytes are the drawing.
-    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
-
-
-def plot_lengths(words: np.ndarray, path: Path) -> None:
-    fig, ax = _figure()
-    if len(words):
-        ax.hist(words, bins=min(50, max(1, len(np.unique(words)))), color="#4c72b0")
-        ax.axvline(float(np.median(words)), color="#c44e52", linestyle="--", label="median")
-        ax.legend()
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("words per article")
-    ax.set_ylabel("articles")
-    ax.set_title("Length distribution")
-    _save(fig, path)
-
-
-def plot_bars(items: list[tuple[str, int]], title: str, xlabel: str, path: Path) -> None:
-    fig, ax = _figure()
-    # The largest at the top; `$` escaped, or matplotlib reads "$5m ... $" as mathtext.
-    labels = [label.replace("$", r"\$") for label, _ in items][::-1]
-    ax.barh(range(len(items)), [n for _, n in items][::-1], color="#4c72b0")
-    ax.set_yticks(range(len(items)), labels)
-    ax.set_xlabel(xlabel)
-    ax.set_title(title)
-    _save(fig, path)
-
-
-def write_plots(release: Path, r: Release, stats: Stats) -> dict[str, str]:
-    """The card's plots as `images/*.png`; {what: relative path}."""
-    images = release / IMAGES_DIR
-    out = {
-        "lengths": f"{IMAGES_DIR}/lengths.png",
-        "languages": f"{IMAGES_DIR}/languages.png",
-        "entities": f"{IMAGES_DIR}/entities.png",
-    }
-    languages = sorted(r.languages.items(), key=lambda kv: (-kv[1], kv[0]))
-    top_entities = sorted(stats.entities.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
-    with style.context("default"):  # never a user's matplotlibrc
-        plot_lengths(stats.word_counts, images / "lengths.png")
-        plot_bars(languages[:TOP], "Languages (py3langid)", "articles", images / "languages.png")
-        plot_bars(
-            [(f"{name} ({kind})", n) for (name, kind), n in top_entities],
-            f"Top {TOP} named entities",
-            "articles that name it",
-            images / "entities.png",
-        )
-    return out
-
-
-# --- the card --------------------------------------------------------------------------------
 
 
 def card_yaml(r: Release) -> str:
@@ -413,39 +264,6 @@ content hashes, in `{CHANGES_FILE}`:
 {rows}
 """
     return text + (f"\nWithdrawn, by reason: {withdrawn}.\n" if withdrawn else "")
-
-
-def bibtex(r: Release) -> str:
-    pub = r.params.publish
-    key = f"{pub.name}_{pub.version}".replace("-", "_").replace(".", "_")
-    return f"""@misc{{{key},
-  author       = {{{" and ".join("{" + a + "}" for a in pub.authors)}}},
-  title        = {{{pub.name}}},
-  version      = {{{pub.version}}},
-  year         = {{{pub.year}}},
-  url          = {{{pub.homepage}}},
-  howpublished = {{Dataset release {tag(pub.version)}}},
-  note         = {{corpus-pipeline {__version__}, input hash {r.input_hash[:16]}}},
-}}"""
-
-
-def citation_cff(r: Release) -> str:
-    pub = r.params.publish
-    cff: dict[str, Any] = {
-        "cff-version": "1.2.0",
-        "message": "If you use this dataset, please cite it as below.",
-        "type": "dataset",
-        "title": pub.name,
-        "version": pub.version,
-        "authors": [{"name": a} for a in pub.authors],
-        "url": pub.homepage,
-    }
-    if pub.license == "other":
-        cff["license-url"] = pub.license_link
-    else:
-        cff["license"] = pub.license
-    cff["keywords"] = ["news", "corpus", "nlp"]
-    return yaml.safe_dump(cff, sort_keys=False, allow_unicode=True, width=100)
 
 
 def card_text(r: Release, stats: Stats, images: dict[str, str]) -> str:

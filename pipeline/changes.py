@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.schema import record_schema
+from pipeline.shards import file_batches
 
 CHANGE_KINDS = ("added", "withdrawn", "text_changed", "metadata_changed", "annotations_changed")
 DUPLICATE_REASONS = {"exact_duplicate": "duplicate", "duplicate_id": "duplicate"}
@@ -110,9 +111,9 @@ def data_files(release: Path) -> list[Path]:
     return sorted((Path(release) / "data").glob("*.parquet"))
 
 
-def release_fingerprints(release: Path) -> pa.Table:
-    """Fingerprints of a release folder's published records."""
-    batches = (b for path in data_files(release) for b in pq.ParquetFile(path).iter_batches())
+def release_fingerprints(release: Path, batch_size: int) -> pa.Table:
+    """Fingerprints of a release folder's published records, read `batch_size` at a time."""
+    batches = (b for path in data_files(release) for b in file_batches(path, batch_size))
     return fingerprints(batches)
 
 

@@ -422,7 +422,11 @@ def compare(a: Path, b: Path) -> Comparison:
     from pipeline import changes
 
     reasons = {r["id"]: r["reason"] for r in changes.read_changes(b) if r["change"] == "withdrawn"}
-    found = changes.diff(changes.release_fingerprints(a), changes.release_fingerprints(b), {})
+    # Read as the later release's stages read their input: a batch of its `engine.batch_size`.
+    size = load_json(b / MANIFEST)["params"]["engine"]["batch_size"]
+    found = changes.diff(
+        changes.release_fingerprints(a, size), changes.release_fingerprints(b, size), {}
+    )
     rows = found.to_pylist()
     for row in rows:
         if row["change"] == "withdrawn":

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.make_corpus import REPO, CorpusMissing, build
+from bench.make_corpus import REPO, build_or_skip
 from bench.peers import ONE_CORE, texts_jsonl
 from bench.run import OUT, child_env
 from pipeline.annotators.nlp import EXCLUDE
@@ -130,10 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--corpus", type=int, default=2000, help="the bench corpus to read")
     args = parser.parse_args(argv)
-    try:
-        seeds = build(args.corpus)
-    except CorpusMissing as exc:
-        print(f"skipped: {exc}")
+    seeds = build_or_skip(args.corpus, print)
+    if seeds is None:
         return 0
     folder = OUT / f"ceiling-{args.n}-{args.workers}"
     parts = write_parts(texts_jsonl(seeds), args.n, args.workers, folder)

@@ -1,7 +1,7 @@
 """`corpus release | releases | pull | verify | diff | push-hub`: the versions of the dataset.
 
-A thin shell over pipeline/release.py, pipeline/versions.py and pipeline/hub.py; `register`
-adds the commands to the `corpus` app.
+A thin shell over pipeline/release.py, pipeline/released.py, pipeline/versions.py and
+pipeline/hub.py; `register` adds the commands to the `corpus` app.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def register(app: typer.Typer, console: Console) -> None:
     ) -> None:
         """Fetch a version (from the DVC remote) and verify every file against its manifest."""
         from pipeline.release import ReleaseError
-        from pipeline.release import pull as pull_release
+        from pipeline.released import pull as pull_release
 
         dest = to or Path(version)
         try:
@@ -77,7 +77,7 @@ def register(app: typer.Typer, console: Console) -> None:
     @app.command()
     def verify(folder: Annotated[Path, typer.Argument(help="A release folder.")]) -> None:
         """Check every file of a release against its manifest: sha256, size, rows, schema."""
-        from pipeline.release import verify as verify_release
+        from pipeline.released import verify as verify_release
 
         _report(console, folder, verify_release(folder))
 
@@ -88,7 +88,8 @@ def register(app: typer.Typer, console: Console) -> None:
         limit: Annotated[int, typer.Option(help="Changed records to list.")] = 20,
     ) -> None:
         """Record-level changes between two releases, schema change and headline figures."""
-        from pipeline.release import ReleaseError, compare, resolve
+        from pipeline.release import ReleaseError
+        from pipeline.released import compare, resolve
 
         with tempfile.TemporaryDirectory(prefix="corpus-diff-") as scratch:
             try:

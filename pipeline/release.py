@@ -1,4 +1,5 @@
-"""Versioned releases: make one from the build, verify one, compare two.
+"""Versioned releases: make one from the build (pulling, verifying and comparing releases once
+made is `pipeline/released.py`).
 
 `make_release` turns a clean, up-to-date build into version X.Y.Z: it rebuilds publish against
 the latest released version (so `changes.parquet` and the card's changelog compare with it),
@@ -20,12 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from pipeline import versions
-from pipeline.ids import file_sha256
 from pipeline.publish import SCHEMA_FILE
-from pipeline.schema import SCHEMA_DIR, schema_from
+from pipeline.schema import SCHEMA_DIR
 
 PARAMS_FILE = "params.yaml"
 CHANGELOG = "CHANGELOG.md"
@@ -292,145 +290,3 @@ def push(repo: Path, remote: str | None, say: Callable[[str], None]) -> bool:
             f"tagged, but dvc push failed; run `dvc push` again:\n{result.stdout}{result.stderr}"
         )
     return True
-
-
-# --- pull and verify ---------------------------------------------------------------------
-
-
-def pull(version: str, dest: Path, repo: str = ".") -> list[str]:
-    """Fetch release `version` of `repo` (a path or git URL) into `dest`; the verification
-    problems ([] when it is intact)."""
-    versions.parse(version)
-    dest = Path(dest)
-    if dest.exists() and any(dest.iterdir()):
-        raise ReleaseError(f"{dest} is not empty: pull into a new folder")
-    result = dvc(
-        Path.cwd(),
-        "get",
-        repo,
-        versions.RELEASE_PATH,
-        "--rev",
-        versions.tag(version),
-        "-o",
-        str(dest),
-    )
-    if result.returncode != 0:
-        raise ReleaseError(f"dvc get of {versions.tag(version)} failed:\n{result.stderr.strip()}")
-    return verify(dest)
-
-
-def verify(release: Path) -> list[str]:
-    """Every way `release` differs from its manifest: files missing, extra or altered (sha256,
-    size, rows), and data files whose Arrow schema is not the release's schema."""
-    release = Path(release)
-    if not (release / MANIFEST).exists():
-        return [f"{MANIFEST}: missing (is {release} a release folder?)"]
-    manifest = load_json(release / MANIFEST)
-    problems = []
-    listed = {entry["path"]: entry for entry in manifest["files"]}
-    present = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()} - {
-        MANIFEST
-    }
-    problems += [f"{path}: not in the manifest" for path in sorted(present - set(listed))]
-    for path, entry in sorted(listed.items()):
-        file = release / path
-        if not file.exists():
-            problems.append(f"{path}: missing")
-            continue
-        if file.stat().st_size != entry["bytes"]:
-            problems.append(f"{path}: {file.stat().st_size} bytes, manifest says {entry['bytes']}")
-        if file_sha256(file) != entry["sha256"]:
-            problems.append(f"{path}: sha256 differs from the manifest")
-            continue
-        if "rows" in entry and pq.ParquetFile(file).metadata.num_rows != entry["rows"]:
-            problems.append(f"{path}: row count differs from the manifest")
-    problems += schema_problems(release, manifest)
-    return problems
-
-
-def schema_problems(release: Path, manifest: dict[str, Any]) -> list[str]:
-    """Each data file's Arrow schema against the one the release's schema.json derives."""
-    schema_path = release / SCHEMA_FILE
-    if not schema_path.exists():
-        return [f"{SCHEMA_FILE}: missing"]
-    if file_sha256(schema_path) != manifest["schema"]["sha256"]:
-        return [f"{SCHEMA_FILE}: not the schema the manifest names"]
-    expected = schema_from(schema_path).arrow().remove_metadata()
-    problems = []
-    for path in sorted((release / "data").glob("*.parquet")):
-        actual = pq.read_schema(path).remove_metadata()
-        if not actual.equals(expected):
-            problems.append(f"data/{path.name}: columns or types differ from {SCHEMA_FILE}")
-    return problems
-
-
-# --- compare two releases ----------------------------------------------------------------
-
-
-def resolve(repo: Path, ref: str, scratch: Path) -> Path:
-    """A release folder for `ref`: a folder as given, or a version from DVC's cache."""
-    if Path(ref).is_dir():
-        return Path(ref)
-    try:
-        return versions.materialize(repo, ref, scratch / ref)
-    except versions.VersionError as e:
-        raise ReleaseError(str(e)) from None
-
-
-def headline(release: Path) -> dict[str, Any]:
-    """The figures people rely on: counts, languages, splits, length quantiles."""
-    import pyarrow.compute as pc
-
-    from pipeline.changes import data_files
-
-    manifest = load_json(release / MANIFEST)
-    table = (
-        pq.ParquetDataset(data_files(release)).read(columns=["language", "split", "word_count"])
-        if data_files(release)
-        else None
-    )
-    figures: dict[str, Any] = {
-        "version": manifest.get("version"),
-        "published": manifest["counts"]["published"],
-        "quarantined": manifest["counts"]["quarantined"],
-    }
-    if table is not None and table.num_rows:
-        for column in ("language", "split"):
-            counts = pc.value_counts(table.column(column)).to_pylist()
-            figures[f"{column}s"] = {
-                c["values"]: c["counts"]
-                for c in sorted(counts, key=lambda c: (-c["counts"], c["values"]))
-            }
-        quantiles = pc.quantile(
-            table.column("word_count"), q=[0.05, 0.5, 0.95], interpolation="nearest"
-        ).to_pylist()
-        figures["word_count_quantiles"] = dict(zip(("q05", "q50", "q95"), quantiles, strict=True))
-    return figures
-
-
-@dataclass
-class Comparison:
-    rows: list[dict]
-    summary: dict[str, int]
-    schema: str
-    before: dict[str, Any]
-    after: dict[str, Any]
-
-
-def compare(a: Path, b: Path) -> Comparison:
-    """Record-level changes from release folder `a` to `b`, the schema change and headlines."""
-    from pipeline import changes
-
-    reasons = {r["id"]: r["reason"] for r in changes.read_changes(b) if r["change"] == "withdrawn"}
-    # Read as the later release's stages read their input: a batch of its `engine.batch_size`.
-    size = load_json(b / MANIFEST)["params"]["engine"]["batch_size"]
-    found = changes.diff(
-        changes.release_fingerprints(a, size), changes.release_fingerprints(b, size), {}
-    )
-    rows = found.to_pylist()
-    for row in rows:
-        if row["change"] == "withdrawn":
-            row["reason"] = reasons.get(row["id"], "not in the later release")
-    old = load_json(a / SCHEMA_FILE) if (a / SCHEMA_FILE).exists() else None
-    schema = schema_change(old, load_json(b / SCHEMA_FILE))
-    return Comparison(rows, changes.summarize(found), schema, headline(a), headline(b))

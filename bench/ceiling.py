@@ -63,18 +63,17 @@ def write_parts(texts: Path, n: int, parts: int, folder: Path) -> list[Path]:
     return paths
 
 
-def command(part: Path) -> list[str]:
+def commands(parts: list[Path]) -> list[list[str]]:
+    """One `bench.spacy_alone` command per part, built before any timing starts."""
     annotate = load().annotate
-    return [
-        sys.executable, "-m", "bench.spacy_alone", "--input", str(part),
-        "--model", annotate.spacy_model, "--components", *components(annotate.spacy_model),
-        "--batch-size", str(annotate.spacy_batch_size),
-    ]  # fmt: skip
+    model = annotate.spacy_model
+    common = ["--model", model, "--components", *components(model),
+              "--batch-size", str(annotate.spacy_batch_size)]  # fmt: skip
+    return [[sys.executable, "-m", "bench.spacy_alone", "--input", str(p), *common] for p in parts]
 
 
-def _start(part: Path) -> subprocess.Popen:
-    env = child_env(ONE_CORE)
-    return subprocess.Popen(command(part), cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+def _start(argv: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(argv, cwd=REPO, env=child_env(ONE_CORE), stdout=subprocess.DEVNULL)
 
 
 def _wait(procs: list[subprocess.Popen]) -> None:
@@ -83,25 +82,25 @@ def _wait(procs: list[subprocess.Popen]) -> None:
             raise RuntimeError(f"{' '.join(map(str, proc.args))} exited {proc.returncode}")
 
 
-def one_after_another(parts: list[Path]) -> float:
+def one_after_another(argvs: list[list[str]]) -> float:
     started = time.perf_counter()
-    for part in parts:
-        _wait([_start(part)])
+    for argv in argvs:
+        _wait([_start(argv)])
     return time.perf_counter() - started
 
 
-def all_at_once(parts: list[Path]) -> float:
+def all_at_once(argvs: list[list[str]]) -> float:
     started = time.perf_counter()
-    _wait([_start(part) for part in parts])
+    _wait([_start(argv) for argv in argvs])
     return time.perf_counter() - started
 
 
-def measure_round(parts: list[Path], first: str, say: Say) -> dict[str, Any]:
-    """One round: the parts one after the other and all at once, `first` ("serial" or
-    "parallel") first; the ceiling is the serial wall over the parallel wall."""
+def measure_round(argvs: list[list[str]], first: str, say: Say) -> dict[str, Any]:
+    """One round: the parts' commands (`commands`) one after the other and all at once, `first`
+    ("serial" or "parallel") first; the ceiling is the serial wall over the parallel wall."""
     runs = {"serial": one_after_another, "parallel": all_at_once}
     order = [first, *(k for k in runs if k != first)]
-    walls = {kind: round(runs[kind](parts), 3) for kind in order}
+    walls = {kind: round(runs[kind](argvs), 3) for kind in order}
     ceiling = walls["serial"] / walls["parallel"]
     say(f"  ceiling: {walls['serial']:.1f} s one after the other, {walls['parallel']:.1f} s "
         f"at once: {ceiling:.2f}x")  # fmt: skip
@@ -134,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     if seeds is None:
         return 0
     folder = OUT / f"ceiling-{args.n}-{args.workers}"
-    parts = write_parts(texts_jsonl(seeds), args.n, args.workers, folder)
-    rounds = [measure_round(parts, first_of_round(r), print) for r in range(1, args.rounds + 1)]
+    argvs = commands(write_parts(texts_jsonl(seeds), args.n, args.workers, folder))
+    rounds = [measure_round(argvs, first_of_round(r), print) for r in range(1, args.rounds + 1)]
     print(json.dumps({"rounds": rounds}))
     print(f"ceiling, {args.workers} processes: {summary(rounds)}")
     return 0

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import itertools
 import json
 import subprocess
@@ -157,7 +158,7 @@ class Bench:
             if engine == "ceiling":
                 first = ceiling.first_of_round(r)
                 self.ceilings.append({"round": r, **ceiling.measure_round(
-                    self.ceiling_parts(), first, self.say)})  # fmt: skip
+                    self.ceiling_commands, first, self.say)})  # fmt: skip
                 continue
             cluster = sr.ray_cluster(self.workers, self.say) if engine == "ray" else None
             with cluster or contextlib.nullcontext("") as self.ray_address:
@@ -165,9 +166,12 @@ class Bench:
                     self.full(engine, workers, name=run_name(engine, workers, r))
             self.ray_address = ""
 
-    def ceiling_parts(self) -> list[Path]:
+    @functools.cached_property
+    def ceiling_commands(self) -> list[list[str]]:
+        """The ceiling's parts, written once for every round, and their commands."""
         texts = texts_jsonl(self.seeds)
-        return ceiling.write_parts(texts, self.ceiling_n, self.workers, self.base / "ceiling")
+        parts = ceiling.write_parts(texts, self.ceiling_n, self.workers, self.base / "ceiling")
+        return ceiling.commands(parts)
 
     def part4(self) -> list[dict]:
         ref_rows, ref_root = self.reference()

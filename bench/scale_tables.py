@@ -29,7 +29,7 @@ def median_row(what: str, values: list[float], target: float | None) -> dict:
     value = statistics.median(values)
     row = (
         ratio_row("3", what, value, target, True)
-        if target
+        if target is not None
         else {"item": "3", "what": what, "measured": round(value, 3), "target": "-", "met": None}
     )
     if len(values) > 1:

@@ -26,6 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from pipeline import engines
 from pipeline import params as params_mod
 from pipeline import quarantine as q
 from pipeline.annotators import (
@@ -291,6 +292,17 @@ def finish(
     return corpus.finish(list(prepared), list(prepared.values()), params.annotate)
 
 
+def corpus_reduce_for(corpus: CorpusAnnotator | None, params: params_mod.Params) -> Reduce:
+    """The corpus annotator's reduce: folded in this process, or on the Ray engine, where the
+    annotator has a distributed form, left on the cluster (pipeline/engines/ray_reduce.py)."""
+    if corpus is not None and corpus.finish_on_ray is not None and engines.kind() == "ray":
+        from pipeline.engines.ray_reduce import ObjectStoreReduce
+
+        on_ray = functools.partial(corpus.finish_on_ray, params=params.annotate)
+        return ObjectStoreReduce("corpus_annotator", on_ray)
+    return Reduce("corpus_annotator", None, functools.partial(finish, corpus, params))
+
+
 def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mod.Params) -> dict:
     first, corpus, second = plan(params.annotate)
     later = slot_fields({a.slot for a in ([corpus] if corpus else []) + second})
@@ -300,9 +312,10 @@ def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mo
     # The corpus annotator is a reduce (`pipeline.engine.Reduce`): the first pass's batch
     # function returns its per-record values as the batch's extras, {id: value}, from whichever
     # worker ran it; they are held here (512 bytes a record for MinHash: README, "Scale") and
-    # `finish` sees them all. A record the first pass quarantined has none. The tally is read
+    # `finish` sees them all; on Ray they stay in the cluster's object store instead, for Ray
+    # Data's group-bys (`corpus_reduce_for`). A record the first pass quarantined has none. The tally is read
     # off the written batches: nothing the batch functions mutate is seen here.
-    corpus_reduce = Reduce("corpus_annotator", None, functools.partial(finish, corpus, params))
+    corpus_reduce = corpus_reduce_for(corpus, params)
     # Per-article results of the first pass's annotators, kept between runs (pipeline/cache.py).
     # The second pass (the split) is a hash per record: cheaper to redo than to look up.
     cache = Cache(params.engine.cache_dir) if params.engine.cache_dir else None

@@ -11,6 +11,7 @@ included. One cluster at a time on this machine: Ray's drivers find a cluster's 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import socket
@@ -23,7 +24,11 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from pipeline import annotate
+from pipeline.annotators.near_duplicates import clusters
+from pipeline.annotators.near_duplicates_ray import finish_on_ray
 from pipeline.engine import run_local
+from pipeline.engines.ray_reduce import ObjectStoreReduce
 from pipeline.engines import choose
 from tests.defaults import PARAMS
 from tests.test_engine_local import batches, output_bytes, run_stages, with_workers, writers
@@ -74,6 +79,84 @@ def test_a_reduce_refuses_the_same_records_on_ray(tmp_path, monkeypatch):
     local = run_first_text(tmp_path / "local", texts, workers=2)
     monkeypatch.setenv("CORPUS_ENGINE", "ray")
     assert run_first_text(tmp_path / "ray", texts, workers=2) == local
+    assert output_bytes(tmp_path / "local") == output_bytes(tmp_path / "ray")
+
+
+def random_signatures(n: int, seed: int = 7) -> tuple[list[str], list[bytes]]:
+    """`n` ids and 128-value signatures: copies of 40 bases with 0 to 40% of values changed."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 2**32, size=(40, 128), dtype=np.uint32)
+    ids, signatures = [], []
+    for i in range(n):
+        row = base[rng.integers(40)].copy()
+        changed = rng.random(128) < (0.0, 0.05, 0.15, 0.25, 0.4)[i % 5]
+        row[changed] = rng.integers(0, 2**32, changed.sum(), dtype=np.uint32)
+        signatures.append(row.astype("<u4").tobytes())
+        ids.append(rng.bytes(16).hex())
+    return ids, signatures
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.9])
+def test_minhash_group_bys_give_the_clusters_of_the_local_reduce(threshold: float):
+    """near_duplicates_ray's group-bys against near_duplicates.clusters, keys fed a batch at a
+    time through the object store as the stage feeds them."""
+    ids, signatures = random_signatures(500)
+    params = replace(
+        PARAMS.annotate,
+        near_duplicates=replace(PARAMS.annotate.near_duplicates, threshold=threshold),
+    )
+    expected = clusters(ids, signatures, params.near_duplicates)
+    reduce = ObjectStoreReduce("near", functools.partial(finish_on_ray, params=params))
+    for start in range(0, len(ids), 64):
+        reduce.add(list(zip(ids[start : start + 64], signatures[start : start + 64])))
+    found = reduce.result()
+    assert [found[i]["near_duplicate_cluster"] for i in ids] == expected
+    # Only records in a cluster of two or more are held; every other id is its own cluster.
+    multi = {c for c in expected if expected.count(c) > 1}
+    assert set(found) == {i for i, c in zip(ids, expected, strict=True) if c in multi}
+    assert len(found) < len(ids)
+    assert not reduce.refs  # let go once folded
+
+
+def test_minhash_group_bys_of_no_records():
+    found = ObjectStoreReduce("near", functools.partial(finish_on_ray, params=PARAMS.annotate))
+    result = found.result()
+    assert len(result) == 0
+    assert result["a" * 32] == {"near_duplicate_cluster": "a" * 32}
+
+
+def near_copies(seeds: Path, originals: int = 3, copies: int = 3) -> None:
+    """Articles of 150 words, each with copies that differ by one word (estimated Jaccard of
+    their 5-gram shingles about 0.95), written as seeds."""
+    import random
+
+    rng = random.Random(11)
+    vocabulary = [f"{a}{b}" for a in ("ka", "lo", "mi", "ne", "pu", "ro") for b in "aeiou"]
+    for n in range(originals):
+        words = [rng.choice(vocabulary) for _ in range(150)]
+        for k in range(copies + 1):
+            text = words[:]
+            if k:
+                text[40 * k] = "changed"
+            body = " ".join(text)
+            (seeds / f"near-{n}-{k}.txt").write_text(f"Story {n} version {k}\n\n{body}.\n")
+
+
+def test_stages_on_ray_cluster_near_duplicates_as_locally(seeds_dir, tmp_path, monkeypatch):
+    near_copies(seeds_dir)
+    params = with_workers(PARAMS, 2)
+    stages = ("ingest", "clean", "annotate")
+    monkeypatch.setenv("CORPUS_ENGINE", "local")
+    local = run_stages(seeds_dir, tmp_path / "local", params, stages)
+    monkeypatch.setenv("CORPUS_ENGINE", "ray")
+    minhash = annotate.plan(params.annotate)[1]
+    assert isinstance(annotate.corpus_reduce_for(minhash, params), ObjectStoreReduce)
+    on_ray = run_stages(seeds_dir, tmp_path / "ray", params, stages)
+    assert local == on_ray
+    assert local["annotate"]["near_duplicate_clusters"] == 3
+    assert local["annotate"]["records_in_near_duplicate_clusters"] == 12
     assert output_bytes(tmp_path / "local") == output_bytes(tmp_path / "ray")
 
 

@@ -17,7 +17,7 @@ Two kinds:
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,10 @@ class CorpusAnnotator:
     # After the first pass: (ids, prepared values, params) -> {id: columns}.
     finish: Callable[[list[str], list[Any], AnnotateParams], dict[str, Columns]]
     model: Callable[[AnnotateParams], str] | None = None
+    # On the Ray engine, if set: (every record's (id, bytes value) as a Ray Dataset, or None,
+    # params) -> {id: columns}, the same answer as `finish` without holding the values in one
+    # process (`pipeline.engines.ray_reduce`).
+    finish_on_ray: Callable[[Any, AnnotateParams], Mapping[str, Columns]] | None = None
 
 
 WORDS_KEY = "words"

@@ -16,11 +16,13 @@ Params: `annotate.near_duplicates` (threshold, num_perm, shingle_words, seed).
   objects (about 4 KB a record; this holds the signature matrix and a few integers per record
   and band). A candidate is a pair when the signatures' estimated Jaccard similarity (share of
   equal values) is at least `threshold`; union-find joins pairs into clusters. Nothing depends
-  on the order of the records.
+  on the order of the records. On the Ray engine the same clusters come from Ray Data group-bys
+  instead (`near_duplicates_ray.py`), with no process holding every signature.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib.metadata import version
 from typing import Any
@@ -141,4 +143,12 @@ def _model(params: AnnotateParams) -> str:
     return f"datasketch {version('datasketch')} MinHash {SCHEME}"
 
 
-minhash_v1 = register(CorpusAnnotator("near_duplicates", "minhash_v1", prepare, finish, _model))
+def _finish_on_ray(dataset: Any, params: AnnotateParams) -> Mapping[str, Columns]:
+    from pipeline.annotators.near_duplicates_ray import finish_on_ray  # late: it imports this
+
+    return finish_on_ray(dataset, params)
+
+
+minhash_v1 = register(
+    CorpusAnnotator("near_duplicates", "minhash_v1", prepare, finish, _model, _finish_on_ray)
+)

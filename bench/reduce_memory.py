@@ -84,6 +84,32 @@ def minhash_finish(n: int) -> Any:
     return base, (pairs, columns)  # held: the columns alone (pairs are in the baseline)
 
 
+def minhash_on_ray(n: int) -> Any:
+    """The Ray engine's MinHash reduce (`ObjectStoreReduce`, `near_duplicates_ray`) on a local
+    Ray cluster: what the stage's process holds is an object reference per batch of keys and,
+    once the group-bys ran, the records found in clusters. The keys themselves are in Ray's
+    object store (shared memory that spills to disk), which tracemalloc does not see."""
+    import ray
+
+    from pipeline.annotators.near_duplicates_ray import finish_on_ray
+    from pipeline.engines.ray_reduce import ObjectStoreReduce
+
+    def run(pairs: list[tuple[str, bytes]]) -> Any:
+        reduce = ObjectStoreReduce("near", lambda dataset: finish_on_ray(dataset, PARAMS.annotate))
+        for start in range(0, len(pairs), 256):
+            reduce.add(pairs[start : start + 256])
+        return reduce.result()
+
+    if not ray.is_initialized():
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    pairs = signatures(n)
+    run(pairs[:512])  # Ray Data's imports and first tasks, once: not per article
+    gc.collect()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    return base, (pairs, run(pairs))
+
+
 def fresh(value: str) -> str:
     """A string object of its own, as each key unpickled from a worker has."""
     return (value + " ")[:-1]
@@ -145,6 +171,7 @@ STEPS = {
     "clean: duplicates result (sort, fold)": duplicates_result,
     "annotate: MinHash keys (id, 512-byte signature)": signatures,
     "annotate: MinHash finish (LSH index, clusters)": minhash_finish,
+    "annotate: MinHash on Ray (refs, then group-bys)": minhash_on_ray,
     "validate: duplicate_id + table (FirstIdWins)": validate,
     "validate: finished table + the suite's frame": validate_frame,
     "publish: clusters, splits, new fingerprints": publish,

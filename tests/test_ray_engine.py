@@ -28,8 +28,8 @@ from pipeline import annotate
 from pipeline.annotators.near_duplicates import clusters
 from pipeline.annotators.near_duplicates_ray import finish_on_ray
 from pipeline.engine import run_local
-from pipeline.engines.ray_reduce import ObjectStoreReduce
 from pipeline.engines import choose
+from pipeline.engines.ray_reduce import ObjectStoreReduce
 from tests.defaults import PARAMS
 from tests.test_engine_local import batches, output_bytes, run_stages, with_workers, writers
 from tests.test_reduce import run_first_text
@@ -108,16 +108,17 @@ def test_minhash_group_bys_give_the_clusters_of_the_local_reduce(threshold: floa
         near_duplicates=replace(PARAMS.annotate.near_duplicates, threshold=threshold),
     )
     expected = clusters(ids, signatures, params.near_duplicates)
-    reduce = ObjectStoreReduce("near", functools.partial(finish_on_ray, params=params))
+    on_ray = functools.partial(finish_on_ray, params=params)
+    reduce = ObjectStoreReduce("near", on_ray, block_rows=100)  # 5 blocks
     for start in range(0, len(ids), 64):
-        reduce.add(list(zip(ids[start : start + 64], signatures[start : start + 64])))
+        reduce.add(list(zip(ids[start : start + 64], signatures[start : start + 64], strict=True)))
     found = reduce.result()
     assert [found[i]["near_duplicate_cluster"] for i in ids] == expected
     # Only records in a cluster of two or more are held; every other id is its own cluster.
     multi = {c for c in expected if expected.count(c) > 1}
     assert set(found) == {i for i, c in zip(ids, expected, strict=True) if c in multi}
     assert len(found) < len(ids)
-    assert not reduce.refs  # let go once folded
+    assert not reduce.refs and not reduce.pending  # let go once folded
 
 
 def test_minhash_group_bys_of_no_records():

@@ -3,10 +3,10 @@
 On the local engine a reduce's keys are folded in the stage's process (`pipeline.engine.Reduce`),
 so the largest of them bounds the corpus one machine can take (README, "Scale"). On Ray, a reduce
 that has a distributed form is an `ObjectStoreReduce` instead: each batch's keys go to Ray's object
-store as one small Arrow table (id, value) as soon as the batch is written (the store spills to
-disk and lives on the cluster, not in the stage's heap), and once every batch is in, `finish`
+store as Arrow tables (id, value), `BLOCK_ROWS` keys at a time (the store spills to disk and
+is the cluster's, not the stage's heap), and once every batch is in, `finish`
 gets them all as one Ray Dataset, on which it runs Ray Data's own shuffle (a group-by): the stage
-keeps only the object references, one per batch, and what `finish` returns.
+keeps only an object reference per block of keys, and what `finish` returns.
 """
 
 from __future__ import annotations
@@ -19,6 +19,11 @@ import pyarrow as pa
 from pipeline.engine import Reduce
 
 KEYS = pa.schema([("id", pa.string()), ("value", pa.binary())])
+# Keys per object (one block of the Ray Dataset): the group-by's sort shuffle tracks, in this
+# process, a block for every (input block, output partition), about 150 bytes each; at one
+# block per batch of 256 keys that grew with the square of the corpus (224 bytes an article
+# at 100,000 articles). 8,192 keys (about 4.5 MB of MinHash keys) keep it a few bytes an article.
+BLOCK_ROWS = 8192
 
 # (every record's key as a Ray Dataset of `KEYS` rows, or None for a corpus of no records) -> result
 Finish = Callable[[Any], Any]
@@ -26,23 +31,32 @@ Finish = Callable[[Any], Any]
 
 class ObjectStoreReduce(Reduce):
     """A reduce whose keys are the batch function's extras ({id: bytes}), held in Ray's object
-    store a batch at a time and handed to `finish` as one Ray Dataset."""
+    store `block_rows` at a time and handed to `finish` as one Ray Dataset."""
 
-    def __init__(self, name: str, finish: Finish) -> None:
+    def __init__(self, name: str, finish: Finish, block_rows: int = BLOCK_ROWS) -> None:
         super().__init__(name, None)
         self.finish = finish
+        self.block_rows = block_rows
+        self.pending: list[tuple[str, bytes]] = []
         self.refs: list[Any] = []
 
     def add(self, keys: list[tuple[str, bytes]]) -> dict:
+        self.pending += keys
+        if len(self.pending) >= self.block_rows:
+            self._put()
+        return {}
+
+    def _put(self) -> None:
         import ray
 
-        if keys:
-            ids, values = zip(*keys, strict=True)
+        if self.pending:
+            ids, values = zip(*self.pending, strict=True)
             self.refs.append(ray.put(pa.table([list(ids), list(values)], schema=KEYS)))
-        return {}
+            self.pending = []
 
     def result(self) -> Any:
         import ray.data
 
+        self._put()
         refs, self.refs = self.refs, []
         return self.finish(ray.data.from_arrow_refs(refs) if refs else None)

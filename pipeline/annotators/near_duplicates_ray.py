@@ -1,5 +1,6 @@
-"""`minhash_v1`'s reduce on the Ray cluster (a Ray Data sort by LSH bucket), for the Ray engine: the same clusters as
-`near_duplicates.clusters`, with no process holding every signature.
+"""`minhash_v1`'s reduce on the Ray cluster (a Ray Data sort by LSH bucket), for the Ray
+engine: the same clusters as `near_duplicates.clusters`, with no process holding every
+signature.
 
 `near_duplicates.clusters` holds the whole signature matrix in the stage's process (512 bytes an
 article at `num_perm` 128). On Ray the signatures stay in the object store

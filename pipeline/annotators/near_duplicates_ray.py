@@ -20,8 +20,8 @@ article at `num_perm` 128). On Ray the signatures stay in the object store
 The pairs tested are `clusters`' pairs (two records equal on a whole band), and connected
 components do not depend on the order edges arrive in, so the clusters are the same, whatever
 the engine (tests/test_near_duplicates_ray.py, tests/test_ray_engine.py). The stage's process
-holds one entry per record in a cluster of two or more, and the rows of the buckets at the
-blocks' edges (two per block at most), not one entry per record.
+holds one entry per record in a cluster of two or more, and the rows of the buckets the
+blocks' edges cut (at most two per block, each whole however large), not one entry per record.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def minhash_finish(n: int) -> Any:
 def minhash_on_ray(n: int) -> Any:
     """The Ray engine's MinHash reduce (`ObjectStoreReduce`, `near_duplicates_ray`) on a local
     Ray cluster: what the stage's process holds is an object reference per batch of keys and,
-    once the group-bys ran, the records found in clusters. The keys themselves are in Ray's
+    once its sort ran, the records found in clusters. The keys themselves are in Ray's
     object store (shared memory that spills to disk), which tracemalloc does not see."""
     import ray
 
@@ -171,7 +171,7 @@ STEPS = {
     "clean: duplicates result (sort, fold)": duplicates_result,
     "annotate: MinHash keys (id, 512-byte signature)": signatures,
     "annotate: MinHash finish (LSH index, clusters)": minhash_finish,
-    "annotate: MinHash on Ray (refs, then group-bys)": minhash_on_ray,
+    "annotate: MinHash on Ray (refs, then its sort)": minhash_on_ray,
     "validate: duplicate_id + table (FirstIdWins)": validate,
     "validate: finished table + the suite's frame": validate_frame,
     "publish: clusters, splits, new fingerprints": publish,

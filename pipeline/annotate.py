@@ -269,8 +269,8 @@ def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mo
     # The corpus annotator is a reduce (`pipeline.engine.Reduce`): the first pass's batch
     # function returns its per-record values as the batch's extras, {id: value}, from whichever
     # worker ran it; they are held here (512 bytes a record for MinHash: README, "Scale") and
-    # `finish` sees them all; on Ray they stay in the cluster's object store instead, for Ray
-    # Data's group-bys (`corpus_reduce_for`). A record the first pass quarantined has none.
+    # `finish` sees them all; on Ray they stay in the cluster's object store instead, for a Ray
+    # Data sort (`corpus_reduce_for`). A record the first pass quarantined has none.
     # The tally is read off the written batches: nothing the batch functions mutate is seen here.
     corpus_reduce = corpus_reduce_for(corpus, params)
     # Per-article results of the first pass's annotators, kept between runs (pipeline/cache.py).

@@ -53,9 +53,7 @@ def test_a_bucket_sends_a_spanning_forest():
     ids = ["e" * 32, "b" * 32, "d" * 32, "z" * 32, "c" * 32, "f" * 32]
     table = pa.table({"id": ids, "signature": [signatures[0]] * 3 + [other] + [signatures[0]] * 2})
     edges = group_edges(0.8, 128, table).to_pylist()
-    assert sorted((e["root"], e["member"]) for e in edges) == [
-        ("b" * 32, m * 32) for m in "cdef"
-    ]
+    assert sorted((e["root"], e["member"]) for e in edges) == [("b" * 32, m * 32) for m in "cdef"]
 
 
 def test_components_take_the_smallest_id_whatever_the_order():

@@ -16,7 +16,7 @@ Params: `annotate.near_duplicates` (threshold, num_perm, shingle_words, seed).
   objects (about 4 KB a record; this holds the signature matrix and a few integers per record
   and band). A candidate is a pair when the signatures' estimated Jaccard similarity (share of
   equal values) is at least `threshold`; union-find joins pairs into clusters. Nothing depends
-  on the order of the records. On the Ray engine the same clusters come from Ray Data group-bys
+  on the order of the records. On the Ray engine the same clusters come from a Ray Data sort
   instead (`near_duplicates_ray.py`), with no process holding every signature.
 """
 

@@ -402,21 +402,28 @@ def lsh_index_clusters(ids: list[str], signatures: list[bytes], threshold: float
     return [ids[find(i)] for i in range(len(ids))]
 
 
-@pytest.mark.parametrize("threshold", [0.5, 0.8, 0.9])
-def test_clusters_are_those_of_the_lsh_index(threshold: float):
+def random_signatures(n: int, seed: int = 7) -> tuple[list[str], list[bytes]]:
+    """`n` ids and 128-value signatures: copies of 40 texts' signatures, each copy with 0 to
+    40% of its values changed."""
     import numpy as np
 
-    from pipeline.annotators.near_duplicates import clusters
-
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(seed)
     base = rng.integers(0, 2**32, size=(40, 128), dtype=np.uint32)
-    signatures, ids = [], []
-    for i in range(600):  # 40 texts, each copy with 0 to 40% of its values changed
+    ids, signatures = [], []
+    for i in range(n):
         row = base[rng.integers(40)].copy()
         changed = rng.random(128) < (0.0, 0.05, 0.15, 0.25, 0.4)[i % 5]
         row[changed] = rng.integers(0, 2**32, changed.sum(), dtype=np.uint32)
         signatures.append(row.astype("<u4").tobytes())
         ids.append(rng.bytes(16).hex())
+    return ids, signatures
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8, 0.9])
+def test_clusters_are_those_of_the_lsh_index(threshold: float):
+    from pipeline.annotators.near_duplicates import clusters
+
+    ids, signatures = random_signatures(600)
     params = replace(PARAMS.annotate.near_duplicates, threshold=threshold, num_perm=128)
     found = clusters(ids, signatures, params)
     assert found == lsh_index_clusters(ids, signatures, threshold)

@@ -20,7 +20,7 @@ from pipeline.annotators.near_duplicates_ray import (
     sorted_block_edges,
 )
 from tests.defaults import PARAMS
-from tests.test_ray_engine import random_signatures
+from tests.test_annotators_basic import random_signatures
 
 
 def clusters_from_blocks(ids, signatures, params, rows_per_block: int) -> list[str]:

@@ -31,6 +31,7 @@ from pipeline.engine import run_local
 from pipeline.engines import choose
 from pipeline.engines.ray_reduce import ObjectStoreReduce
 from tests.defaults import PARAMS
+from tests.test_annotators_basic import random_signatures
 from tests.test_engine_local import batches, output_bytes, run_stages, with_workers, writers
 from tests.test_reduce import run_first_text
 
@@ -80,22 +81,6 @@ def test_a_reduce_refuses_the_same_records_on_ray(tmp_path, monkeypatch):
     monkeypatch.setenv("CORPUS_ENGINE", "ray")
     assert run_first_text(tmp_path / "ray", texts, workers=2) == local
     assert output_bytes(tmp_path / "local") == output_bytes(tmp_path / "ray")
-
-
-def random_signatures(n: int, seed: int = 7) -> tuple[list[str], list[bytes]]:
-    """`n` ids and 128-value signatures: copies of 40 bases with 0 to 40% of values changed."""
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    base = rng.integers(0, 2**32, size=(40, 128), dtype=np.uint32)
-    ids, signatures = [], []
-    for i in range(n):
-        row = base[rng.integers(40)].copy()
-        changed = rng.random(128) < (0.0, 0.05, 0.15, 0.25, 0.4)[i % 5]
-        row[changed] = rng.integers(0, 2**32, changed.sum(), dtype=np.uint32)
-        signatures.append(row.astype("<u4").tobytes())
-        ids.append(rng.bytes(16).hex())
-    return ids, signatures
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.9])

@@ -142,31 +142,19 @@ def _unjudged(rows: pa.Table) -> pa.Table:
     return pa.table([root, rows["id"], rows["bucket"], rows["signature"]], schema=BLOCK)
 
 
-def _find(parent: list[int], i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
-
-
 def group_edges(threshold: float, num_perm: int, table: pa.Table) -> pa.Table:
     """One bucket's members -> (root, member) for every member joined to a smaller-id root by
     pairs whose estimated similarity is at least `threshold` (the test `clusters` makes)."""
-    if table.num_rows < 2:
-        return EDGES.empty_table()
     ids = table["id"].to_pylist()
     matrix = _signature_matrix(table["signature"].to_pylist(), num_perm)
-    parent = list(range(len(ids)))
-    for i in range(len(ids) - 1):
-        similarity = (matrix[i + 1 :] == matrix[i]).mean(axis=1)
-        for j in (np.flatnonzero(similarity >= threshold) + i + 1).tolist():
-            a, b = _find(parent, i), _find(parent, j)
-            if a != b:
-                a, b = (a, b) if ids[a] < ids[b] else (b, a)
-                parent[b] = a
-    roots = [ids[_find(parent, i)] for i in range(len(ids))]
-    edges = [(root, member) for root, member in zip(roots, ids, strict=True) if root != member]
-    return pa.Table.from_pylist([{"root": r, "member": m} for r, m in edges], schema=EDGES)
+    pairs = [
+        (ids[i], ids[j])
+        for i in range(len(ids) - 1)
+        for j in (np.flatnonzero((matrix[i + 1 :] == matrix[i]).mean(axis=1) >= threshold) + i + 1)
+    ]
+    roots = components(pairs)
+    edges = [{"root": r, "member": m} for m, r in roots.items() if r != m]
+    return pa.Table.from_pylist(edges, schema=EDGES)
 
 
 def components(edges: Iterable[tuple[str, str]]) -> dict[str, str]:

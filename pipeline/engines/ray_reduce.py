@@ -31,11 +31,11 @@ Finish = Callable[[Any], Any]
 
 class ObjectStoreReduce(Reduce):
     """A reduce whose keys are the batch function's extras ({id: bytes}), held in Ray's object
-    store `block_rows` at a time and handed to `finish` as one Ray Dataset."""
+    store `block_rows` at a time and handed to `finish` (the reduce's `combine`) as one Ray
+    Dataset."""
 
     def __init__(self, name: str, finish: Finish, block_rows: int = BLOCK_ROWS) -> None:
-        super().__init__(name, None)
-        self.finish = finish
+        super().__init__(name, None, finish)
         self.block_rows = block_rows
         self.pending: list[tuple[str, bytes]] = []
         self.refs: list[Any] = []
@@ -59,4 +59,4 @@ class ObjectStoreReduce(Reduce):
 
         self._put()
         refs, self.refs = self.refs, []
-        return self.finish(ray.data.from_arrow_refs(refs) if refs else None)
+        return self.combine(ray.data.from_arrow_refs(refs) if refs else None)

@@ -18,6 +18,8 @@ Duplicates are found by a reduce beside the cleaning, all of them here (pipeline
 records with the same id (same canonical URL), quarantined as `duplicate_id`, and records with
 the same title and cleaned text, quarantined as `exact_duplicate`. The first in corpus order is
 kept and lists the others in `duplicates`; each quarantined copy's detail names the kept id.
+On the Ray engine the keys stay on the cluster and two sorts find the records that share an id
+or a text (pipeline/duplicates_ray.py): the same copies.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from pipeline import clean_cache
 from pipeline import params as params_mod
 from pipeline import quarantine as q
 from pipeline.cache import Cache
-from pipeline.duplicates import FindDuplicates, mark_duplicates
+from pipeline.duplicates import find_duplicates, mark_duplicates
 from pipeline.engine import Result
 from pipeline.ids import sha256_hex
 from pipeline.params import CleanParams
@@ -217,7 +219,7 @@ def run(inp: Path, out: Path, quarantine: Path, metrics: Path, params: params_mo
     # once every text has been seen, so the second pass reads the staged result back.
     # The duplicate reduce's keys are made by the map, beside the cleaning.
     staged = out.with_name(out.name + ".staging")
-    duplicates = FindDuplicates()
+    duplicates = find_duplicates()
     # Per-article results kept between runs (pipeline/clean_cache.py), looked up per batch.
     cache = Cache(params.engine.cache_dir) if params.engine.cache_dir else None
     key = clean_cache.stage_key(params.clean) if cache else ""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline import engines
 from pipeline import params as params_mod
 from pipeline import quarantine as q
 from pipeline.engine import Reduce
@@ -108,29 +110,40 @@ class FindDuplicates(Reduce):
         columns = np.frombuffer(packed, dtype="S16").reshape(-1, 3)  # no copy
         sharing = _shared(columns[:, 0]) | _shared(columns[:, 1])
         del columns  # a view of `packed`
-        return self._fold(packed, np.flatnonzero(sharing).tolist())
+        positions = np.flatnonzero(sharing).tolist()
+        return fold((p, bytes(packed[_KEY * p : _KEY * (p + 1)])) for p in positions)
 
-    @staticmethod
-    def _fold(packed: bytearray, positions: list[int]) -> dict[int, Duplicate]:
-        """The rule, on these positions in corpus order (ids as hex only here, for the few)."""
-        by_content: dict[bytes, bytes] = {}  # content digest -> id of the kept record
-        ids: set[bytes] = set()  # ids of the kept records
-        found: dict[int, Duplicate] = {}
-        for position in positions:
-            key = bytes(packed[_KEY * position : _KEY * (position + 1)])
-            id_, content = key[_ID], key[_CONTENT]
-            if id_ in ids:
-                # The copy's URL is added to the detail where the record is read back.
-                why = f"same id as {id_.hex()}"
-                found[position] = Duplicate(id_.hex(), q.DUPLICATE_ID, why, key[_OWN].hex())
-            elif content in by_content:
-                kept = by_content[content].hex()
-                why = f"same title and text as {kept}"
-                found[position] = Duplicate(kept, q.EXACT_DUPLICATE, why, id_.hex())
-            else:
-                ids.add(id_)
-                by_content[content] = id_
-        return found
+
+def fold(keys: Iterable[tuple[int, bytes]]) -> dict[int, Duplicate]:
+    """The rule, on (position, key) of the records that share an id or a content digest with
+    another, in corpus order (ids as hex only here, for the few)."""
+    by_content: dict[bytes, bytes] = {}  # content digest -> id of the kept record
+    ids: set[bytes] = set()  # ids of the kept records
+    found: dict[int, Duplicate] = {}
+    for position, key in keys:
+        id_, content = key[_ID], key[_CONTENT]
+        if id_ in ids:
+            # The copy's URL is added to the detail where the record is read back.
+            why = f"same id as {id_.hex()}"
+            found[position] = Duplicate(id_.hex(), q.DUPLICATE_ID, why, key[_OWN].hex())
+        elif content in by_content:
+            kept = by_content[content].hex()
+            why = f"same title and text as {kept}"
+            found[position] = Duplicate(kept, q.EXACT_DUPLICATE, why, id_.hex())
+        else:
+            ids.add(id_)
+            by_content[content] = id_
+    return found
+
+
+def find_duplicates() -> FindDuplicates:
+    """clean's duplicate reduce: its keys folded in this process, or on the Ray engine left in
+    the cluster's object store and found there by two sorts (pipeline/duplicates_ray.py)."""
+    if engines.kind() == "ray":
+        from pipeline.duplicates_ray import FindDuplicatesOnRay
+
+        return FindDuplicatesOnRay()
+    return FindDuplicates()
 
 
 def _why(dup: Duplicate, record: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -24,14 +25,18 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from pipeline import annotate
+from pipeline import annotate, clean, duplicates
+from pipeline import quarantine as q
 from pipeline.annotators.near_duplicates import clusters
 from pipeline.annotators.near_duplicates_ray import finish_on_ray
+from pipeline.duplicates import FindDuplicates
+from pipeline.duplicates_ray import FindDuplicatesOnRay
 from pipeline.engine import run_local
 from pipeline.engines import choose
 from pipeline.engines.ray_reduce import ObjectStoreReduce
 from tests.defaults import PARAMS
 from tests.test_annotators_basic import random_signatures
+from tests.test_duplicates_compact import digest, hexid, packed
 from tests.test_engine_local import batches, output_bytes, run_stages, with_workers, writers
 from tests.test_reduce import run_first_text
 
@@ -111,6 +116,51 @@ def test_minhash_group_bys_of_no_records():
     result = found.result()
     assert len(result) == 0
     assert result["a" * 32] == {"near_duplicate_cluster": "a" * 32}
+
+
+def test_duplicates_sorted_on_ray_are_the_local_copies():
+    """duplicates_ray's two sorts against FindDuplicates, keys fed a batch at a time through
+    the object store as the stage feeds them: copies by id, by content, and chains of both."""
+    rng = random.Random(4)
+    keys = [
+        packed(hexid(rng.randrange(900)), digest(rng.randrange(900)), hexid(10_000 + n))
+        for n in range(1500)
+    ]
+    local, on_ray = FindDuplicates(), FindDuplicatesOnRay(block_rows=200)  # 8 objects
+    for start in range(0, len(keys), 64):
+        local.add(keys[start : start + 64])
+        on_ray.add(keys[start : start + 64])
+    expected = local.result()
+    assert {d.reason for d in expected.values()} == {q.DUPLICATE_ID, q.EXACT_DUPLICATE}
+    assert on_ray.result() == expected
+    assert not on_ray.refs and not on_ray.packed  # let go once folded
+    assert FindDuplicatesOnRay().result() == {}  # no records
+
+
+def test_clean_on_ray_sets_aside_the_local_copies(
+    make_record, write_stage_rows, tmp_path, params, monkeypatch
+):
+    """clean on each engine, 2 workers: the same copies by id and by text, the same bytes."""
+    url = "https://example.com/story"
+    rows = [
+        make_record(id=f"{n % 8:x}" * 32, url=url if n % 8 == 0 else None,
+                    source=f"s/{n}.txt", text=f"Text {n % 3}.", title=f"Title {n % 2}")
+        for n in range(12)
+    ]  # fmt: skip
+    inp = write_stage_rows("ingest", rows)
+    params = with_workers(params, 2)
+    results = {}
+    for engine in ("local", "ray"):
+        monkeypatch.setenv("CORPUS_ENGINE", engine)
+        if engine == "ray":
+            assert isinstance(duplicates.find_duplicates(), FindDuplicatesOnRay)
+        root = tmp_path / engine
+        results[engine] = clean.run(
+            inp, root / "records", root / "quarantine", root / "metrics.json", params
+        )
+    assert results["local"] == results["ray"]
+    assert (results["ray"]["id_duplicates"], results["ray"]["exact_duplicates"]) == (4, 2)
+    assert output_bytes(tmp_path / "local") == output_bytes(tmp_path / "ray")
 
 
 def near_copies(seeds: Path, originals: int = 3, copies: int = 3) -> None:

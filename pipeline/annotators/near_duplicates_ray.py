@@ -37,6 +37,7 @@ from datasketch import MinHashLSH
 
 from pipeline.annotators import Columns
 from pipeline.annotators.near_duplicates import _signature_matrix
+from pipeline.engines.ray_reduce import runs, sorted_by
 from pipeline.params import AnnotateParams
 
 COLUMN = "near_duplicate_cluster"
@@ -96,11 +97,7 @@ def sorted_block_edges(threshold: float, num_perm: int, table: pa.Table) -> pa.T
     n = table.num_rows
     if n == 0:
         return BLOCK.empty_table()
-    buckets = table["bucket"].combine_chunks()
-    starts = np.flatnonzero(
-        np.concatenate([[True], ~pc.equal(buckets[1:], buckets[:-1]).to_numpy(False)])
-    )
-    ends = np.append(starts[1:], n)
+    starts, ends = runs(table["bucket"].combine_chunks())
     first_end, last_start = ends[0], starts[-1]
     inner_starts, inner_ends = starts[1:-1], ends[1:-1]
     sizes = inner_ends - inner_starts
@@ -177,11 +174,6 @@ def components(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 def edges_of(dataset: Any, params: AnnotateParams) -> Iterator[tuple[str, str]]:
     """The edges of every bucket, read back a block at a time."""
-    from ray.data.context import ShuffleStrategy
-
-    # Ray Data's sort-based shuffle: the default (hash shuffle) starts aggregator actors first,
-    # about 10 s more for a small corpus. The dataset's own context, not the process's.
-    dataset.context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
     near = params.near_duplicates
     lsh = MinHashLSH(threshold=near.threshold, num_perm=near.num_perm)
     banded = dataset.map_batches(
@@ -191,7 +183,7 @@ def edges_of(dataset: Any, params: AnnotateParams) -> Iterator[tuple[str, str]]:
     # A sort, then each block on its own: numpy finds its buckets of two or more, and only
     # those reach Python (Ray's `groupby().map_groups` calls a function for every bucket, most
     # of them one record: 51 s against 1.5 s locally for 100,000 records).
-    blocks = banded.sort("bucket").map_batches(
+    blocks = sorted_by(banded, "bucket").map_batches(
         functools.partial(sorted_block_edges, near.threshold, near.num_perm),
         batch_size=None,
         batch_format="pyarrow",

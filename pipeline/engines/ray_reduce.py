@@ -5,8 +5,12 @@ so the largest of them bounds the corpus one machine can take (README, "Scale").
 that has a distributed form is an `ObjectStoreReduce` instead: each batch's keys go to Ray's object
 store as Arrow tables (id, value), `BLOCK_ROWS` keys at a time (the store spills to disk and
 is the cluster's, not the stage's heap), and once every batch is in, `finish`
-gets them all as one Ray Dataset, on which it runs Ray Data's own shuffle (a group-by): the stage
+gets them all as one Ray Dataset, on which it runs Ray Data's own shuffle (a sort): the stage
 keeps only an object reference per block of keys, and what `finish` returns.
+
+The reduces on Ray sort their keys and read each sorted block on its own (`sorted_by`, `runs`):
+MinHash clusters by LSH bucket (pipeline/annotators/near_duplicates_ray.py), clean's duplicates
+by id and by content digest (pipeline/duplicates_ray.py).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.engine import Reduce
 
@@ -60,3 +66,21 @@ class ObjectStoreReduce(Reduce):
         self._put()
         refs, self.refs = self.refs, []
         return self.combine(ray.data.from_arrow_refs(refs) if refs else None)
+
+
+def sorted_by(dataset: Any, column: str) -> Any:
+    """`dataset` sorted by `column` with Ray Data's sort-based shuffle: the default (hash
+    shuffle) starts aggregator actors first, about 10 s more for a small corpus. The dataset's
+    own context is set, not the process's."""
+    from ray.data.context import ShuffleStrategy
+
+    dataset.context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    return dataset.sort(column)
+
+
+def runs(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the runs of equal values in a sorted column of at least one row."""
+    n = len(values)
+    changes = ~pc.equal(values[1:], values[:-1]).to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(np.concatenate([[True], changes]))
+    return starts, np.append(starts[1:], n)

@@ -52,9 +52,9 @@ def held(build: Callable[[], Any]) -> tuple[int, int]:
     return current, peak
 
 
-def duplicates(n: int) -> Any:
+def duplicates(n: int, reduce: FindDuplicates | None = None) -> FindDuplicates:
     """The keys as the map makes them: 48 raw bytes (id, content digest, the path's id)."""
-    reduce = FindDuplicates()
+    reduce = FindDuplicates() if reduce is None else reduce
     for start in range(0, n, 256):
         keys = [
             bytes.fromhex(hexid(i))
@@ -69,6 +69,28 @@ def duplicates(n: int) -> Any:
 def duplicates_result(n: int) -> Any:
     """Held: the copies found (the keys are let go); peak: the keys and the sort that finds them."""
     return duplicates(n).result()
+
+
+def duplicates_on_ray(n: int) -> Any:
+    """The Ray engine's duplicate reduce (`FindDuplicatesOnRay`) on a local Ray cluster: keys
+    fed and found as `duplicates_result`'s, but held in Ray's object store (which tracemalloc
+    does not see) and sorted there; the stage's process holds an object reference per 8,192
+    keys, then the records that share an id or a text (none among these keys)."""
+    from pipeline.duplicates_ray import FindDuplicatesOnRay
+
+    start_ray()
+    duplicates(512, FindDuplicatesOnRay()).result()  # Ray Data's imports and first tasks, once
+    gc.collect()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    return base, duplicates(n, FindDuplicatesOnRay()).result()
+
+
+def start_ray() -> None:
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
 
 
 def signatures(n: int) -> list[tuple[str, bytes]]:
@@ -89,8 +111,6 @@ def minhash_on_ray(n: int) -> Any:
     Ray cluster: what the stage's process holds is an object reference per batch of keys and,
     once its sort ran, the records found in clusters. The keys themselves are in Ray's
     object store (shared memory that spills to disk), which tracemalloc does not see."""
-    import ray
-
     from pipeline.annotators.near_duplicates_ray import finish_on_ray
     from pipeline.engines.ray_reduce import ObjectStoreReduce
 
@@ -100,8 +120,7 @@ def minhash_on_ray(n: int) -> Any:
             reduce.add(pairs[start : start + 256])
         return reduce.result()
 
-    if not ray.is_initialized():
-        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    start_ray()
     pairs = signatures(n)
     run(pairs[:512])  # Ray Data's imports and first tasks, once: not per article
     gc.collect()
@@ -169,6 +188,7 @@ def publish(n: int) -> Any:
 STEPS = {
     "clean: exact and id duplicates (FindDuplicates)": duplicates,
     "clean: duplicates result (sort, fold)": duplicates_result,
+    "clean: duplicates on Ray (refs, then two sorts)": duplicates_on_ray,
     "annotate: MinHash keys (id, 512-byte signature)": signatures,
     "annotate: MinHash finish (LSH index, clusters)": minhash_finish,
     "annotate: MinHash on Ray (refs, then its sort)": minhash_on_ray,

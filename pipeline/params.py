@@ -9,7 +9,6 @@ too; `load` reports every one of them at once, each with its dotted key, the exp
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import re
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import ConfigDict, TypeAdapter, ValidationError, field_validator, model_validator
 from pydantic.dataclasses import dataclass
+
+from pipeline.params_errors import describe, did_you_mean
 
 DEFAULT_PATH = Path("params.yaml")
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
@@ -173,7 +174,7 @@ class AnnotateParams:
         )
         for slot in annotators:
             if slot not in slots:
-                raise ValueError(f"no annotator slot {slot!r}{_hint(slot, slots)}")
+                raise ValueError(f"no annotator slot {slot!r}{did_you_mean(slot, slots)}")
         return annotators
 
     @field_validator("filters")
@@ -183,7 +184,7 @@ class AnnotateParams:
         for column in filters:
             if column not in numeric:
                 raise ValueError(
-                    f"no numeric column {column!r} to filter on{_hint(column, numeric)}"
+                    f"no numeric column {column!r} to filter on{did_you_mean(column, numeric)}"
                 )
         return filters
 
@@ -330,80 +331,6 @@ def numeric_columns() -> list[str]:
     return out
 
 
-def _hint(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the section found at `loc` (a pydantic error location)."""
-    cls: Any = Params
-    parts = list(loc)
-    while parts:
-        hint = str({f.name: f.type for f in dataclasses.fields(cls)}.get(parts.pop(0), ""))
-        if hint.startswith("dict[str, ") and parts:
-            parts.pop(0)  # a mapping's own key (a filter's column): the value's fields follow
-            hint = hint.removeprefix("dict[str, ").removesuffix("]")
-        cls = _SECTIONS.get(hint)
-        if cls is None:
-            return []
-    return [f.name for f in dataclasses.fields(cls)]
-
-
-_SECTIONS: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        Params,
-        EngineParams,
-        ColumnParams,
-        HtmlParams,
-        IngestParams,
-        CleanParams,
-        NearDuplicateParams,
-        SplitParams,
-        PiiParams,
-        AnnotateParams,
-        ValidateParams,
-        TableCheckParams,
-        DriftParams,
-        Range,
-        QuantileRange,
-        PublishParams,
-        Bounds,
-    )
-}
-
-_EXPECTED = {
-    "int_type": "an integer",
-    "float_type": "a number",
-    "bool_type": "true or false",
-    "string_type": "a string",
-    "tuple_type": "a list",
-    "list_type": "a list",
-    "dict_type": "a mapping of keys to values",
-    "dataclass_type": "a mapping of keys to values",
-    "literal_error": "",
-}
-
-
-def _describe(error: dict[str, Any], source: str) -> str:
-    loc = tuple(error["loc"])
-    key = ".".join(str(p) for p in loc) or "(top level)"
-    kind = error["type"]
-    value = error.get("input")
-    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
-        return f"{source}: {key}: unknown key{_hint(str(loc[-1]), _fields_at(loc[:-1]))}"
-    if kind == "missing" or kind == "missing_argument":
-        return f"{source}: {key}: missing (params.yaml must give every key; there are no defaults)"
-    if kind == "value_error":
-        return f"{source}: {key}: {error['ctx']['error']}"
-    expected = _EXPECTED.get(kind)
-    if expected:
-        got = f"{value!r} ({type(value).__name__})"
-        return f"{source}: {key}: expected {expected}, got {got}"
-    return f"{source}: {key}: {error['msg']} (got {value!r})"
-
-
 _ADAPTER = TypeAdapter(Params)
 
 
@@ -414,7 +341,7 @@ def parse(raw: Any, source: str = "params.yaml") -> Params:
     try:
         return _ADAPTER.validate_json(json.dumps(raw, default=str))
     except ValidationError as e:
-        problems = sorted({_describe(err, source) for err in e.errors()})
+        problems = sorted({describe(err, source, Params) for err in e.errors()})
         raise ParamsError("\n".join(problems)) from None
 
 

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pipeline.publish import hf_features
+from pipeline.manifest import hf_features
 from pipeline.schema import record_schema
 
 pytestmark = pytest.mark.e2e

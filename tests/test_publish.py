@@ -13,15 +13,9 @@ import pytest
 import yaml
 
 from pipeline.ids import file_sha256
-from pipeline.publish import (
-    AccountingError,
-    bucket_of,
-    files_per_split,
-    hf_features,
-    run,
-    stable_splits,
-    write_file,
-)
+from pipeline.manifest import hf_features
+from pipeline.publish import AccountingError, run
+from pipeline.publish_data import bucket_of, files_per_split, stable_splits, write_file
 from pipeline.quarantine import Rejected, quarantine_row
 from pipeline.schema import quarantine_schema, record_schema
 from pipeline.shards import ShardWriter

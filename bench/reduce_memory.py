@@ -25,8 +25,8 @@ import pyarrow as pa
 
 from pipeline.annotate import finish
 from pipeline.annotators.near_duplicates import minhash_v1
+from pipeline.changes import Fingerprints
 from pipeline.duplicates import FindDuplicates
-from pipeline.publish import Fingerprints
 from pipeline.record_checks import FirstIdWins
 from tests.defaults import PARAMS
 

@@ -30,6 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.engine import Reduce, run_reduce
+from pipeline.params import EngineParams
 from pipeline.schema import record_schema
 from pipeline.shards import file_batches
 
@@ -101,10 +103,30 @@ def fingerprint_table(rows: list[Fingerprint]) -> pa.Table:
     )
 
 
-def fingerprints(batches: Iterable[pa.RecordBatch]) -> pa.Table:
-    """The FINGERPRINTS of every record in `batches` (rows of the record schema)."""
-    tables = [fingerprint_table([fingerprint(r) for r in b.to_pylist()]) for b in batches]
-    return pa.concat_tables([fingerprint_table([]), *tables])
+class Fingerprints(Reduce):
+    """The fingerprints' reduce: each record's fingerprint, made by the engine's workers, folded
+    here into Arrow columns one batch at a time."""
+
+    def __init__(self) -> None:
+        super().__init__("fingerprints", fingerprint)
+        self.tables: list[pa.Table] = []
+
+    def add(self, keys: list[Fingerprint]) -> dict:
+        self.tables.append(fingerprint_table(keys))
+        return {}
+
+    def result(self) -> pa.Table:
+        tables, self.tables = self.tables, []
+        return pa.concat_tables([fingerprint_table([]), *tables])
+
+
+def fingerprints(
+    paths: list[Path], batch_size: int, engine: EngineParams | None = None
+) -> pa.Table:
+    """The FINGERPRINTS of every record in these Parquet files, read `batch_size` at a time, by
+    the engine's workers (`engine` None: this process)."""
+    batches = (b for path in paths for b in file_batches(path, batch_size))
+    return run_reduce(Fingerprints(), batches, engine)
 
 
 def data_files(release: Path) -> list[Path]:
@@ -112,9 +134,8 @@ def data_files(release: Path) -> list[Path]:
 
 
 def release_fingerprints(release: Path, batch_size: int) -> pa.Table:
-    """Fingerprints of a release folder's published records, read `batch_size` at a time."""
-    batches = (b for path in data_files(release) for b in file_batches(path, batch_size))
-    return fingerprints(batches)
+    """Fingerprints of a release folder's published records."""
+    return fingerprints(data_files(release), batch_size)
 
 
 def withdrawal_reason(quarantine_reason: str | None) -> str:

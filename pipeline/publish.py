@@ -47,11 +47,10 @@ from pipeline import quarantine as q
 from pipeline import versions
 from pipeline.card import write_card
 from pipeline.croissant import write_croissant
-from pipeline.engine import Reduce, run_reduce
 from pipeline.manifest import DATA_DIR, Release, manifest
 from pipeline.publish_data import write_data
 from pipeline.schema import SCHEMA_DIR
-from pipeline.shards import file_batches, reset_dir, shard_paths
+from pipeline.shards import reset_dir, shard_paths
 from pipeline.stage import parse_args, read_metrics
 
 STAGE = "publish"
@@ -61,29 +60,6 @@ VALIDATION_DIR = "validation"  # validate's validation.json and offline Data Doc
 
 class AccountingError(RuntimeError):
     """Articles found != published + quarantined: one went missing, which must never happen."""
-
-
-class Fingerprints(Reduce):
-    """The changelog's reduce: each record's fingerprint (pipeline/changes.py), made by the
-    engine's workers, folded here into Arrow columns one batch at a time."""
-
-    def __init__(self) -> None:
-        super().__init__("fingerprints", changes_mod.fingerprint)
-        self.tables: list[pa.Table] = []
-
-    def add(self, keys: list[changes_mod.Fingerprint]) -> dict:
-        self.tables.append(changes_mod.fingerprint_table(keys))
-        return {}
-
-    def result(self) -> pa.Table:
-        tables, self.tables = self.tables, []
-        return pa.concat_tables([changes_mod.fingerprint_table([]), *tables])
-
-
-def fingerprints(paths: list[Path], engine: params_mod.EngineParams) -> pa.Table:
-    """The fingerprints (changes.FINGERPRINTS) of every record in these Parquet files."""
-    batches = (b for path in paths for b in file_batches(path, engine.batch_size))
-    return run_reduce(Fingerprints(), batches, engine)
 
 
 def previous_release(params: params_mod.Params) -> dict[str, Path] | None:
@@ -103,7 +79,7 @@ def previous_fingerprints(
         for rel, path in sorted(files.items())
         if rel.startswith(f"{DATA_DIR}/") and rel.endswith(".parquet")
     ]
-    return fingerprints(paths, engine)
+    return changes_mod.fingerprints(paths, engine.batch_size, engine)
 
 
 def quarantined_ids(quarantine_root: Path) -> dict[str, str]:
@@ -169,7 +145,8 @@ def run(
         shutil.copytree(validation, release / VALIDATION_DIR)
     old = previous_fingerprints(previous_release(params), params.engine)
     split_files, languages = write_data(inp, release, params, old)
-    new = fingerprints([path for s in split_files for path in s.paths], params.engine)
+    paths = [path for s in split_files for path in s.paths]
+    new = changes_mod.fingerprints(paths, params.engine.batch_size, params.engine)
     change_rows = changes_mod.write_changes(
         release / changes_mod.CHANGES_FILE,
         changes_mod.diff_parts(old, new, quarantined_ids(quarantine_root)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from spacy.tokens import Doc
 
 from pipeline.annotators import Context, entity_rules, load_all, rule_data
 from pipeline.annotators import nlp as nlp_module
@@ -100,6 +101,18 @@ def test_canonical_place():
 def test_surname_and_first_name(entities):
     text = "Anna Berg spoke first. Later Berg left, and Enver Solomon arrived."
     assert entities(text)["people"][0] == "Anna Berg"
+
+
+def test_first_names_never_share_a_word():
+    """Three capitalised proper nouns whose last two the model found as one-word people: the
+    first joins the second, and the third stays alone (a real page's "Feather Duvet Lung"
+    made two overlapping names, and spaCy refused the whole article)."""
+    nlp = nlp_module.load(PARAMS.annotate.spacy_model)
+    words = ["He", "had", "Feather", "Duvet", "Lung", "again"]
+    doc = Doc(nlp.vocab, words=words, tags=["PRP", "VBD", "NNP", "NNP", "NNP", "RB"])
+    ents = {(3, 4): "PERSON", (4, 5): "PERSON"}
+    entity_rules._first_names(doc, ents, set())
+    assert ents == {(2, 4): "PERSON", (4, 5): "PERSON"}
 
 
 def test_nothing_found(entities):

@@ -193,6 +193,10 @@ def _first_names(doc: Doc, ents: dict, fixed: set) -> None:
             ents.pop((s - 1, s), None)
             del ents[(s, e)]
             ents[(s - 1, e)] = "PERSON"
+            # The joined name owns its tokens now: a one-word PERSON right after it must not
+            # take its last word as a first name too ("[Feather Duvet] [Lung]", not two spans
+            # sharing "Duvet", which spaCy refuses for the whole article).
+            owner.update(dict.fromkeys(range(s - 1, e), (s - 1, e)))
             fixed.discard((s, e))
             fixed.add((s - 1, e))
 

@@ -112,18 +112,26 @@ def apply_annotators(
         return keys_of[fields]
 
     def run(annotator: Annotator, compute: Any) -> list[Any]:
-        if cache is None:
-            return compute(out, context(tuple(range(len(out)))))
-        key = annotator_key(annotator, params)
-        contents = content_keys(annotator)
-        found = cache.get(key, contents)
-        rows = tuple(i for i, c in enumerate(contents) if c not in found)
-        if rows:
-            computed = compute([out[i] for i in rows], context(rows))
-            new = dict(zip((contents[i] for i in rows), computed, strict=True))
-            cache.put(key, new)
-            found.update(new)
-        return [found[c] for c in contents]
+        rows = described(annotator, out, params)
+        if not rows:
+            by_row = {}
+        elif cache is None:
+            by_row = dict(zip(rows, compute([out[i] for i in rows], context(rows)), strict=True))
+        else:
+            key = annotator_key(annotator, params)
+            contents = content_keys(annotator)
+            found = cache.get(key, [contents[i] for i in rows])
+            todo = tuple(i for i in rows if contents[i] not in found)
+            if todo:
+                computed = compute([out[i] for i in todo], context(todo))
+                new = dict(zip((contents[i] for i in todo), computed, strict=True))
+                cache.put(key, new)
+                found.update(new)
+            by_row = {i: found[contents[i]] for i in rows}
+        if len(by_row) == len(out):
+            return [by_row[i] for i in range(len(out))]
+        unread = dict.fromkeys(slot_fields({annotator.slot}))  # the slot's columns, null
+        return [by_row.get(i, unread) for i in range(len(out))]
 
     for annotator in annotators:
         written: set[str] = set()
@@ -138,6 +146,23 @@ def apply_annotators(
         if record["text"] != before["text"]:
             record["content_sha256"] = sha256_hex(record["text"])
     return out, run(corpus, corpus.prepare) if corpus is not None else []
+
+
+def described(
+    annotator: Annotator, records: list[dict[str, Any]], params: AnnotateParams
+) -> tuple[int, ...]:
+    """The rows of `records` an annotator describes: all, or for an annotator of some languages
+    only (`BatchAnnotator.languages`: spaCy's English model) those whose `language` is one."""
+    languages = getattr(annotator, "languages", None)
+    if languages is None:
+        return tuple(range(len(records)))
+    if records and "language" not in records[0]:
+        raise KeyError(
+            f"{annotator.name} annotates only {sorted(languages(params))} articles: "
+            "the language slot must run before it"
+        )
+    chosen = languages(params)
+    return tuple(i for i, r in enumerate(records) if r["language"] in chosen)
 
 
 def annotate_records(records: list[dict[str, Any]], params: AnnotateParams) -> list[dict[str, Any]]:

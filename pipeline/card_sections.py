@@ -134,8 +134,9 @@ LIMITATIONS = """## Limitations
   a sample of the news, and the card's statistics describe this release only.
 - The annotations are automatic. Named entities come from a small spaCy model with rules
   (about 0.77 exact-match micro F1 on 24 GUM news articles, lowest on organisations); quotes,
-  speakers and resolved dates inherit its mistakes. The language of very short texts is
-  often wrong, and readability is only computed for English.
+  speakers and resolved dates inherit its mistakes. Entities, quotes, dates and readability
+  are only computed for English articles (null for the others); the language of very short
+  texts is often wrong.
 - PII detection is pattern-based (e-mails, phone numbers, IP addresses): names, addresses and
   other personal data are not detected, let alone redacted.
 - Near duplicates are found by MinHash at one threshold; paraphrases below it can fall in

@@ -52,7 +52,7 @@ def read_stats(release: Path, r: Release) -> Stats:
             words.append(batch.column("word_count").to_numpy())
             for column, kind in ENTITY_COLUMNS.items():
                 for names in batch.column(column).to_pylist():
-                    entities.update((name, kind) for name in set(names))
+                    entities.update((name, kind) for name in set(names or []))
             for row in batch.column("pii").to_pylist():
                 pii.update(k for k in PII_KINDS if row[k])
                 redacted += row["redacted"]

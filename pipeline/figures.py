@@ -59,7 +59,8 @@ DIGESTS = {"id": 32, "content_sha256": 64}
 def table_row(record: dict[str, Any]) -> dict[str, Any]:
     """What the table keeps of a validated record: a few numbers, ids and labels, not the text."""
     words = record["word_count"]
-    entities = record["entities"]
+    entities = record["entities"]  # None: not annotated (not in the spaCy model's language)
+    quotes = record["quotes"]
     pii = record["pii"]
     return {
         "quarantined": 0,
@@ -68,14 +69,16 @@ def table_row(record: dict[str, Any]) -> dict[str, Any]:
         "language": record["language"],
         "split": record["split"],
         "word_count": words,
-        "entities_per_1k_words": 1000 * len(entities) / words if words else None,
-        "quotes": len(record["quotes"]),
+        "entities_per_1k_words": 1000 * len(entities) / words
+        if words and entities is not None
+        else None,
+        "quotes": None if quotes is None else len(quotes),
         "title_missing": int(not record["title"]),
         "date_missing": int(record["published_date"] is None),
         "cluster": record["near_duplicate_cluster"],
         "publisher": record["publisher"] or UNKNOWN,
         "source_format": record["source_format"],
-        "entity_labels": Counter(e["label"] for e in entities),
+        "entity_labels": Counter(e["label"] for e in entities or []),
         "pii": int(bool(pii["emails"] or pii["phone_numbers"] or pii["ip_addresses"])),
     }
 
@@ -274,12 +277,18 @@ class Table:
             "empty_title_rate": _share(self._total("title_missing", kept), n),
             "missing_date_rate": _share(self._total("date_missing", kept), n),
             "entities_per_1k_words": round(sum(density) / len(density), 6) if density else 0.0,
-            "quotes_per_article": _share(self._total("quotes", kept), n),
+            # Over the articles whose quotes were annotated (null: another language).
+            "quotes_per_article": _share(self._total("quotes", kept), self._count("quotes", kept)),
         }
 
     def _total(self, name: str, kept: np.ndarray) -> int:
-        """The sum of a column of whole numbers over the validated records (exact in float64)."""
-        return int(self.column(name)[kept].sum())
+        """The sum of a column of whole numbers over the validated records (exact in float64),
+        nulls left out."""
+        return int(np.nansum(self.column(name)[kept]))
+
+    def _count(self, name: str, kept: np.ndarray) -> int:
+        """The validated records whose value of a number column is not null."""
+        return int((~np.isnan(self.column(name)[kept])).sum())
 
 
 def _str_column(values: pa.Array | pa.ChunkedArray):

@@ -116,6 +116,33 @@ def test_annotate_record_adds_the_annotate_fields(make_record):
     assert set(result) == set(record_schema().arrow("annotate").names)
 
 
+SPACY_COLUMNS = ("entities", "people", "organizations", "places", "quotes", "dates_mentioned")
+
+
+def test_spacy_annotators_describe_only_articles_in_the_models_language(make_record):
+    """English entities, quotes and dates of a French or Russian article would be noise: their
+    columns are null there (and the article is not parsed); English articles get them."""
+    texts = {
+        "en": "“We will not wait,” said Anna Smith, the mayor of Leeds, on Monday 3 March 2025.",
+        "fr": "« Nous n'attendrons pas », a déclaré Anna Smith, maire de Lyon, lundi 3 mars 2025.",
+        "ru": "«Мы не будем ждать», — заявила Анна Смит, мэр Москвы, в понедельник 3 марта.",
+    }
+    records = [make_record(id=f"{i}" * 32, text=t) for i, t in enumerate(texts.values())]
+    annotated = annotate_records(records, PARAMS.annotate)
+    assert [r["language"] for r in annotated] == list(texts)
+    english, *others = annotated
+    assert "Anna Smith" in english["people"] and english["quotes"] and english["dates_mentioned"]
+    for record in others:
+        assert {c: record[c] for c in SPACY_COLUMNS} == dict.fromkeys(SPACY_COLUMNS)
+        assert record["word_count"] > 0  # the other annotators describe every language
+
+
+def test_a_language_bound_annotator_needs_the_language_slot_first(make_record):
+    params = replace(PARAMS.annotate, annotators={"counts": "counts_v2", "entities": "entities_v2"})
+    with pytest.raises(KeyError, match="the language slot must run before it"):
+        annotate_records([make_record(text="Anna Smith spoke.")], params)
+
+
 @pytest.mark.parametrize(
     ("text", "chars"), [("café", 4), ("Cafe\u0301", 5), ("😀 ok", 4), ("a\nb", 3)]
 )

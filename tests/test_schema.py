@@ -64,7 +64,9 @@ ALL_FIELDS = [*CLEAN_FIELDS, *ANNOTATE_FIELDS]
 # What ingest may not know about an article: null, never an empty string.
 NULLABLE = {"title", "author", "published_date", "publisher", "url", "license", "source_row"}
 # Readability is modelled for English only: null elsewhere.
-NULLABLE_ANNOTATED = NULLABLE | {"flesch_reading_ease"}
+# Readability, and what spaCy's English model finds, are null for an article in another language.
+SPACY_COLUMNS = {"entities", "people", "organizations", "places", "quotes", "dates_mentioned"}
+NULLABLE_ANNOTATED = NULLABLE | {"flesch_reading_ease"} | SPACY_COLUMNS
 CLEAN_LOG_ENTRY = pa.struct(
     [
         pa.field("step", pa.string(), nullable=False),

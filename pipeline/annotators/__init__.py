@@ -53,6 +53,10 @@ class BatchAnnotator:
     # May return a new `text` (and other free-text fields): such an annotator runs before every
     # other one, whatever its place in params, so that no offset or count describes old text.
     rewrites_text: bool = False
+    # The languages (`language` column values) it can describe, or None: every language. A
+    # record in another language gets null in the slot's columns (`annotate.apply_annotators`):
+    # an English NER model's "people" of a Russian article are noise, not an annotation.
+    languages: Callable[[AnnotateParams], frozenset[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,11 +113,12 @@ def batch_annotator(
     name: str,
     model: Callable[[AnnotateParams], str] | None = None,
     rewrites_text: bool = False,
+    languages: Callable[[AnnotateParams], frozenset[str]] | None = None,
 ):
     """Decorator: register `fn(records, context) -> [columns]` as the annotator `name`."""
 
     def wrap(fn: Callable[[list[dict[str, Any]], Context], list[Columns]]):
-        register(BatchAnnotator(slot, name, fn, model, rewrites_text))
+        register(BatchAnnotator(slot, name, fn, model, rewrites_text, languages))
         return fn
 
     return wrap

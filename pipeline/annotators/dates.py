@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span
 from pipeline.annotators import Columns, Context, batch_annotator
 from pipeline.annotators.entities import FIXES_V1, FIXES_V2
 from pipeline.annotators.names import POSSESSIVE
-from pipeline.annotators.nlp import entity_docs, model
+from pipeline.annotators.nlp import entity_docs, languages, model
 
 _MONTH_NAMES = [
     ("january", "jan"),
@@ -113,7 +113,7 @@ def date_columns(doc: Doc) -> Columns:
     }
 
 
-@batch_annotator("dates", "dates_v1", model=model)
+@batch_annotator("dates", "dates_v1", model=model, languages=languages)
 def dates_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return [date_columns(doc) for doc in entity_docs(context, FIXES_V1)]
 
@@ -281,7 +281,7 @@ def date_columns_v2(doc: Doc, published: date | None) -> Columns:
     return {"dates_mentioned": out}
 
 
-@batch_annotator("dates", "dates_v2", model=model)
+@batch_annotator("dates", "dates_v2", model=model, languages=languages)
 def dates_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return [
         date_columns_v2(doc, _published(record))

@@ -23,7 +23,7 @@ from spacy.tokens import Doc
 
 from pipeline.annotators import Columns, Context, batch_annotator, entity_fixes, entity_rules
 from pipeline.annotators.names import name_of, person_names, ranked
-from pipeline.annotators.nlp import entity_docs, model
+from pipeline.annotators.nlp import entity_docs, languages, model
 
 FIXES_V1 = "corpus_entity_fixes_v1"
 FIXES_V2 = "corpus_entity_fixes_v2"
@@ -54,12 +54,12 @@ def entity_columns(doc: Doc, place_name: Callable[[str], str] = lambda name: nam
     }
 
 
-@batch_annotator("entities", "entities_v1", model=model)
+@batch_annotator("entities", "entities_v1", model=model, languages=languages)
 def entities_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return [entity_columns(doc) for doc in entity_docs(context, FIXES_V1)]
 
 
-@batch_annotator("entities", "entities_v2", model=model)
+@batch_annotator("entities", "entities_v2", model=model, languages=languages)
 def entities_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return [
         entity_columns(doc, entity_rules.canonical_place) for doc in entity_docs(context, FIXES_V2)

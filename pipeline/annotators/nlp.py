@@ -21,7 +21,7 @@ from collections.abc import Callable
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import get_package_version
+from spacy.util import get_package_path, get_package_version
 
 from pipeline.annotators import Context
 from pipeline.params import AnnotateParams
@@ -116,6 +116,20 @@ def entity_docs(context: Context, fixes: str) -> list[Doc]:
         return [fix(doc.copy()) for doc in docs(context)]
 
     return context.get(f"{DOCS_KEY}:{fixes}", repair)
+
+
+@functools.cache
+def _model_language(name: str) -> str:
+    meta = get_package_path(name) / "meta.json"
+    if meta.exists():  # the package's own meta: no need to load the pipeline
+        return json.loads(meta.read_text(encoding="utf-8"))["lang"]
+    return load(name).lang
+
+
+def languages(params: AnnotateParams) -> frozenset[str]:
+    """The language the spaCy model reads ("en"): the only one its entities, quotes and dates
+    describe."""
+    return frozenset({_model_language(params.spacy_model)})
 
 
 def model(params: AnnotateParams) -> str:

@@ -41,19 +41,19 @@ from typing import Any
 from pipeline.annotators import Columns, Context, batch_annotator
 from pipeline.annotators.attribution import quotations
 from pipeline.annotators.entities import FIXES_V1, FIXES_V2
-from pipeline.annotators.nlp import entity_docs, model
+from pipeline.annotators.nlp import entity_docs, languages, model
 from pipeline.annotators.quote_marks import quote_tree
 
 __all__ = ["quotations", "quote_tree"]
 
 
-@batch_annotator("quotes", "quotes_v1", model=model)
+@batch_annotator("quotes", "quotes_v1", model=model, languages=languages)
 def quotes_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     docs = entity_docs(context, FIXES_V1)
     return [{"quotes": quotations(t, d)} for t, d in zip(context.texts, docs, strict=True)]
 
 
-@batch_annotator("quotes", "quotes_v2", model=model)
+@batch_annotator("quotes", "quotes_v2", model=model, languages=languages)
 def quotes_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     docs = entity_docs(context, FIXES_V2)
     return [{"quotes": quotations(t, d)} for t, d in zip(context.texts, docs, strict=True)]

@@ -512,6 +512,22 @@ def test_spellings_of_one_url_share_an_id_and_other_urls_do_not():
         ("An opening paragraph on one line.\n\nMore.", None, None),
         ("The agency reported:\n\nQuote.", None, None),
         ("Who will pay?\n\nBody.", None, None),
+        # A closing quote or bracket ends many headlines; what it closes decides.
+        (
+            "Jugnot 'tops French actor league'\n\nBody.",
+            "Jugnot 'tops French actor league'",
+            "Body.",
+        ),
+        (
+            "Brando \u201crejected Godfather role\u201d\n\nBody.",
+            "Brando \u201crejected Godfather role\u201d",
+            "Body.",
+        ),
+        ("Profits rise (again)\n\nBody.", "Profits rise (again)", "Body."),
+        ('"We will win," he said.\n\nBody.', None, None),
+        ('He said: "It is over."\n\nBody.', None, None),
+        ("'My memories of Marley...'\n\nBody.", None, None),
+        ("''\n\nBody.", None, None),  # nothing but quotes
         ("Headline\nsecond line\n\nBody.", None, None),  # no blank line after line 1
         ("Headline\n\n", None, None),  # nothing after it
         ("Headline\n\n   \n", None, None),

@@ -6,10 +6,13 @@ every span (entities, dates, quotations) with the characters it points at, so th
 changes the text after the values were derived from it (a redaction, a repair) is caught before
 a release. Each check has a name; a record that fails is quarantined with the names and details.
 
-Two checks depend on params: `characters` holds the text and title to what clean promises with
+Three checks depend on params: `characters` holds the text and title to what clean promises with
 its params (no control characters when `clean.strip_control_chars`, no zero-width ones when
 `clean.strip_zero_width`, ...; whatever the params, no C0 control but tab, line feed and carriage
-return), and `language_code` to the codes the language annotator can answer (`checks_for`).
+return), `language_code` to the codes the language annotator can answer, and
+`language_annotations` the columns of an annotator that describes some languages only (spaCy's
+English entities, quotes and dates) to being null exactly for the articles in other languages
+(`checks_for`).
 """
 
 from __future__ import annotations
@@ -123,6 +126,38 @@ def language_check(known: frozenset[str]) -> Check:
     return check
 
 
+def language_annotations_check(annotate: AnnotateParams) -> Check | None:
+    """The chosen annotators that describe some languages only (`BatchAnnotator.languages`):
+    their slot's columns are null exactly where the record's language is not one of those
+    (`annotate.described`). None when no chosen annotator is one."""
+    from pipeline.annotators import chosen  # late: imports the chosen annotators' modules
+    from pipeline.schema import record_schema
+
+    bound = []
+    for annotator in chosen(annotate):
+        if getattr(annotator, "languages", None) is not None:
+            columns = [
+                f.name
+                for f in record_schema().fields
+                if f.spec.get("x-annotator") == annotator.slot
+            ]
+            bound.append((annotator.name, annotator.languages(annotate), columns))
+    if not bound:
+        return None
+
+    def check(record: Record) -> Iterator[str]:
+        language = record.get("language")
+        for name, languages, columns in bound:
+            described = language in languages
+            for column in (c for c in columns if c in record):
+                if (record[column] is not None) != described:
+                    state = "set" if record[column] is not None else "null"
+                    only = ", ".join(sorted(languages))
+                    yield f"{column} is {state} for a {language!r} article ({name}: {only} only)"
+
+    return check
+
+
 CHECKS: dict[str, Check] = {
     "span_offsets": _spans,
     "content_hash": _content_hash,
@@ -134,7 +169,13 @@ CHECKS: dict[str, Check] = {
 def checks_for(clean: CleanParams, annotate: AnnotateParams) -> dict[str, Check]:
     """Every record check, held to what clean and annotate promise with these params."""
     known = known_languages(tuple(annotate.language_candidates))
-    return {**CHECKS, "characters": characters_check(clean), "language_code": language_check(known)}
+    checks = {
+        **CHECKS,
+        "characters": characters_check(clean),
+        "language_code": language_check(known),
+    }
+    bound = language_annotations_check(annotate)
+    return {**checks, "language_annotations": bound} if bound else checks
 
 
 def record_problems(record: Record, checks: dict[str, Check] = CHECKS) -> list[str]:

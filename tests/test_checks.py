@@ -77,6 +77,27 @@ def test_language_codes_are_those_the_annotator_can_answer():
     assert list(restricted["language_code"]({"language": "de"}))
 
 
+def test_spacy_columns_are_null_exactly_for_other_languages():
+    check = ALL["language_annotations"]
+    english = {"language": "en", "entities": [], "people": [], "quotes": [], "dates_mentioned": []}
+    french = {**dict.fromkeys(english), "language": "fr"}
+    assert list(check(english)) == list(check(french)) == []
+    assert list(check({**english, "quotes": None})) == [
+        "quotes is null for a 'en' article (quotes_v2: en only)"
+    ]
+    assert list(check({**french, "people": ["Anna Smith"]})) == [
+        "people is set for a 'fr' article (entities_v2: en only)"
+    ]
+    # No language-bound annotator chosen (the bench's cheap path): no such check.
+    slots = {
+        k: v
+        for k, v in PARAMS.annotate.annotators.items()
+        if k not in ("entities", "quotes", "dates")
+    }
+    cheap = checks_for(CLEAN, replace(PARAMS.annotate, annotators=slots))
+    assert "language_annotations" not in cheap
+
+
 @pytest.mark.parametrize(
     ("sentences", "text", "ok"),
     [

@@ -129,7 +129,7 @@ def language_check(known: frozenset[str]) -> Check:
 def language_annotations_check(annotate: AnnotateParams) -> Check | None:
     """The chosen annotators that describe some languages only (`BatchAnnotator.languages`):
     their slot's columns are null exactly where the record's language is not one of those
-    (`annotate.described`). None when no chosen annotator is one."""
+    (`annotate_batch.described`). None when no chosen annotator is one."""
     from pipeline.annotators import chosen  # late: imports the chosen annotators' modules
     from pipeline.schema import record_schema
 

@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import annotate
-from pipeline.annotate import annotate_records, plan
+from pipeline.annotate_batch import annotate_records, plan
 from pipeline.annotators.language import detect_language
 from pipeline.params import Bounds
 from pipeline.schema import record_schema

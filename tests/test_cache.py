@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import annotate
+from pipeline import annotate, annotate_batch
 from pipeline.annotators import load_all
 from pipeline.annotators import nlp as nlp_mod
 from pipeline.cache import Cache, annotator_key, code_files, content_key
@@ -79,7 +79,7 @@ def run(write_stage_rows, rows, root: Path, params: Params) -> dict[str, bytes]:
 
 
 def first_pass_names(params: Params) -> list[str]:
-    first, corpus, _ = annotate.plan(params.annotate)
+    first, corpus, _ = annotate_batch.plan(params.annotate)
     return [a.name for a in first] + ([corpus.name] if corpus else [])
 
 

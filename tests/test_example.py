@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.annotate import annotate_records
+from pipeline.annotate_batch import annotate_records
 from pipeline.clean import clean_record
 from pipeline.ids import sha256_hex
 from pipeline.ingest import parse_seed

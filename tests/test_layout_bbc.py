@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import clean, ingest, publish
-from pipeline.annotate import annotate_records
+from pipeline.annotate_batch import annotate_records
 from pipeline.schema import record_schema
 from pipeline.shards import ShardWriter
 from tests.defaults import PARAMS

@@ -25,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from pipeline import annotate, clean, duplicates
+from pipeline import annotate, annotate_batch, clean, duplicates
 from pipeline import quarantine as q
 from pipeline.annotators.near_duplicates import clusters
 from pipeline.annotators.near_duplicates_ray import finish_on_ray
@@ -187,7 +187,7 @@ def test_stages_on_ray_cluster_near_duplicates_as_locally(seeds_dir, tmp_path, m
     monkeypatch.setenv("CORPUS_ENGINE", "local")
     local = run_stages(seeds_dir, tmp_path / "local", params, stages)
     monkeypatch.setenv("CORPUS_ENGINE", "ray")
-    minhash = annotate.plan(params.annotate)[1]
+    minhash = annotate_batch.plan(params.annotate)[1]
     assert isinstance(annotate.corpus_reduce_for(minhash, params), ObjectStoreReduce)
     on_ray = run_stages(seeds_dir, tmp_path / "ray", params, stages)
     assert local == on_ray

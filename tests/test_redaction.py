@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.annotate import annotate_records, plan
+from pipeline.annotate_batch import annotate_records, plan
 from pipeline.checks import record_problems
 from pipeline.clean import clean_record
 from pipeline.ids import sha256_hex

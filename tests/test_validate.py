@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pipeline.annotate import annotate_records
+from pipeline.annotate_batch import annotate_records
 from pipeline.clean import clean_record
 from pipeline.ids import sha256_hex
 from pipeline.ingest import parse_seed

@@ -54,8 +54,9 @@ class BatchAnnotator:
     # other one, whatever its place in params, so that no offset or count describes old text.
     rewrites_text: bool = False
     # The languages (`language` column values) it can describe, or None: every language. A
-    # record in another language gets null in the slot's columns (`annotate.apply_annotators`):
-    # an English NER model's "people" of a Russian article are noise, not an annotation.
+    # record in another language gets null in the slot's columns
+    # (`annotate_batch.apply_annotators`): an English NER model's "people" of a Russian article
+    # are noise, not an annotation.
     languages: Callable[[AnnotateParams], frozenset[str]] | None = None
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from pipeline.duplicates import _KEY, Duplicate, FindDuplicates, fold
+from pipeline.duplicates import KEY_BYTES, Duplicate, FindDuplicates, fold
 from pipeline.engines.ray_reduce import BLOCK_ROWS, runs, sorted_by
 
 KEYS = pa.schema(
@@ -48,7 +48,7 @@ BLOCK = KEYS.append(pa.field("whole", pa.bool_()))
 
 def key_table(packed: bytes, start: int) -> pa.Table:
     """Packed 48-byte keys (`duplicates.duplicate_key`) as `KEYS` rows, the first at `start`."""
-    n = len(packed) // _KEY
+    n = len(packed) // KEY_BYTES
     parts = np.frombuffer(packed, dtype=np.uint8).reshape(n, 3, 16)
 
     def column(i: int) -> pa.Array:
@@ -106,7 +106,7 @@ class FindDuplicatesOnRay(FindDuplicates):
 
     def add(self, keys: list[bytes]) -> dict:
         super().add(keys)
-        if len(self.packed) >= _KEY * self.block_rows:
+        if len(self.packed) >= KEY_BYTES * self.block_rows:
             self._put()
         return {}
 

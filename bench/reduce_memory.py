@@ -27,6 +27,7 @@ from pipeline.annotate import finish
 from pipeline.annotators.near_duplicates import minhash_v1
 from pipeline.changes import Fingerprints
 from pipeline.duplicates import FindDuplicates
+from pipeline.engine import Reduce
 from pipeline.record_checks import FirstIdWins
 from tests.defaults import PARAMS
 
@@ -52,7 +53,7 @@ def held(build: Callable[[], Any]) -> tuple[int, int]:
     return current, peak
 
 
-def duplicates(n: int, reduce: FindDuplicates | None = None) -> FindDuplicates:
+def duplicates(n: int, reduce: Reduce | None = None) -> Reduce:
     """The keys as the map makes them: 48 raw bytes (id, content digest, the path's id)."""
     reduce = FindDuplicates() if reduce is None else reduce
     for start in range(0, n, 256):

@@ -130,18 +130,14 @@ def language_annotations_check(annotate: AnnotateParams) -> Check | None:
     """The chosen annotators that describe some languages only (`BatchAnnotator.languages`):
     their slot's columns are null exactly where the record's language is not one of those
     (`annotate_batch.described`). None when no chosen annotator is one."""
+    from pipeline.annotate_batch import slot_fields
     from pipeline.annotators import chosen  # late: imports the chosen annotators' modules
-    from pipeline.schema import record_schema
 
-    bound = []
-    for annotator in chosen(annotate):
-        if getattr(annotator, "languages", None) is not None:
-            columns = [
-                f.name
-                for f in record_schema().fields
-                if f.spec.get("x-annotator") == annotator.slot
-            ]
-            bound.append((annotator.name, annotator.languages(annotate), columns))
+    bound = [
+        (a.name, a.languages(annotate), sorted(slot_fields({a.slot})))
+        for a in chosen(annotate)
+        if getattr(a, "languages", None) is not None
+    ]
     if not bound:
         return None
 

@@ -58,7 +58,7 @@ def duplicate_key(result: dict[str, Any] | Rejected) -> bytes | None:
     return _raw_id(result["id"]) + hashlib.sha256(content.encode()).digest()[:16] + _raw_id(own)
 
 
-KEY_BYTES = 48  # bytes of a key: id, content digest, own id
+_KEY = 48  # bytes of a key: id, content digest, own id
 _ID = slice(0, 16)
 _CONTENT = slice(16, 32)
 _OWN = slice(32, 48)
@@ -111,7 +111,7 @@ class FindDuplicates(Reduce):
         sharing = _shared(columns[:, 0]) | _shared(columns[:, 1])
         del columns  # a view of `packed`
         positions = np.flatnonzero(sharing).tolist()
-        return fold((p, bytes(packed[KEY_BYTES * p : KEY_BYTES * (p + 1)])) for p in positions)
+        return fold((p, bytes(packed[_KEY * p : _KEY * (p + 1)])) for p in positions)
 
 
 def fold(keys: Iterable[tuple[int, bytes]]) -> dict[int, Duplicate]:
@@ -136,7 +136,7 @@ def fold(keys: Iterable[tuple[int, bytes]]) -> dict[int, Duplicate]:
     return found
 
 
-def find_duplicates() -> FindDuplicates:
+def find_duplicates() -> Reduce:
     """clean's duplicate reduce: its keys folded in this process, or on the Ray engine left in
     the cluster's object store and found there by two sorts (pipeline/duplicates_ray.py)."""
     if engines.kind() == "ray":

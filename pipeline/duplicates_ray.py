@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from pipeline.duplicates import KEY_BYTES, Duplicate, FindDuplicates, fold
-from pipeline.engines.ray_reduce import BLOCK_ROWS, runs, sorted_by
+from pipeline.duplicates import Duplicate, duplicate_key, fold
+from pipeline.engines.ray_reduce import BLOCK_ROWS, ObjectStoreReduce, runs, sorted_by
 
 KEYS = pa.schema(
     [
@@ -46,10 +46,10 @@ KEYS = pa.schema(
 BLOCK = KEYS.append(pa.field("whole", pa.bool_()))
 
 
-def key_table(packed: bytes, start: int) -> pa.Table:
-    """Packed 48-byte keys (`duplicates.duplicate_key`) as `KEYS` rows, the first at `start`."""
-    n = len(packed) // KEY_BYTES
-    parts = np.frombuffer(packed, dtype=np.uint8).reshape(n, 3, 16)
+def key_table(keys: list[bytes], start: int) -> pa.Table:
+    """48-byte keys (`duplicates.duplicate_key`) as `KEYS` rows, the first at `start`."""
+    n = len(keys)
+    parts = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(n, 3, 16)
 
     def column(i: int) -> pa.Array:
         data = pa.py_buffer(np.ascontiguousarray(parts[:, i]).tobytes())
@@ -93,47 +93,27 @@ def gathered(blocks: Iterable[pa.Table], column: str) -> Iterator[tuple[int, byt
             yield from rows
 
 
-class FindDuplicatesOnRay(FindDuplicates):
-    """`FindDuplicates` whose keys wait in Ray's object store, `block_rows` to an object, and
-    are matched by Ray Data sorts on the cluster: only the records that share a value reach
-    this process."""
+def copies(dataset: Any) -> dict[int, Duplicate]:
+    """`FindDuplicates.result` from every record's key as a Ray Dataset of `KEYS` rows (None: no
+    records): two sorts on the cluster, then the fold, here, of the records that share a value."""
+    if dataset is None:
+        return {}
+    shared: dict[int, bytes] = {}
+    for column in ("id", "content"):
+        blocks = sorted_by(dataset, column).map_batches(
+            functools.partial(shared_in_block, column),
+            batch_size=None,
+            batch_format="pyarrow",
+        )
+        batches = blocks.iter_batches(batch_size=None, batch_format="pyarrow")
+        shared.update(gathered(batches, column))
+    return fold(sorted(shared.items()))
+
+
+class FindDuplicatesOnRay(ObjectStoreReduce):
+    """clean's duplicate reduce whose keys wait in Ray's object store, `block_rows` to an
+    object, and are matched by Ray Data sorts on the cluster (`copies`): only the records that
+    share a value reach this process."""
 
     def __init__(self, block_rows: int = BLOCK_ROWS) -> None:
-        super().__init__()
-        self.block_rows = block_rows
-        self.refs: list[Any] = []
-        self.stored = 0  # keys in the object store: the next object's first position
-
-    def add(self, keys: list[bytes]) -> dict:
-        super().add(keys)
-        if len(self.packed) >= KEY_BYTES * self.block_rows:
-            self._put()
-        return {}
-
-    def _put(self) -> None:
-        import ray
-
-        if self.packed:
-            table = key_table(bytes(self.packed), self.stored)
-            self.refs.append(ray.put(table))
-            self.stored += table.num_rows
-            self.packed = bytearray()
-
-    def result(self) -> dict[int, Duplicate]:
-        import ray.data
-
-        self._put()
-        refs, self.refs = self.refs, []
-        if not refs:
-            return {}
-        dataset = ray.data.from_arrow_refs(refs)
-        shared: dict[int, bytes] = {}
-        for column in ("id", "content"):
-            blocks = sorted_by(dataset, column).map_batches(
-                functools.partial(shared_in_block, column),
-                batch_size=None,
-                batch_format="pyarrow",
-            )
-            batches = blocks.iter_batches(batch_size=None, batch_format="pyarrow")
-            shared.update(gathered(batches, column))
-        return fold(sorted(shared.items()))
+        super().__init__("duplicates", copies, block_rows, duplicate_key, key_table)

@@ -17,7 +17,7 @@ def copies_from_blocks(keys: list[bytes], rows_per_block: int, objects: int) -> 
     """The Ray path's steps in this process: keys in `objects` tables, two sorts, blocks of
     `rows_per_block` rows, the rows gathered and folded."""
     step = max(1, -(-len(keys) // objects))
-    parts = [key_table(b"".join(keys[i : i + step]), i) for i in range(0, len(keys), step)]
+    parts = [key_table(keys[i : i + step], i) for i in range(0, len(keys), step)]
     table = pa.concat_tables(parts) if parts else KEYS.empty_table()
     shared: dict[int, bytes] = {}
     for column in ("id", "content"):
@@ -42,7 +42,7 @@ def test_key_table_keeps_every_byte_and_position():
     """Trailing zero bytes stay (numpy's bytes strings would drop them), positions start where
     the object does."""
     keys = [bytes(16) + b"\x01" + bytes(15) + b"\xff" * 16, b"\x00\x07" * 8 + bytes(32)]
-    table = key_table(b"".join(keys), 10)
+    table = key_table(keys, 10)
     assert table.schema == KEYS
     assert table["position"].to_pylist() == [10, 11]
     columns = (table[name].to_pylist() for name in ("id", "content", "own"))

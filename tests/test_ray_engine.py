@@ -133,7 +133,7 @@ def test_duplicates_sorted_on_ray_are_the_local_copies():
     expected = local.result()
     assert {d.reason for d in expected.values()} == {q.DUPLICATE_ID, q.EXACT_DUPLICATE}
     assert on_ray.result() == expected
-    assert not on_ray.refs and not on_ray.packed  # let go once folded
+    assert not on_ray.refs and not on_ray.pending  # let go once folded
     assert FindDuplicatesOnRay().result() == {}  # no records
 
 

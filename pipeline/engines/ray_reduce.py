@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.engine import Reduce
+from pipeline.engine import KeyFn, Reduce
 
 KEYS = pa.schema([("id", pa.string()), ("value", pa.binary())])
 # Keys per object (one block of the Ray Dataset): the group-by's sort shuffle tracks, in this
@@ -31,22 +31,40 @@ KEYS = pa.schema([("id", pa.string()), ("value", pa.binary())])
 # at 100,000 articles). 8,192 keys (about 4.5 MB of MinHash keys) keep it a few bytes an article.
 BLOCK_ROWS = 8192
 
-# (every record's key as a Ray Dataset of `KEYS` rows, or None for a corpus of no records) -> result
+# (every record's key as a Ray Dataset, or None for a corpus of no records) -> result
 Finish = Callable[[Any], Any]
+# (a block's keys, the corpus position of its first) -> the block as an Arrow table
+KeyTable = Callable[[list[Any], int], pa.Table]
+
+
+def id_value_table(keys: list[tuple[str, bytes]], start: int) -> pa.Table:
+    """(id, bytes) keys, a batch function's extras, as `KEYS` rows."""
+    ids, values = zip(*keys, strict=True)
+    return pa.table([list(ids), list(values)], schema=KEYS)
 
 
 class ObjectStoreReduce(Reduce):
-    """A reduce whose keys are the batch function's extras ({id: bytes}), held in Ray's object
-    store `block_rows` at a time and handed to `finish` (the reduce's `combine`) as one Ray
-    Dataset."""
+    """A reduce whose keys are held in Ray's object store `block_rows` at a time, each block one
+    Arrow table (`key_table`), and handed to `finish` (the reduce's `combine`) as one Ray
+    Dataset. Its keys are the batch function's extras ({id: bytes}), or with `key`, what that
+    makes of each record in the map (`pipeline.engine.Reduce`)."""
 
-    def __init__(self, name: str, finish: Finish, block_rows: int = BLOCK_ROWS) -> None:
-        super().__init__(name, None, finish)
+    def __init__(
+        self,
+        name: str,
+        finish: Finish,
+        block_rows: int = BLOCK_ROWS,
+        key: KeyFn | None = None,
+        key_table: KeyTable = id_value_table,
+    ) -> None:
+        super().__init__(name, key, finish)
         self.block_rows = block_rows
-        self.pending: list[tuple[str, bytes]] = []
+        self.key_table = key_table
+        self.pending: list[Any] = []
         self.refs: list[Any] = []
+        self.stored = 0  # keys in the object store: the next block's first position
 
-    def add(self, keys: list[tuple[str, bytes]]) -> dict:
+    def add(self, keys: list[Any]) -> dict:
         self.pending += keys
         if len(self.pending) >= self.block_rows:
             self._put()
@@ -56,8 +74,8 @@ class ObjectStoreReduce(Reduce):
         import ray
 
         if self.pending:
-            ids, values = zip(*self.pending, strict=True)
-            self.refs.append(ray.put(pa.table([list(ids), list(values)], schema=KEYS)))
+            self.refs.append(ray.put(self.key_table(self.pending, self.stored)))
+            self.stored += len(self.pending)
             self.pending = []
 
     def result(self) -> Any:

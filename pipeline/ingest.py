@@ -12,7 +12,8 @@ Writes: `data/ingest/records/` (Arrow schema: record fields with x-stage "ingest
 Params: `engine`, `ingest`.
 
 Formats (by extension, enabled in `ingest.extensions`): plain text, Markdown, HTML (main content
-extracted), and JSONL/CSV exports with one article per line or row (`ingest.columns`).
+extracted), and JSONL/CSV exports with one article per line or row. Which key of a row, a front
+matter or a sidecar holds which field: `ingest.fields` (pipeline/readers/fields.py).
 
 Held per input file until the end: its `SeedFile` (a relative path string, about 130 bytes,
 pipeline/seed_files.py); the input hash is made as the files are read, in the sorted order
@@ -38,7 +39,8 @@ from pipeline.encoding import declared_charset, decode
 from pipeline.ids import canonical_url, file_sha256, record_id, source_ref
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected, canonical_json
-from pipeline.readers import Article, Reader, clean_field, drop_title, normalize_date
+from pipeline.readers import Article, Reader, drop_title
+from pipeline.readers.fields import FIELDS, metadata_fields
 from pipeline.readers.html import read_html
 from pipeline.readers.markdown import read_markdown
 from pipeline.readers.table import read_csv, read_jsonl
@@ -58,15 +60,6 @@ READERS: dict[str, tuple[str, Reader]] = {
 }
 MULTI_ARTICLE = {"jsonl", "csv"}
 EXPORT_SIDECAR_FIELDS = ("publisher", "license")
-# Sidecar keys that become record fields; every key is also kept in `metadata`.
-SIDECAR_FIELDS = {
-    "title": ("title",),
-    "url": ("url", "canonical_url"),
-    "author": ("author", "byline"),
-    "published_date": ("published_date", "date", "published"),
-    "publisher": ("publisher", "site_name"),
-    "license": ("license", "licence"),
-}
 
 
 def parse_sidecar(sidecar: bytes | None, name: str | None) -> dict[str, Any] | Rejected:
@@ -84,29 +77,23 @@ def parse_sidecar(sidecar: bytes | None, name: str | None) -> dict[str, Any] | R
     return meta
 
 
-def sidecar_fields(meta: dict[str, Any]) -> dict[str, Any]:
-    """The record fields a sidecar sets (only those it has a value for)."""
-    found = {}
-    for field, keys in SIDECAR_FIELDS.items():
-        value = next((meta[k] for k in keys if meta.get(k) not in (None, "")), None)
-        if value is not None:
-            found[field] = (
-                normalize_date(value) if field == "published_date" else clean_field(value)
-            )
-    return found
-
-
 def to_record(
-    article: Article, seed: dict[str, Any], fmt: str, encoding: str, meta: dict[str, Any]
+    article: Article,
+    seed: dict[str, Any],
+    fmt: str,
+    encoding: str,
+    meta: dict[str, Any],
+    params: IngestParams,
 ) -> dict[str, Any]:
     """An article plus its provenance and sidecar metadata -> an ingest record.
 
     In a one-article file the sidecar is the curator's word and overrides what the document
     says; in an export it only fills file-wide fields (publisher, licence) a row leaves empty.
-    The text's first block is dropped when it is the final title (`drop_title`).
+    The sidecar's keys are read as `ingest.fields` names them, and all of them are kept in
+    `metadata`. The text's first block is dropped when it is the final title (`drop_title`).
     """
-    fields = {k: article.get(k) for k in SIDECAR_FIELDS}
-    side = sidecar_fields(meta)
+    fields = {k: article.get(k) for k in FIELDS}
+    side, _ = metadata_fields(meta, params.fields)
     if fmt in MULTI_ARTICLE:
         # Only what holds for the whole file: one URL or title for every row would give every
         # row the same id.
@@ -180,7 +167,7 @@ def parse_seed(
     if not items:  # an export with a header and no rows, say: the file must still be counted
         return [Rejected(q.NO_CONTENT, f"no article found in the {fmt} file")]
     records = [
-        item if isinstance(item, Rejected) else to_record(item, seed, fmt, encoding, meta)
+        item if isinstance(item, Rejected) else to_record(item, seed, fmt, encoding, meta, params)
         for item in items
     ]
     return [

@@ -60,16 +60,30 @@ class EngineParams:
 
 
 @section
-class ColumnParams:
-    """Which column of a JSONL/CSV export holds which field."""
+class FieldParams:
+    """The keys that may hold each record field in a JSONL/CSV row, a Markdown front matter or
+    a sidecar, first choice first (pipeline/readers/fields.py); `text` is read from exports."""
 
-    text: str
-    title: str
-    url: str
-    date: str
-    author: str
-    publisher: str
-    license: str
+    text: tuple[str, ...]
+    title: tuple[str, ...]
+    url: tuple[str, ...]
+    author: tuple[str, ...]
+    published_date: tuple[str, ...]
+    publisher: tuple[str, ...]
+    license: tuple[str, ...]
+
+    @model_validator(mode="after")
+    def _each_key_one_field(self) -> FieldParams:
+        owners: dict[str, str] = {}
+        for field in dataclasses.fields(self):
+            keys = getattr(self, field.name)
+            if not keys:
+                raise ValueError(f"{field.name}: needs at least one key")
+            for key in keys:
+                other = owners.setdefault(key.strip().casefold(), field.name)
+                if other != field.name:
+                    raise ValueError(f"key {key!r} is listed for both {other} and {field.name}")
+        return self
 
 
 @section
@@ -94,7 +108,7 @@ class HtmlParams:
 class IngestParams:
     extensions: tuple[str, ...]
     sidecar_suffixes: tuple[str, ...]
-    columns: ColumnParams
+    fields: FieldParams
     html: HtmlParams
     max_bytes: int
     title_max_chars: int

@@ -84,7 +84,7 @@ def test_a_missing_key_is_an_error_not_a_code_default(repo_raw, key):
         ("ingest.encoding", r"ingest\.encoding: unknown key"),
         ("tokenize", r"tokenize: unknown key"),
         ("ingest.sidecar_suffix", r"did you mean 'sidecar_suffixes'"),
-        ("ingest.columns.body", r"ingest\.columns\.body: unknown key"),
+        ("ingest.fields.body", r"ingest\.fields\.body: unknown key"),
         ("annotate.pii.redcat", r"annotate\.pii\.redcat: unknown key \(did you mean 'redact'\?\)"),
         ("annotate.annotators.langauge", r"slot 'langauge' \(did you mean 'language'\?\)"),
     ],
@@ -182,6 +182,6 @@ def test_no_section_has_code_defaults():
         return out
 
     sections = [type(getattr(PARAMS, f.name)) for f in dataclasses.fields(Params)]
-    nested = [type(PARAMS.ingest.columns), type(PARAMS.ingest.html)]
+    nested = [type(PARAMS.ingest.fields), type(PARAMS.ingest.html)]
     nested += [type(PARAMS.annotate.split), type(PARAMS.annotate.pii)]
     assert [d for cls in sections + nested for d in fields_with_defaults(cls)] == []

@@ -106,7 +106,7 @@ JSONL = "\n".join(
         "",
         json.dumps(["a", "list"]),
         json.dumps({"title": "no text"}),
-        json.dumps({"body": "Custom column.", "headline": "H"}),
+        json.dumps({"story": "Not a text column.", "headline": "H"}),
     ]
 )
 
@@ -118,7 +118,7 @@ def test_jsonl_one_article_per_line_bad_lines_rejected_alone():
         "bad_row",
         "bad_row",
         "bad_row",
-        "bad_row",  # the default text column is "text"
+        "bad_row",  # "story" is none of ingest.fields.text
     ]
     first = items[0]
     assert first["row"] == 1 and first["published_date"] == "2024-01-02"
@@ -127,11 +127,11 @@ def test_jsonl_one_article_per_line_bad_lines_rejected_alone():
 
 
 def test_jsonl_columns_are_configurable():
-    params = replace(
-        DEFAULTS.ingest, columns=replace(DEFAULTS.ingest.columns, text="body", title="headline")
-    )
-    last = read_jsonl(JSONL, params)[-1]
-    assert (last["text"], last["title"], last["row"]) == ("Custom column.", "H", 6)
+    fields = replace(DEFAULTS.ingest.fields, text=("story",), title=("headline",))
+    line = json.dumps({"story": "Custom column.", "headline": "H", "text": "not the text"})
+    (article,) = read_jsonl(line, replace(DEFAULTS.ingest, fields=fields))
+    assert (article["text"], article["title"], article["row"]) == ("Custom column.", "H", 1)
+    assert article["extra"] == {"text": "not the text"}
 
 
 def test_csv_rows_quoted_commas_and_newlines():

@@ -1,6 +1,7 @@
 """Markdown: one article per file, read with markdown-it-py (CommonMark plus tables).
 
-YAML front matter gives metadata; the first level-1 heading is the title when the front matter
+YAML front matter gives metadata (its keys as `ingest.fields` names them; the others are kept in
+`metadata`); the first level-1 heading is the title when the front matter
 has none. The heading stays in `text`: ingest removes it there when it is the final title
 (`pipeline.readers.drop_title`, the rule for every format), so a heading the front matter or a
 sidecar overrides is kept as text, and one that repeats the front-matter title is not. The text
@@ -18,20 +19,12 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from pipeline.params import IngestParams
-from pipeline.readers import Article, clean_field, normalize_date
+from pipeline.readers import Article
+from pipeline.readers.fields import FIELDS, metadata_fields, unused
 from pipeline.readers.text import strip_final_newline
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _MD = MarkdownIt("commonmark").enable("table")
-# Keys of front matter that map to record fields; the rest goes to `metadata`.
-FIELD_KEYS = {
-    "title": ("title",),
-    "url": ("url", "canonical_url", "link"),
-    "author": ("author", "byline", "authors"),
-    "published_date": ("date", "published", "published_date", "pubdate"),
-    "publisher": ("publisher", "site_name", "source"),
-    "license": ("license", "licence"),
-}
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -82,29 +75,16 @@ def blocks(tokens: list[Token]) -> list[tuple[str, str]]:
     return out
 
 
-def pick(meta: dict[str, Any], field: str) -> Any:
-    return next((meta[k] for k in FIELD_KEYS[field] if meta.get(k) not in (None, "")), None)
-
-
 def read_markdown(text: str, params: IngestParams) -> list[Article]:
     meta, body = split_front_matter(text)
     found = blocks(_MD.parse(body))
-    title = clean_field(pick(meta, "title"))
-    if title is None and found and found[0][0] == "h1":
-        title = found[0][1]
-    author = pick(meta, "author")
-    if isinstance(author, list):
-        author = ", ".join(map(str, author))
-    known = {k for keys in FIELD_KEYS.values() for k in keys}
+    fields, used = metadata_fields(meta, params.fields)
+    if "title" not in fields and found and found[0][0] == "h1":
+        fields["title"] = found[0][1]
     return [
         Article(
             text=strip_final_newline("\n\n".join(block for _, block in found)),
-            title=title,
-            url=clean_field(pick(meta, "url")),
-            author=clean_field(author),
-            published_date=normalize_date(pick(meta, "published_date")),
-            publisher=clean_field(pick(meta, "publisher")),
-            license=clean_field(pick(meta, "license")),
-            extra={k: v for k, v in meta.items() if k not in known},
+            **{field: fields.get(field) for field in FIELDS},
+            extra=unused(meta, used),
         )
     ]

@@ -1,4 +1,6 @@
-"""JSONL and CSV exports: one article per line or row, columns named in `ingest.columns`.
+"""JSONL and CSV exports (comma, semicolon, tab or bar separated): one article per line or row,
+its fields in the columns `ingest.fields` names (pipeline/readers/fields.py); the other columns
+are kept in `metadata`.
 
 A line or row that is not an article (bad JSON, not an object, no text) is quarantined on its
 own as `bad_row`; the rest of the file is still read.
@@ -15,28 +17,26 @@ from typing import Any
 from pipeline import quarantine as q
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected
-from pipeline.readers import Article, clean_field, normalize_date
+from pipeline.readers import Article
+from pipeline.readers.fields import FIELDS, folded, metadata_fields, take, unused
 
 # Articles are long: the csv module's default 128 KiB field limit would reject real exports.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 def row_article(row: dict[str, Any], number: int, params: IngestParams) -> Article | Rejected:
-    cols = params.columns
-    text = row.get(cols.text)
-    if not isinstance(text, str) or not text.strip():
-        return Rejected(q.BAD_ROW, f"row {number}: no text in column {cols.text!r}", row=number)
-    mapped = {cols.text, cols.title, cols.url, cols.author, cols.date, cols.publisher, cols.license}
+    fields = params.fields
+    text = take(row, fields.text, "text", folded(row))
+    if text is None or text[1] is None:
+        where = f"column {text[0]!r} holds no text" if text else "no text in any column of"
+        columns = "" if text else " " + ", ".join(fields.text)
+        return Rejected(q.BAD_ROW, f"row {number}: {where}{columns}", row=number)
+    found, used = metadata_fields(row, fields)
     return Article(
-        text=text,
-        title=clean_field(row.get(cols.title)),
-        url=clean_field(row.get(cols.url)),
-        author=clean_field(row.get(cols.author)),
-        published_date=normalize_date(row.get(cols.date)),
-        publisher=clean_field(row.get(cols.publisher)),
-        license=clean_field(row.get(cols.license)),
+        text=text[1],
+        **{field: found.get(field) for field in FIELDS},
         row=number,
-        extra={k: v for k, v in row.items() if k not in mapped and v not in (None, "")},
+        extra=unused(row, used | {text[0]}),
     )
 
 
@@ -60,8 +60,20 @@ def read_jsonl(text: str, params: IngestParams) -> list[Article | Rejected]:
     return out
 
 
+# Spreadsheets save "CSV" with the separator of their locale: `;` where the decimal mark is `,`.
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def delimiter(text: str) -> str:
+    """The separator the header line uses most (`,` when none or a tie): a semicolon export read
+    with commas would be one column, and every row would be quarantined."""
+    header = text.split("\n", 1)[0]
+    counts = [(header.count(d), -i, d) for i, d in enumerate(DELIMITERS)]
+    return max(counts)[2]
+
+
 def read_csv(text: str, params: IngestParams) -> list[Article | Rejected]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter(text))
     out: list[Article | Rejected] = []
     try:
         for number, row in enumerate(reader, start=1):

@@ -1,0 +1,153 @@
+"""Which key of an export row, a Markdown front matter or a sidecar holds which record field, and
+its value as the record wants it.
+
+Exports name their columns every way (`headline`, `link`, `source_url`, `byline`, `authors`,
+`date_created`, ...), so `ingest.fields` lists, for each field, the keys that may hold it. Keys
+match ignoring case and surrounding spaces ("Title" is `title`). A value is taken only when it
+is one the field can hold:
+
+- text (exports only): a string with something in it;
+- title, url, publisher, license: a string or a number;
+- author: a string, or a list of names (strings, or objects with a `name`: schema.org's
+  `Person`), joined with ", ";
+- published_date: a date in a spelling `export_date` reads without guessing.
+
+The first of a field's keys that has a value decides; when the field cannot hold that value, the
+field is left empty rather than filled from a later key.
+
+A key whose value was not taken stays in the record's `metadata` with every other key the file
+carries (`unused`), so nothing a file says is lost: an export's "Date: 03/04/2024" (March or
+April?) is kept as written, not published as a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from pipeline.params import FieldParams
+
+# The record fields that metadata keys can set, beside an export's text.
+FIELDS = ("title", "url", "author", "published_date", "publisher", "license")
+
+# Spellings with the month written out: unambiguous in every locale that writes English.
+_MONTH_FORMATS = ("%B %d %Y", "%d %B %Y", "%b %d %Y", "%d %b %Y", "%Y %B %d", "%Y %b %d")
+_WEEKDAY = re.compile(
+    r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE
+)
+# Day ordinals ("21st") and punctuation between the parts ("July 21, 2017", "Sept. 5 2017").
+_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[,.]|\s+")
+# A time after the date ("July 21, 2017 10:30 AM", "21 July 2017 at 10:30 GMT"): the day is kept,
+# as ISO and RFC 2822 dates keep their own (a clock time does not move it here).
+_TIME_TAIL = re.compile(r"(?:\s+at)?\s+\d{1,2}[:.]\d{2}\b.*$", re.IGNORECASE)
+_SEPT = re.compile(r"\bsept\b", re.IGNORECASE)
+
+
+def export_date(value: Any) -> str | None:
+    """`YYYY-MM-DD` from the date spellings exports use, else None: ISO 8601, RFC 2822, a
+    YAML date, or a day with its month written out ("July 21, 2017", "Friday, 21st July 2017",
+    "Jul 21 2017 10:30"). Numeric day/month orders ("03/04/2024") are not read: which is the
+    month cannot be told from the value."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        pass
+    return _month_spelled(text)
+
+
+def _month_spelled(text: str) -> str | None:
+    text = _TIME_TAIL.sub("", _WEEKDAY.sub("", text))
+    text = _SEPT.sub("Sep", _ORDINAL.sub(r"\1", text))
+    words = " ".join(w for w in _SEPARATORS.split(text) if w)
+    for fmt in _MONTH_FORMATS:
+        try:
+            return datetime.strptime(words, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return str(value).strip() or None
+
+
+def _names(value: Any) -> str | None:
+    if not isinstance(value, list):
+        return _text(value)
+    names = [_text(v.get("name") if isinstance(v, Mapping) else v) for v in value]
+    if not names or None in names:
+        return None  # a list holding something that is not a name: kept in metadata as it is
+    return ", ".join(names)
+
+
+def _article_text(value: Any) -> str | None:
+    """An export's text as written (ingest strips nothing from a text), if it has any."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
+_VALUE = {"text": _article_text, "author": _names, "published_date": export_date}
+
+
+def value_of(field: str, value: Any) -> str | None:
+    """`value` as record field `field` holds it, or None when the field cannot hold it."""
+    return _VALUE.get(field, _text)(value)
+
+
+def folded(meta: Mapping[str, Any]) -> dict[str, str]:
+    """Each key of `meta` by its case-folded, stripped spelling (the first of equal spellings)."""
+    keys: dict[str, str] = {}
+    for key in meta:
+        if isinstance(key, str):
+            keys.setdefault(key.strip().casefold(), key)
+    return keys
+
+
+def take(
+    meta: Mapping[str, Any], keys: tuple[str, ...], field: str, spellings: dict[str, str]
+) -> tuple[str, str | None] | None:
+    """(key, value) for field `field`: the first of `keys` that `meta` has with a value decides,
+    and value is None when the field cannot hold it (the next key is not tried: a created date
+    is not published for an unreadable published one). None when no key has a value.
+    `spellings` is `folded(meta)`."""
+    for name in keys:
+        key = spellings.get(name.strip().casefold())
+        if key is not None and meta[key] not in (None, "", [], {}):
+            return key, value_of(field, meta[key])
+    return None
+
+
+def metadata_fields(
+    meta: Mapping[str, Any], fields: FieldParams, names: tuple[str, ...] = FIELDS
+) -> tuple[dict[str, str], set[str]]:
+    """The record fields `meta` sets (only those it has a value for) and the keys they used."""
+    keys = folded(meta)
+    found: dict[str, str] = {}
+    used: set[str] = set()
+    for field in names:
+        hit = take(meta, getattr(fields, field), field, keys)
+        if hit is not None and hit[1] is not None:
+            used.add(hit[0])
+            found[field] = hit[1]
+    return found, used
+
+
+def unused(meta: Mapping[str, Any], used: set[str]) -> dict[str, Any]:
+    """The keys of `meta` no field took, with a value: the record's `metadata`."""
+    return {k: v for k, v in meta.items() if k not in used and v not in (None, "")}

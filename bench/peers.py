@@ -41,15 +41,16 @@ ONE_CORE = {
 }
 
 
-def texts_jsonl(seeds: Path) -> Path:
+def texts_jsonl(seeds: Path, params: Path = REPO / "params.yaml") -> Path:
     """`<corpus>/texts.jsonl`: one line per seed file (path order), `id` = its relative path,
-    the text decoded as ingest decodes it (`pipeline.encoding.decode`, params.yaml's
+    the text decoded as ingest decodes it (`pipeline.encoding.decode`, `params`'s
     `ingest.preferred_encodings`: the corpus's one Latin-1 byte, in sport/199.txt, as cp1252).
-    A file ingest could not decode is left out, as ingest would quarantine it."""
+    A file ingest could not decode is left out, as ingest would quarantine it. `bench.scale`
+    passes its snapshot's params.yaml: the repository's may change while it runs."""
     path = seeds.parent / "texts.jsonl"
     if path.is_file() and path.stat().st_mtime >= seeds.stat().st_mtime:
         return path
-    preferred = load(REPO / "params.yaml").ingest.preferred_encodings
+    preferred = load(params).ingest.preferred_encodings
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as f:
         for file in sorted(p for p in seeds.rglob("*") if p.is_file()):

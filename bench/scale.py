@@ -169,7 +169,7 @@ class Bench:
     @functools.cached_property
     def ceiling_commands(self) -> list[list[str]]:
         """The ceiling's parts, written once for every round, and their commands."""
-        texts = texts_jsonl(self.seeds)
+        texts = texts_jsonl(self.seeds, self.src / "params.yaml")
         parts = ceiling.write_parts(texts, self.ceiling_n, self.workers, self.base / "ceiling")
         return ceiling.commands(parts)
 

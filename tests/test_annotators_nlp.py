@@ -153,7 +153,15 @@ def test_text_beyond_max_chars_is_not_parsed(annotate, monkeypatch):
     assert all(e["end"] <= 30 for e in columns["entities"])
 
 
-V1_V2 = ("entities_v1", "dates_v1", "quotes_v1", "entities_v2", "dates_v2", "quotes_v2")
+V1_V2 = (
+    "entities_v1",
+    "dates_v1",
+    "quotes_v1",
+    "entities_v2",
+    "dates_v2",
+    "quotes_v2",
+    "quotes_v3",
+)
 
 
 def test_model_names_package_and_spacy_versions():

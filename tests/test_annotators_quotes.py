@@ -283,3 +283,34 @@ def test_quotes_v2_seed_quotes_and_speakers_are_those_of_v1(seed_quotes):
     )
     assert columns["quotes"] == seed_quotes
     assert len([q for q in columns["quotes"] if q["speaker"]]) == 9
+
+
+# --- quotes_v3: "which" and "that" stand for their noun, as "who" does ----------------------
+
+# speaker -> (text, the speaker quotes_v2 published: the pronoun itself)
+RELATIVES = {
+    "the Federation of Small Businesses": (
+        "The plan was attacked by the Federation of Small Businesses, which said it was "
+        "“a blow to every shop on the high street”.",
+        "which",
+    ),
+    "a report": (
+        'Ms Hale cited a report that said the scheme was "far too costly to run".',
+        "that",
+    ),
+}
+
+
+@pytest.mark.parametrize("speaker", sorted(RELATIVES))
+def test_quotes_v3_which_and_that_are_the_noun_they_stand_for(speaker):
+    text, pronoun = RELATIVES[speaker]
+    found = {}
+    for name in ("quotes_v2", "quotes_v3"):
+        (columns,) = load_all()[name].annotate(
+            [{"id": "0" * 32, "text": text}], Context([text], PARAMS.annotate)
+        )
+        found[name] = columns["quotes"]
+    assert [q["speaker"] for q in found["quotes_v2"]] == [pronoun]
+    assert [q["speaker"] for q in found["quotes_v3"]] == [speaker]
+    same = [{k: v for k, v in q.items() if k != "speaker"} for q in found["quotes_v3"]]
+    assert same == [{k: v for k, v in q.items() if k != "speaker"} for q in found["quotes_v2"]]

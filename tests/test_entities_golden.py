@@ -19,7 +19,15 @@ from tests.defaults import PARAMS
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "data" / "expected" / "nlp_annotators.jsonl"
-ANNOTATORS = ("entities_v1", "entities_v2", "dates_v1", "dates_v2", "quotes_v1", "quotes_v2")
+ANNOTATORS = (
+    "entities_v1",
+    "entities_v2",
+    "dates_v1",
+    "dates_v2",
+    "quotes_v1",
+    "quotes_v2",
+    "quotes_v3",
+)
 PUBLISHED = "2024-10-10"
 # Hand-written inputs for the v2 rules, besides the seed article and the test seeds.
 WRITTEN = {

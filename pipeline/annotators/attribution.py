@@ -71,8 +71,8 @@ def _inside(token: Token, spans: list[Bound]) -> bool:
 class _Article:
     """One parsed article and the lookups the attribution rules share."""
 
-    def __init__(self, text: str, doc: Doc):
-        self.text, self.doc = text, doc
+    def __init__(self, text: str, doc: Doc, rules: SpeakerRules):
+        self.text, self.doc, self.rules = text, doc, rules
         self.full_names = person_names(doc)
 
     def tokens(self, start: int, end: int) -> list[Token]:
@@ -186,8 +186,10 @@ class _Article:
             return self._antecedent(subject, "PERSON", masks)
         if subject.lower_ == "it":
             return self._antecedent(subject, "ORG", masks)
-        if subject.tag_ == "WP" and cue.dep_ == "relcl":  # "Smith, who said ..."
+        if subject.tag_ in self.rules.relatives and cue.dep_ == "relcl":  # "Smith, who said"
             subject = cue.head
+        elif subject.tag_ in self.rules.relatives and self.rules.unresolved_is_none:
+            return None  # a "which" whose noun the parse does not give: no speaker, not "which"
         if subject.ent_type_ == "PERSON":
             ent = next(e for e in self.doc.ents if e.start <= subject.i < e.end)
             return self.full_names.get(name_of(ent), name_of(ent))
@@ -287,9 +289,23 @@ class _Article:
         return between == "" or between[-1] in _SENTENCE_END or between[-1] == ":"
 
 
-def quotations(text: str, doc: Doc) -> list[Columns]:
+@dataclass(frozen=True)
+class SpeakerRules:
+    """What differs between the versions of the speaker rules."""
+
+    relatives: frozenset[str]  # Penn tags of relative pronouns that stand for their clause's noun
+    unresolved_is_none: bool  # such a pronoun with no noun to stand for is no speaker
+
+
+# `quotes_v1`, `quotes_v2`: "who" only, and "which" itself was published as a speaker.
+WHO = SpeakerRules(frozenset({"WP"}), unresolved_is_none=False)
+# `quotes_v3`: "which" and "that" too ("Rightmove, which said ..." is Rightmove).
+WHO_WHICH_THAT = SpeakerRules(frozenset({"WP", "WDT"}), unresolved_is_none=True)
+
+
+def quotations(text: str, doc: Doc, rules: SpeakerRules = WHO) -> list[Columns]:
     """The quotes of one article (see `quotes.py`), in the part spaCy parsed."""
     text = text[: parsed_length(doc)]  # all of it, unless longer than nlp.MAX_CHARS
     if not any(mark in text for mark in QUOTE_MARKS):
         return []
-    return _Article(text, doc).quotes()
+    return _Article(text, doc, rules).quotes()

@@ -7,6 +7,10 @@
 - `quotes_v1`: on the entities of `corpus_entity_fixes_v1` (those of `entities_v1`).
 - `quotes_v2`: the same rules on the entities of `corpus_entity_fixes_v2` (those of
   `entities_v2`): speakers and pronoun antecedents follow the measured entity repairs.
+- `quotes_v3`: `quotes_v2` with "which" and "that" read as "who" is in step 4: the subject of
+  a relative clause's speech verb is the noun the clause belongs to ("the National Council for
+  Adoption, which said ..." -> the council), and a relative pronoun with no such noun gives no
+  speaker. v1 and v2 published "which" and "that" as speakers.
 
 Step 1 is `quote_marks.py`, steps 2 to 5 `attribution.py`; cue verbs are `rules/quote_cues.yaml`.
 
@@ -27,7 +31,8 @@ Step 1 is `quote_marks.py`, steps 2 to 5 `attribution.py`; cue verbs are `rules/
    name becomes the article's full one ("Scholz" -> "Olaf Scholz"). he/she/they stand for a
    PERSON mentioned before, outside quotes: in the last three sentences the latest subject of a
    speech verb, else of any verb, else the latest PERSON (gender is not checked); "it" for the
-   latest organisation.
+   latest organisation. A relative "who" (in v3 "which" and "that" too) is the noun its
+   clause belongs to.
 5. A quote with no cue that starts a sentence right after a quote of the same paragraph is its
    continuation (“...,” she said. “...”) and gets the same speaker. Other quotes without a cue
    are kept, with speaker and cue null, when they have at least MIN_UNATTRIBUTED_WORDS words;
@@ -39,7 +44,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.annotators import Columns, Context, batch_annotator
-from pipeline.annotators.attribution import quotations
+from pipeline.annotators.attribution import WHO_WHICH_THAT, quotations
 from pipeline.annotators.entities import FIXES_V1, FIXES_V2
 from pipeline.annotators.nlp import entity_docs, languages, model
 from pipeline.annotators.quote_marks import quote_tree
@@ -57,3 +62,12 @@ def quotes_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
 def quotes_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     docs = entity_docs(context, FIXES_V2)
     return [{"quotes": quotations(t, d)} for t, d in zip(context.texts, docs, strict=True)]
+
+
+@batch_annotator("quotes", "quotes_v3", model=model, languages=languages)
+def quotes_v3(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    docs = entity_docs(context, FIXES_V2)
+    return [
+        {"quotes": quotations(t, d, WHO_WHICH_THAT)}
+        for t, d in zip(context.texts, docs, strict=True)
+    ]

@@ -134,13 +134,13 @@ def take(
 
 
 def metadata_fields(
-    meta: Mapping[str, Any], fields: FieldParams, names: tuple[str, ...] = FIELDS
+    meta: Mapping[str, Any], fields: FieldParams
 ) -> tuple[dict[str, str], set[str]]:
     """The record fields `meta` sets (only those it has a value for) and the keys they used."""
     keys = folded(meta)
     found: dict[str, str] = {}
     used: set[str] = set()
-    for field in names:
+    for field in FIELDS:
         hit = take(meta, getattr(fields, field), field, keys)
         if hit is not None and hit[1] is not None:
             used.add(hit[0])

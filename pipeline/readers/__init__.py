@@ -43,10 +43,9 @@ Reader = Callable[[str, IngestParams], list["Article | Rejected"]]
 
 
 def normalize_date(value: Any) -> str | None:
-    """`YYYY-MM-DD` from the date spellings exports use (ISO 8601, RFC 2822); else None.
-
-    An unparseable date is not an error: the original stays in `metadata`.
-    """
+    """`YYYY-MM-DD` from ISO 8601 or RFC 2822, else None. `dates_v1` and `dates_v2` read date
+    entities with it, so it stays as they were made; exports, front matter and sidecars are
+    read with `pipeline.readers.fields.export_date`, which also reads spelled-out months."""
     if value is None or value == "":
         return None
     text = str(value).strip()
@@ -58,14 +57,6 @@ def normalize_date(value: Any) -> str | None:
         return parsedate_to_datetime(text).date().isoformat()
     except (TypeError, ValueError, IndexError):
         return None
-
-
-def clean_field(value: Any) -> str | None:
-    """A metadata value as a stripped string, or None when absent or blank."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 _SPACE = re.compile(r"\s+")

@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from pipeline.params import FieldParams
+from pipeline.readers import normalize_date
 
 # The record fields that metadata keys can set, beside an export's text.
 FIELDS = ("title", "url", "author", "published_date", "publisher", "license")
@@ -58,16 +58,7 @@ def export_date(value: Any) -> str | None:
         return value.isoformat()
     if not isinstance(value, str) or not value.strip():
         return None
-    text = value.strip()
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(text).date().isoformat()
-    except (TypeError, ValueError, IndexError):
-        pass
-    return _month_spelled(text)
+    return normalize_date(value) or _month_spelled(value.strip())
 
 
 def _month_spelled(text: str) -> str | None:

@@ -13,10 +13,12 @@ corpus push-hub upload a version to the Hugging Face Hub
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -79,6 +81,37 @@ def _repro(args: list[str]) -> int:
     return process.returncode
 
 
+@contextlib.contextmanager
+def _ray_cluster_for_the_run(force: bool, stage: str | None) -> Iterator[None]:
+    """On the Ray engine with no RAY_ADDRESS, one local cluster that every stage of the run joins
+    (`pipeline/cli_ray.py`), rather than a cluster started by each stage; none when
+    no stage will run."""
+    from pipeline import engines
+
+    if engines.kind() != "ray" or os.environ.get("RAY_ADDRESS"):
+        yield
+        return
+    stale = _dvc("status", "--json", *([stage] if stage else []), capture=True)
+    if not force and stale.returncode == 0 and not json.loads(stale.stdout or "{}"):
+        yield  # nothing to reproduce: dvc says so without a cluster
+        return
+    from pipeline.cli_ray import local_cluster
+
+    cpus = engines.workers(params_mod.load().engine)
+    with local_cluster(cpus) as joining:
+        console.print(f"Ray: a local cluster of {cpus} CPUs for this run")
+        saved = {k: os.environ.get(k) for k in joining}
+        os.environ.update(joining)  # the stages' environment (`_repro`)
+        try:
+            yield
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
 @app.command()
 def run(
     force: Annotated[bool, typer.Option(help="Rerun every stage, stale or not.")] = False,
@@ -86,8 +119,9 @@ def run(
     engine: Annotated[
         str | None,
         typer.Option(
-            help="local or ray (RAY_ADDRESS, else a local cluster): sets CORPUS_ENGINE for the "
-            "stages. Not a param: the output is the same, so no stage becomes stale."
+            help="local or ray (RAY_ADDRESS, else one local cluster for the run): sets "
+            "CORPUS_ENGINE for the stages. Not a param: the output is the same, so no stage "
+            "becomes stale."
         ),
     ] = None,
 ) -> None:
@@ -98,7 +132,8 @@ def run(
             raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="--engine")
         os.environ["CORPUS_ENGINE"] = engine  # read by pipeline.engines in each stage process
     args = ["repro", *(["--force"] if force else []), *([stage] if stage else [])]
-    returncode = _repro(args)
+    with _ray_cluster_for_the_run(force, stage):
+        returncode = _repro(args)
     if returncode != 0:
         console.print(f"[red]dvc {' '.join(args)} failed (exit {returncode})[/red]")
         raise typer.Exit(returncode)

@@ -196,6 +196,16 @@ def test_corpus_run_summarises_files_articles_and_the_release(project, first_run
     )
 
 
+def test_corpus_run_on_ray_joins_one_cluster_and_writes_the_same_release(project, first_run):
+    before = release_files(project)
+    result = corpus(project, "run", "--force", "--engine", "ray")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.count("Ray: a local cluster of") == 1  # one for the run's five stages
+    assert stages_run(result.stdout) == STAGES
+    assert release_files(project) == before
+    assert stages_run(dvc(project, "repro")) == []  # the engine is no param: nothing is stale
+
+
 def test_a_misspelt_param_stops_corpus_run_before_any_stage(project, first_run):
     params = project / "params.yaml"
     original = params.read_text()

@@ -65,10 +65,11 @@ def _has_remote() -> bool:
     return listed.returncode == 0 and bool(listed.stdout.strip())
 
 
-def _repro(args: list[str]) -> int:
-    """`dvc <args>`, its output passed through as it comes, but for the hint to `dvc push`
-    when there is no remote to push to."""
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+def _repro(args: list[str], extra_env: dict[str, str]) -> int:
+    """`dvc <args>` with `extra_env`, its output passed through as it comes, but for the hint to
+    `dvc push` when there is no remote to push to."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    env = {**os.environ, **extra_env, "PATH": path}
     drop_push_hint = not _has_remote()
     with subprocess.Popen(
         [sys.executable, "-m", "dvc", *args], env=env, text=True, stdout=subprocess.PIPE
@@ -82,34 +83,25 @@ def _repro(args: list[str]) -> int:
 
 
 @contextlib.contextmanager
-def _ray_cluster_for_the_run(force: bool, stage: str | None) -> Iterator[None]:
+def _ray_cluster_for_the_run(force: bool, stage: str | None) -> Iterator[dict[str, str]]:
     """On the Ray engine with no RAY_ADDRESS, one local cluster that every stage of the run joins
-    (`pipeline/cli_ray.py`), rather than a cluster started by each stage; none when
-    no stage will run."""
+    (`pipeline/cli_ray.py`), rather than a cluster started by each stage: yields what the
+    stages' environment needs to join it; nothing when no stage will run."""
     from pipeline import engines
 
     if engines.kind() != "ray" or os.environ.get("RAY_ADDRESS"):
-        yield
+        yield {}
         return
     stale = _dvc("status", "--json", *([stage] if stage else []), capture=True)
     if not force and stale.returncode == 0 and not json.loads(stale.stdout or "{}"):
-        yield  # nothing to reproduce: dvc says so without a cluster
+        yield {}  # nothing to reproduce: dvc says so without a cluster
         return
     from pipeline.cli_ray import local_cluster
 
     cpus = engines.workers(params_mod.load().engine)
     with local_cluster(cpus) as joining:
         console.print(f"Ray: a local cluster of {cpus} CPUs for this run")
-        saved = {k: os.environ.get(k) for k in joining}
-        os.environ.update(joining)  # the stages' environment (`_repro`)
-        try:
-            yield
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        yield joining
 
 
 @app.command()
@@ -132,8 +124,8 @@ def run(
             raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="--engine")
         os.environ["CORPUS_ENGINE"] = engine  # read by pipeline.engines in each stage process
     args = ["repro", *(["--force"] if force else []), *([stage] if stage else [])]
-    with _ray_cluster_for_the_run(force, stage):
-        returncode = _repro(args)
+    with _ray_cluster_for_the_run(force, stage) as cluster_env:
+        returncode = _repro(args, cluster_env)
     if returncode != 0:
         console.print(f"[red]dvc {' '.join(args)} failed (exit {returncode})[/red]")
         raise typer.Exit(returncode)

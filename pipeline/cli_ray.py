@@ -38,13 +38,13 @@ class ClusterError(RuntimeError):
     """The head node did not start."""
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _listening(port: int) -> bool:
+def listening(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     except OSError:
@@ -52,9 +52,9 @@ def _listening(port: int) -> bool:
     return True
 
 
-def _wait_until_listening(head: subprocess.Popen, port: int) -> None:
+def wait_until_listening(head: subprocess.Popen, port: int) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
-    while not _listening(port):
+    while not listening(port):
         if head.poll() is not None:
             raise ClusterError(f"ray start exited with {head.returncode}")
         if time.monotonic() > deadline:
@@ -62,7 +62,7 @@ def _wait_until_listening(head: subprocess.Popen, port: int) -> None:
         time.sleep(0.2)
 
 
-def _stop(head: subprocess.Popen) -> None:
+def stop(head: subprocess.Popen) -> None:
     """The whole process group: SIGTERM, and SIGKILL after a grace period, as `ray stop` does.
     After a run's five jobs the head took some 33 s to leave on SIGTERM alone here, longer than
     the stages; nothing of the cluster outlives the run, so it has nothing to wait for. Ray
@@ -77,16 +77,9 @@ def _stop(head: subprocess.Popen) -> None:
     head.wait()
 
 
-@contextlib.contextmanager
-def local_cluster(cpus: int) -> Iterator[dict[str, str]]:
-    """A head node of `cpus` CPUs on this machine for the block; yields the environment a
-    stage needs to join it (RAY_ADDRESS and the token)."""
-    port = _free_port()
-    joining = {
-        "RAY_ADDRESS": f"127.0.0.1:{port}",
-        "RAY_AUTH_MODE": "token",
-        "RAY_AUTH_TOKEN": secrets.token_hex(32),
-    }
+def start_head(port: int, cpus: int, env: dict[str, str]) -> subprocess.Popen:
+    """`ray start --head --block` with `env`, in a process group of its own: stopped whole by
+    `stop`, and not by a Ctrl-C meant for this process."""
     command = [
         str(Path(sys.executable).with_name("ray")),
         "start",
@@ -98,17 +91,32 @@ def local_cluster(cpus: int) -> Iterator[dict[str, str]]:
         "--include-dashboard=false",
         "--disable-usage-stats",
     ]
-    env = {**os.environ, **joining}
-    del env["RAY_ADDRESS"]  # `ray start --head` would read it as a cluster to join
-    head = subprocess.Popen(
+    env = {k: v for k, v in env.items() if k != "RAY_ADDRESS"}  # a cluster to join, to Ray
+    return subprocess.Popen(
         command,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: stopped whole, even on Ctrl-C here
+        start_new_session=True,
     )
+
+
+@contextlib.contextmanager
+def head_node(cpus: int, env: dict[str, str]) -> Iterator[str]:
+    """A head node of `cpus` CPUs on a free port for the block, started with `env`: its address."""
+    port = free_port()
+    head = start_head(port, cpus, env)
     try:
-        _wait_until_listening(head, port)
-        yield joining
+        wait_until_listening(head, port)
+        yield f"127.0.0.1:{port}"
     finally:
-        _stop(head)
+        stop(head)
+
+
+@contextlib.contextmanager
+def local_cluster(cpus: int) -> Iterator[dict[str, str]]:
+    """The run's cluster: a head node with a token made for it; yields the environment a stage
+    needs to join it (RAY_ADDRESS and the token)."""
+    token = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+    with head_node(cpus, {**os.environ, **token}) as address:
+        yield {"RAY_ADDRESS": address, **token}

@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("ray")
 
-from pipeline.cli_ray import _listening, local_cluster  # noqa: E402
+from pipeline.cli_ray import listening, local_cluster  # noqa: E402
 
 # A driver as a stage is one: it joins the cluster RAY_ADDRESS names, with the run's environment.
 DRIVER = "import ray; ray.init(); print(ray.get(ray.remote(lambda: 6 * 7).remote()))"
@@ -32,4 +32,4 @@ def test_the_run_cluster_takes_its_token_only_and_stops_with_the_run():
         assert joined.stdout.strip() == "42", joined.stderr[-2000:]
         refused = driver({**outside, "RAY_ADDRESS": joining["RAY_ADDRESS"]})
         assert refused.returncode != 0 and "42" not in refused.stdout
-    assert not _listening(port)
+    assert not listening(port)

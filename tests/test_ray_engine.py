@@ -10,15 +10,9 @@ included. One cluster at a time on this machine: Ray's drivers find a cluster's 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import random
-import signal
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,6 +23,7 @@ from pipeline import annotate, annotate_batch, clean, duplicates
 from pipeline import quarantine as q
 from pipeline.annotators.near_duplicates import clusters
 from pipeline.annotators.near_duplicates_ray import finish_on_ray
+from pipeline.cli_ray import head_node
 from pipeline.duplicates import FindDuplicates
 from pipeline.duplicates_ray import FindDuplicatesOnRay
 from pipeline.engine import run_local
@@ -196,53 +191,15 @@ def test_stages_on_ray_cluster_near_duplicates_as_locally(seeds_dir, tmp_path, m
     assert output_bytes(tmp_path / "local") == output_bytes(tmp_path / "ray")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def head_node():
-    port = _free_port()
-    command = [
-        str(Path(sys.executable).with_name("ray")),
-        "start",
-        "--head",
-        "--block",
-        f"--port={port}",
-        "--num-cpus=2",
-        "--include-dashboard=false",
-        "--disable-usage-stats",
-    ]
-    # As a cluster started elsewhere: not with the allocator this package set in the tests'
-    # process (pipeline/__init__.py); the job brings its own (`ray_data.worker_env`).
+def cluster_started_elsewhere():
+    """A head node as `corpus run` starts one (`pipeline.cli_ray.head_node`), but as a cluster
+    started elsewhere: without the allocator this package set in the tests' process
+    (pipeline/__init__.py), so the job must bring its own (`ray_data.worker_env`); without a
+    token, since this process's Ray client (used by the module's first cluster) keeps the
+    authentication mode it started with."""
     arrow = ("ARROW_DEFAULT_MEMORY_POOL", "JE_ARROW_MALLOC_CONF")
     env = {k: v for k, v in os.environ.items() if k not in arrow}
-    head = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if head.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the Ray head node did not start")
-                time.sleep(0.5)
-        yield f"127.0.0.1:{port}"
-    finally:
-        os.killpg(head.pid, signal.SIGTERM)
-        try:
-            head.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(head.pid, signal.SIGKILL)
+    return head_node(2, env)
 
 
 def job_workers_arrow_pool() -> list[str]:
@@ -276,7 +233,7 @@ def test_stages_on_a_cluster_they_join_write_the_local_bytes(
     # Ray puts the driver's working directory on its workers' path: away from the repository,
     # the workers can import only what the job shipped, as on another machine.
     monkeypatch.chdir(tmp_path / "ray")
-    with head_node() as address:
+    with cluster_started_elsewhere() as address:
         monkeypatch.setenv("RAY_ADDRESS", address)
         try:
             joined = run_stages(messy_seeds_dir, tmp_path / "ray" / "run", params)

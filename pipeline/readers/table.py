@@ -27,10 +27,12 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 def row_article(row: dict[str, Any], number: int, params: IngestParams) -> Article | Rejected:
     fields = params.fields
     text = take(row, fields.text, "text", folded(row))
-    if text is None or text[1] is None:
-        where = f"column {text[0]!r} holds no text" if text else "no text in any column of"
-        columns = "" if text else " " + ", ".join(fields.text)
-        return Rejected(q.BAD_ROW, f"row {number}: {where}{columns}", row=number)
+    if text is None:
+        why = f"no text in any column of {', '.join(fields.text)}"
+        return Rejected(q.BAD_ROW, f"row {number}: {why}", row=number)
+    if text[1] is None:
+        why = f"column {text[0]!r} holds no text"
+        return Rejected(q.BAD_ROW, f"row {number}: {why}", row=number)
     found, used = metadata_fields(row, fields)
     return Article(
         text=text[1],

@@ -49,10 +49,10 @@ def _dvc(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
     )
 
 
-def _check_params() -> None:
-    """Stop before any stage when params.yaml is wrong, naming every wrong key."""
+def _check_params() -> params_mod.Params:
+    """params.yaml, or stop before any stage when it is wrong, naming every wrong key."""
     try:
-        params_mod.load()
+        return params_mod.load()
     except params_mod.ParamsError as e:
         console.print("[red]params.yaml is not valid; no stage was run:[/red]")
         for line in str(e).splitlines():
@@ -83,7 +83,9 @@ def _repro(args: list[str], extra_env: dict[str, str]) -> int:
 
 
 @contextlib.contextmanager
-def _ray_cluster_for_the_run(force: bool, stage: str | None) -> Iterator[dict[str, str]]:
+def _ray_cluster_for_the_run(
+    force: bool, stage: str | None, params: params_mod.Params
+) -> Iterator[dict[str, str]]:
     """On the Ray engine with no RAY_ADDRESS, one local cluster that every stage of the run joins
     (`pipeline/cli_ray.py`), rather than a cluster started by each stage: yields what the
     stages' environment needs to join it; nothing when no stage will run."""
@@ -98,7 +100,7 @@ def _ray_cluster_for_the_run(force: bool, stage: str | None) -> Iterator[dict[st
         return
     from pipeline.cli_ray import local_cluster
 
-    cpus = engines.workers(params_mod.load().engine)
+    cpus = engines.workers(params.engine)
     with local_cluster(cpus) as joining:
         console.print(f"Ray: a local cluster of {cpus} CPUs for this run")
         yield joining
@@ -118,13 +120,13 @@ def run(
     ] = None,
 ) -> None:
     """Reproduce the pipeline with `dvc repro`; each stage shows its progress; then a summary."""
-    _check_params()
+    params = _check_params()
     if engine is not None:
         if engine not in ("local", "ray"):
             raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="--engine")
         os.environ["CORPUS_ENGINE"] = engine  # read by pipeline.engines in each stage process
     args = ["repro", *(["--force"] if force else []), *([stage] if stage else [])]
-    with _ray_cluster_for_the_run(force, stage) as cluster_env:
+    with _ray_cluster_for_the_run(force, stage, params) as cluster_env:
         returncode = _repro(args, cluster_env)
     if returncode != 0:
         console.print(f"[red]dvc {' '.join(args)} failed (exit {returncode})[/red]")

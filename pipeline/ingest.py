@@ -83,17 +83,17 @@ def to_record(
     fmt: str,
     encoding: str,
     meta: dict[str, Any],
-    params: IngestParams,
+    side: dict[str, str],
 ) -> dict[str, Any]:
     """An article plus its provenance and sidecar metadata -> an ingest record.
 
     In a one-article file the sidecar is the curator's word and overrides what the document
     says; in an export it only fills file-wide fields (publisher, licence) a row leaves empty.
-    The sidecar's keys are read as `ingest.fields` names them, and all of them are kept in
-    `metadata`. The text's first block is dropped when it is the final title (`drop_title`).
+    `side` is the fields the sidecar `meta` sets (`fields.metadata_fields`, read once per seed);
+    all of `meta` is kept in `metadata`. The text's first block is dropped when it is the final
+    title (`drop_title`).
     """
     fields = {k: article.get(k) for k in FIELDS}
-    side, _ = metadata_fields(meta, params.fields)
     if fmt in MULTI_ARTICLE:
         # Only what holds for the whole file: one URL or title for every row would give every
         # row the same id.
@@ -166,8 +166,9 @@ def parse_seed(
     items = reader(text, params)
     if not items:  # an export with a header and no rows, say: the file must still be counted
         return [Rejected(q.NO_CONTENT, f"no article found in the {fmt} file")]
+    side, _ = metadata_fields(meta, params.fields)  # once for every row of an export
     records = [
-        item if isinstance(item, Rejected) else to_record(item, seed, fmt, encoding, meta, params)
+        item if isinstance(item, Rejected) else to_record(item, seed, fmt, encoding, meta, side)
         for item in items
     ]
     return [

@@ -125,10 +125,11 @@ def take(
 
 
 def metadata_fields(
-    meta: Mapping[str, Any], fields: FieldParams
+    meta: Mapping[str, Any], fields: FieldParams, spellings: dict[str, str] | None = None
 ) -> tuple[dict[str, str], set[str]]:
-    """The record fields `meta` sets (only those it has a value for) and the keys they used."""
-    keys = folded(meta)
+    """The record fields `meta` sets (only those it has a value for) and the keys they used;
+    `spellings`: `folded(meta)`, when the caller has it already."""
+    keys = folded(meta) if spellings is None else spellings
     found: dict[str, str] = {}
     used: set[str] = set()
     for field in FIELDS:

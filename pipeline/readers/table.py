@@ -26,14 +26,15 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 def row_article(row: dict[str, Any], number: int, params: IngestParams) -> Article | Rejected:
     fields = params.fields
-    text = take(row, fields.text, "text", folded(row))
+    spellings = folded(row)
+    text = take(row, fields.text, "text", spellings)
     if text is None:
         why = f"no text in any column of {', '.join(fields.text)}"
         return Rejected(q.BAD_ROW, f"row {number}: {why}", row=number)
     if text[1] is None:
         why = f"column {text[0]!r} holds no text"
         return Rejected(q.BAD_ROW, f"row {number}: {why}", row=number)
-    found, used = metadata_fields(row, fields)
+    found, used = metadata_fields(row, fields, spellings)
     return Article(
         text=text[1],
         **{field: found.get(field) for field in FIELDS},

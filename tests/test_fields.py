@@ -71,8 +71,8 @@ def test_a_value_the_field_cannot_hold_is_not_replaced_by_a_later_key():
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (["Ann Lee", "Bo Chan"], "Ann Lee, Bo Chan"),
-        ([{"@type": "Person", "name": "Ann Lee"}, {"name": "Bo Chan"}], "Ann Lee, Bo Chan"),
+        (["Ann Lee", "Bo Chan"], "Ann Lee; Bo Chan"),
+        ([{"@type": "Person", "name": "Ann Lee"}, {"name": "Bo Chan"}], "Ann Lee; Bo Chan"),
         ([{"id": 7}], None),  # not a name: kept in metadata as it is
         ({"name": "Ann Lee"}, None),
         ("Ann Lee", "Ann Lee"),

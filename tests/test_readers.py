@@ -67,7 +67,7 @@ def test_markdown_front_matter_title_and_blocks():
     (article,) = read_markdown(text, PARAMS)
     assert article["title"] == "Budget row"
     assert article["published_date"] == "2024-03-05"
-    assert article["author"] == "Ann Lee, Bo Chan"
+    assert article["author"] == "Ann Lee; Bo Chan"
     assert article["extra"] == {"tags": ["a"]}
     assert article["text"].split("\n\n") == [
         "Council votes",  # kept: the front matter already gave the title

@@ -23,6 +23,10 @@ from typing import Any, TypedDict
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected
 
+# Between the names of an article's several authors, whatever the source. Not ", ": a declared
+# name may be "Last, First".
+AUTHOR_SEPARATOR = "; "
+
 
 class Article(TypedDict, total=False):
     """What a reader found. Only `text` is required; the rest is None or absent when unknown."""

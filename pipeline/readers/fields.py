@@ -9,7 +9,7 @@ is one the field can hold:
 - text (exports only): a string with something in it;
 - title, url, publisher, license: a string or a number;
 - author: a string, or a list of names (strings, or objects with a `name`: schema.org's
-  `Person`), joined with ", ";
+  `Person`), joined with "; " (`AUTHOR_SEPARATOR`);
 - published_date: a date in a spelling `export_date` reads without guessing.
 
 The first of a field's keys that has a value decides; when the field cannot hold that value, the
@@ -28,7 +28,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pipeline.params import FieldParams
-from pipeline.readers import normalize_date
+from pipeline.readers import AUTHOR_SEPARATOR, normalize_date
 
 # The record fields that metadata keys can set, beside an export's text.
 FIELDS = ("title", "url", "author", "published_date", "publisher", "license")
@@ -85,7 +85,7 @@ def _names(value: Any) -> str | None:
     names = [_text(v.get("name") if isinstance(v, Mapping) else v) for v in value]
     if not names or None in names:
         return None  # a list holding something that is not a name: kept in metadata as it is
-    return ", ".join(names)
+    return AUTHOR_SEPARATOR.join(names)
 
 
 def _article_text(value: Any) -> str | None:

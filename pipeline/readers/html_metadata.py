@@ -1,9 +1,10 @@
 """What a web page declares about its article: title, author, language, date, URL, publisher.
 
 Sources: <meta> (Dublin Core, OpenGraph, Twitter), JSON-LD, <html lang>, <link rel=canonical>.
-trafilatura reads author, site name, description and (with htmldate, from markup only unless
+trafilatura reads site name, description and (with htmldate, from markup only unless
 `date_extensive_search`) the publication date; the title (pipeline/readers/html_title.py),
-language and canonical URL are chosen here. Nothing depends on the clock (`date_max`).
+author (pipeline/readers/html_author.py), language and canonical URL are chosen here. Nothing
+depends on the clock (`date_max`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from trafilatura.metadata import extract_metadata
 
 from pipeline.params import HtmlParams
 from pipeline.readers import Article
+from pipeline.readers.html_author import page_author
 from pipeline.readers.html_title import choose_title, squash
 
 LOGGER = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ def page_metadata(tree: HtmlElement, options: HtmlParams) -> Article:
     }
     return Article(
         title=choose_title(tree, meta, publisher) or squash(found.get("title")),
-        author=squash(found.get("author")),
+        author=page_author(tree, meta, publisher),
         language=declared_language(tree, meta),
         published_date=_iso_date(found.get("date")),
         url=url,

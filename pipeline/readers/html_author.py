@@ -1,0 +1,180 @@
+"""The byline of a web page: who the page declares wrote it, else the byline in its body.
+
+In Mozilla Readability's order of preference:
+
+1. the `author` (or `creator`) of the page's JSON-LD article (`ARTICLE_TYPES`): a name, a
+   Person or Organization's `name`, or a list of them;
+2. `<meta>` author keys (`_META_KEYS`), a profile URL not being a name;
+3. a byline element of the body, found by trafilatura's author XPaths.
+
+A declared name is kept as written ("Mac & i", "Kooman, F."), with only what is no name taken
+out: URLs, e-mail addresses, a leading "By". A body byline is running text, so more goes: a
+date and what follows it ("By Nathan Willis March 25, 2015"), an editor ("Written by A Edited
+by B"), credentials ("Brenda Goodman, MA"), and trafilatura splits it into names. Several names
+are joined with "; " (a declared "Last, First" keeps its comma), each once whatever its case.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from collections.abc import Iterator
+from copy import deepcopy
+from typing import Any
+
+from lxml.html import HtmlElement
+from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.json_metadata import normalize_authors
+from trafilatura.metadata import extract_metainfo
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
+
+from pipeline.readers import AUTHOR_SEPARATOR
+from pipeline.readers.html_title import squash
+
+# schema.org types of an article, as Readability lists them (its `JSON_LD_ARTICLE_TYPES`).
+ARTICLE_TYPES = frozenset({
+    "Article", "AdvertiserContentArticle", "NewsArticle", "AnalysisNewsArticle",
+    "AskPublicNewsArticle", "BackgroundNewsArticle", "OpinionNewsArticle",
+    "ReportageNewsArticle", "ReviewNewsArticle", "Report", "SatiricalArticle",
+    "ScholarlyArticle", "MedicalScholarlyArticle", "SocialMediaPosting", "BlogPosting",
+    "LiveBlogPosting", "DiscussionForumPosting", "TechArticle", "APIReference",
+})  # fmt: skip
+# Yoast (WordPress) puts the post's author on its `WebPage` object, not on an article.
+PAGE_TYPES = frozenset({"WebPage"})
+# Readability's order (Dublin Core first), then keys other sites use.
+_META_KEYS = (
+    "dc:creator", "dcterm:creator", "dcterms:creator", "author", "parsely:author",
+    "article:author", "sailthru.author", "byl",
+)  # fmt: skip
+# JSON-LD wrapped for XHTML parsers: <![CDATA[ ... ]]>, as Readability unwraps it.
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
+_URL = re.compile(r"\(?\s*(?:https?://|www\.)\S*\s*\)?", re.IGNORECASE)
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_BY = re.compile(r"^by\b\s*:?\s*", re.IGNORECASE)
+_ENDS = " ,;:|-–—·/"
+# A date written in a byline: "March 25, 2015", "Monday, February 29", "Mar. 5", "25 March".
+_MONTH = "|".join(n for n in (*calendar.month_name[1:], *calendar.month_abbr[1:]))
+_WEEKDAY = "|".join(n for n in (*calendar.day_name, *calendar.day_abbr))
+_DATE = re.compile(
+    rf"(?:\b(?:{_WEEKDAY})\b\.?,?\s+)?(?:\b(?:{_MONTH})\b\.?\s+\d|\b\d{{1,2}}(?:st|nd|rd|th)?\s+"
+    rf"(?:{_MONTH})\b)|\b(?:{_WEEKDAY})\b,\s|\b(?:updated|published|posted)\b",
+    re.IGNORECASE,
+)
+_EDITOR = re.compile(r"\b(?:edited|photographs?|photos?|illustrations?)\s+by\b.*", re.IGNORECASE)
+# A later part of a body byline that is no name of its own: credentials ("Brenda Goodman, MA",
+# "PhD") or an initial split off. As the first part, capitals are an agency ("AFP") and stay.
+_CREDENTIAL = re.compile(r"^(?:[A-Z]\.?|[A-Z]{2,3}|Ph\.?\s?D\.?)$")
+
+
+def page_author(tree: HtmlElement, meta: dict[str, str], site: str | None) -> str | None:
+    """The page's author(s) (see the module docstring), or None. A declared author named as
+    the site is (`site`, the page's site name) is the site, as an organization is."""
+    people, organizations = _json_ld_authors(tree)
+    if site:
+        organizations += [n for n in people if n.casefold() == site.casefold()]
+        people = [n for n in people if n.casefold() != site.casefold()]
+    for names in (people, _meta_names(meta)):
+        if found := _join([name for value in names if (name := _declared_name(value))]):
+            return found
+    # An organization as the article's author is often the site itself ("Sky" above a
+    # reporter's byline): the byline in the body, when there is one, says more.
+    return _body_byline(tree) or _join([n for v in organizations if (n := _declared_name(v))])
+
+
+def _meta_names(meta: dict[str, str]) -> list[str]:
+    return next(([meta[key]] for key in _META_KEYS if _declared_name(meta.get(key))), [])
+
+
+def _declared_name(value: str | None) -> str | None:
+    value = _EMAIL.sub(" ", _URL.sub(" ", value or ""))
+    value = squash(value.replace("()", " "))
+    value = _BY.sub("", value or "").strip(_ENDS)
+    return value if any(c.isalpha() for c in value) else None
+
+
+def _json_ld_authors(tree: HtmlElement) -> tuple[list[str], list[str]]:
+    """The names of the page's JSON-LD articles' authors, in document order: people (and bare
+    names), then organizations. An author given as a reference ({"@id": ...}) is the object
+    of the page's JSON-LD with that `@id` (Yoast's `@graph`)."""
+    objects = [item for data in _json_ld(tree) for item in _objects(data)]
+    by_id = {item["@id"]: item for item in objects if isinstance(item.get("@id"), str)}
+    for types in (ARTICLE_TYPES, PAGE_TYPES):
+        found = _authors([item for item in objects if _types(item) & types], by_id)
+        if any(found):
+            return found
+    return [], []
+
+
+def _authors(items: list[dict[str, Any]], by_id: dict[str, Any]) -> tuple[list[str], list[str]]:
+    people: list[str] = []
+    organizations: list[str] = []
+    for item in items:
+        for author in _listed(item.get("author") or item.get("creator")):
+            if isinstance(author, dict) and set(author) == {"@id"}:
+                author = by_id.get(author["@id"], author)
+            if name := _name(author):
+                is_org = isinstance(author, dict) and "Organization" in _types(author)
+                (organizations if is_org else people).append(name)
+    return people, organizations
+
+
+def _json_ld(tree: HtmlElement) -> Iterator[Any]:
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() == "application/ld+json":
+            try:
+                yield json.loads(_CDATA.sub("", script.text_content()), strict=False)
+            except ValueError:
+                continue
+
+
+def _objects(data: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object of a JSON-LD document, lists and `@graph` included."""
+    if isinstance(data, list):
+        for item in data:
+            yield from _objects(item)
+    elif isinstance(data, dict):
+        yield data
+        yield from _objects(data.get("@graph"))
+
+
+def _types(item: dict[str, Any]) -> set[str]:
+    found = item.get("@type")
+    return {t for t in (found if isinstance(found, list) else [found]) if isinstance(t, str)}
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _name(author: Any) -> str | None:
+    if isinstance(author, str):
+        return author
+    if not isinstance(author, dict):
+        return None
+    if isinstance(author.get("name"), str):
+        return author["name"]
+    parts = [author.get(k) for k in ("givenName", "additionalName", "familyName")]
+    return " ".join(p for p in parts if isinstance(p, str)) or None
+
+
+def _body_byline(tree: HtmlElement) -> str | None:
+    """The byline trafilatura's author XPaths find in the body, without dates and editors."""
+    subtree = prune_unwanted_nodes(deepcopy(tree), AUTHOR_DISCARD_XPATHS)
+    found = extract_metainfo(subtree, AUTHOR_XPATHS, len_limit=120)
+    if not found:
+        return None
+    date = _DATE.search(found)
+    found = _EDITOR.sub("", found[: date.start()] if date else found).strip(_ENDS)
+    names = (normalize_authors(None, found) or "").split("; ") if found else []
+    return _join(names[:1] + [n for n in names[1:] if not _CREDENTIAL.match(n)])
+
+
+def _join(names: list[str]) -> str | None:
+    """`names` once each, ignoring case (the first spelling not in capitals wins), joined."""
+    chosen: dict[str, str] = {}
+    for name in names:
+        key = name.casefold()
+        if key not in chosen or (chosen[key].isupper() and not name.isupper()):
+            chosen[key] = name
+    return AUTHOR_SEPARATOR.join(chosen.values()) or None

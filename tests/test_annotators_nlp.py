@@ -161,6 +161,7 @@ V1_V2 = (
     "dates_v2",
     "quotes_v2",
     "quotes_v3",
+    "quotes_v4",
 )
 
 

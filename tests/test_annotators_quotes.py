@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from spacy.tokens import Doc
 
 from pipeline.annotators import Context, load_all
 from pipeline.annotators import nlp as nlp_module
+from pipeline.annotators.attribution import OUTSIDE_QUOTES, _Article
 from pipeline.annotators.quotes import quote_tree
 from tests.defaults import PARAMS
 
@@ -314,3 +317,62 @@ def test_quotes_v3_which_and_that_are_the_noun_they_stand_for(speaker):
     assert [q["speaker"] for q in found["quotes_v3"]] == [speaker]
     same = [{k: v for k, v in q.items() if k != "speaker"} for q in found["quotes_v3"]]
     assert same == [{k: v for k, v in q.items() if k != "speaker"} for q in found["quotes_v2"]]
+
+
+# --- quotes_v4: the speaker outside the quotes, a whole name, an apposed person --------------
+
+# text -> (the speaker quotes_v3 published, the one quotes_v4 publishes)
+OUTSIDE = {
+    "The board was full of praise.\n\n“She is brilliant. A credit to the whole club,” one "
+    "supporter wrote on the message board.": ("A credit to the whole club", "one supporter"),
+    'The firm\'s finance director, Tom Okafor, said the results were "better than we hoped".': (
+        "The firm's finance director",
+        "Tom Okafor",
+    ),
+    'A spokesman for the club, Liam Byrne, said the decision was "final".': (
+        "A spokesman for the club",
+        "Liam Byrne",
+    ),
+}
+
+
+@pytest.mark.parametrize("text", sorted(OUTSIDE))
+def test_quotes_v4_speaker_is_outside_the_quotes_and_an_apposed_person(text):
+    found = {}
+    for name in ("quotes_v3", "quotes_v4"):
+        (columns,) = load_all()[name].annotate(
+            [{"id": "0" * 32, "text": text}], Context([text], PARAMS.annotate)
+        )
+        found[name] = columns["quotes"]
+    assert [q["speaker"] for q in found["quotes_v3"]] == [OUTSIDE[text][0]]
+    assert [q["speaker"] for q in found["quotes_v4"]] == [OUTSIDE[text][1]]
+    same = [{k: v for k, v in q.items() if k != "speaker"} for q in found["quotes_v4"]]
+    assert same == [{k: v for k, v in q.items() if k != "speaker"} for q in found["quotes_v3"]]
+
+
+def _doc(words: list[str], ents: list[str], tags: list[str] | None = None) -> Doc:
+    return Doc(spacy.blank("en").vocab, words=words, ents=ents, tags=tags)
+
+
+def test_quotes_v4_phrase_widens_to_a_name_it_cuts_and_stops_at_marks_and_sentence_ends():
+    words = ["chair", "of", "the", "Council", "Ama", "Mensah", "told", "us"]
+    ents = ["O", "O", "O", "B-ORG", "B-PERSON", "I-PERSON", "O", "O"]
+    tags = ["NN", "IN", "DT", "NNP", "NNP", "NNP", "VBD", "PRP"]
+    doc = _doc(words, ents, tags)
+    article = _Article(doc.text, doc, OUTSIDE_QUOTES)
+    assert article._bounded(doc[0], 0, 5, []) == (0, 6)  # "... Ama" + "Mensah"
+    # an entity the model ran into the verb: widened over its proper nouns only
+    ents = ["O", "O", "O", "B-ORG", "B-PERSON", "I-PERSON", "I-PERSON", "O"]
+    doc = _doc(words, ents, tags)
+    assert _Article(doc.text, doc, OUTSIDE_QUOTES)._bounded(doc[0], 0, 5, []) == (0, 6)
+    doc = _doc(["Netscape", "Communicator", ".", "Jo", "Lee", "says"], ["O"] * 6)
+    article = _Article(doc.text, doc, OUTSIDE_QUOTES)
+    assert article._bounded(doc[4], 0, 5, []) == (3, 5)  # not across the sentence end
+    doc = _doc(["said", "I", '"', "Sitting", "on"], ["O"] * 5)
+    article = _Article(doc.text, doc, OUTSIDE_QUOTES)
+    running_on = (doc[3].idx, len(doc.text) + 20)  # a quote that goes on after the phrase
+    assert article._bounded(doc[1], 1, 4, [running_on]) == (1, 2)
+    doc = _doc(["the", '"', "Pose", '"', "actor", "said"], ["O"] * 6)
+    article = _Article(doc.text, doc, OUTSIDE_QUOTES)
+    title = (doc[2].idx, doc[2].idx + len("Pose"))  # a quote wholly inside the phrase
+    assert article._bounded(doc[4], 0, 5, [title]) == (0, 5)

@@ -11,6 +11,11 @@
   a relative clause's speech verb is the noun the clause belongs to ("the National Council for
   Adoption, which said ..." -> the council), and a relative pronoun with no such noun gives no
   speaker. v1 and v2 published "which" and "that" as speakers.
+- `quotes_v4`: `quotes_v3` with the speaker outside the quotes, as step 4 says. A subject among
+  the quoted words is no speaker (“He’s amazing. A gift to this community,” one user wrote: not
+  "A gift to this community"); the speaker's phrase stops at a quotation mark or a sentence end
+  and does not cut a name ("CEO of the Refugee Council Enver" is "... Enver Solomon"); a person
+  in apposition to the subject is the speaker ("the team's coach, Alireza Mehraban, said").
 
 Step 1 is `quote_marks.py`, steps 2 to 5 `attribution.py`; cue verbs are `rules/quote_cues.yaml`.
 
@@ -44,7 +49,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.annotators import Columns, Context, batch_annotator
-from pipeline.annotators.attribution import WHO_WHICH_THAT, quotations
+from pipeline.annotators.attribution import OUTSIDE_QUOTES, WHO_WHICH_THAT, quotations
 from pipeline.annotators.entities import FIXES_V1, FIXES_V2
 from pipeline.annotators.nlp import entity_docs, languages, model
 from pipeline.annotators.quote_marks import quote_tree
@@ -69,5 +74,14 @@ def quotes_v3(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     docs = entity_docs(context, FIXES_V2)
     return [
         {"quotes": quotations(t, d, WHO_WHICH_THAT)}
+        for t, d in zip(context.texts, docs, strict=True)
+    ]
+
+
+@batch_annotator("quotes", "quotes_v4", model=model, languages=languages)
+def quotes_v4(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    docs = entity_docs(context, FIXES_V2)
+    return [
+        {"quotes": quotations(t, d, OUTSIDE_QUOTES)}
         for t, d in zip(context.texts, docs, strict=True)
     ]

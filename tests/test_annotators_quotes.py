@@ -12,8 +12,9 @@ from spacy.tokens import Doc
 
 from pipeline.annotators import Context, load_all
 from pipeline.annotators import nlp as nlp_module
-from pipeline.annotators.attribution import OUTSIDE_QUOTES, _Article
+from pipeline.annotators.attribution import _Article
 from pipeline.annotators.quotes import quote_tree
+from pipeline.annotators.speakers import OUTSIDE_QUOTES
 from tests.defaults import PARAMS
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_9f942c4ff97f10a2.txt"

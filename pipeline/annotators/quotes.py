@@ -17,7 +17,8 @@
   and does not cut a name ("CEO of the Refugee Council Enver" is "... Enver Solomon"); a person
   in apposition to the subject is the speaker ("the team's coach, Alireza Mehraban, said").
 
-Step 1 is `quote_marks.py`, steps 2 to 5 `attribution.py`; cue verbs are `rules/quote_cues.yaml`.
+Step 1 is `quote_marks.py`, steps 2, 3 and 5 `attribution.py`, step 4 `speakers.py`; cue verbs
+are `rules/quote_cues.yaml`.
 
 1. Quotation marks are paired within a paragraph (a line): “ ” ‘ ’ « » „ ‹ › and straight " '.
    An apostrophe inside a word (isn’t, Kiev’s) is no mark; a possessive after -s (countries’)
@@ -49,10 +50,11 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.annotators import Columns, Context, batch_annotator
-from pipeline.annotators.attribution import OUTSIDE_QUOTES, WHO_WHICH_THAT, quotations
+from pipeline.annotators.attribution import quotations
 from pipeline.annotators.entities import FIXES_V1, FIXES_V2
 from pipeline.annotators.nlp import entity_docs, languages, model
 from pipeline.annotators.quote_marks import quote_tree
+from pipeline.annotators.speakers import OUTSIDE_QUOTES, WHO_WHICH_THAT
 
 __all__ = ["quotations", "quote_tree"]
 

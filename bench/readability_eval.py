@@ -12,7 +12,11 @@ title from `trafilatura.extract_metadata`), the peer the reader is measured agai
 - text: precision, recall and F1 over the multiset of lower-cased word tokens (`\\w+`) of the
   extracted text against the text of `expected.html`'s block elements;
 - title: exact (after whitespace normalisation) and lenient (one contains the other, ignoring
-  case) against the metadata's `title`.
+  case) against the metadata's `title`;
+- author, on the cases whose metadata has a `byline` (Readability's, as the page writes it:
+  "By Nathan Willis March 25, 2015"): found (every word of ours is in the byline), extra (ours
+  has a word the byline lacks: a date remnant, a site, another person) or missing (none).
+  The peer's author is `trafilatura.extract_metadata`'s.
 
 "Real pages" are cases whose `source.html` is over 4 KB; the smaller ones are synthetic
 fixtures of single Readability features and are left out unless `--all`. Prints a table per case
@@ -138,22 +142,35 @@ def title_scores(got: str | None, expected: str | None) -> dict[str, bool]:
     }
 
 
+def author_scores(got: str | None, byline: str | None) -> dict[str, bool]:
+    """found / extra / missing against a byline (all False when the page has none)."""
+    words, expected = set(tokens(got or "")), set(tokens(byline or ""))
+    if not expected:
+        return dict.fromkeys(AUTHORS, False)
+    return {
+        "author_found": bool(words) and words <= expected,
+        "author_extra": bool(words - expected),
+        "author_missing": not words,
+    }
+
+
 def run_ours(html: str, params: HtmlParams | None = None) -> dict[str, Any]:
     (item,) = read_html(html, params)
     if isinstance(item, dict):
         return {
             "text": item["text"],
             "title": item.get("title"),
+            "author": item.get("author"),
             "extraction": item["extra"].get("extraction"),
         }
-    return {"text": "", "title": None, "rejected": f"{item.reason}: {item.detail}"}
+    return {"text": "", "title": None, "author": None, "rejected": f"{item.reason}: {item.detail}"}
 
 
 def run_trafilatura(html: str, params: HtmlParams | None = None) -> dict[str, Any]:
     """The peer: trafilatura as it comes (text with comments, default fallbacks)."""
     text = trafilatura.extract(html)
-    title = extract_metadata(html).title
-    return {"text": text or "", "title": title}
+    meta = extract_metadata(html)
+    return {"text": text or "", "title": meta.title, "author": meta.author}
 
 
 RUNNERS = {"ours": run_ours, "trafilatura": run_trafilatura}
@@ -171,6 +188,7 @@ def evaluate_case(
         "source_bytes": (case / "source.html").stat().st_size,
         "expected_words": sum(tokens(expected).values()),
         "expected_title": meta.get("title"),
+        "expected_byline": meta.get("byline"),
     }
     for engine in engines:
         start = time.perf_counter()
@@ -179,16 +197,19 @@ def evaluate_case(
         row[engine] = {
             **text_scores(out["text"], expected),
             **title_scores(out["title"], meta.get("title")),
+            **author_scores(out["author"], meta.get("byline")),
             "title": out["title"],
+            "author": out["author"],
             "words": sum(tokens(out["text"]).values()),
             "seconds": round(seconds, 3),
-            **{k: v for k, v in out.items() if k not in ("text", "title")},
+            **{k: v for k, v in out.items() if k not in ("text", "title", "author")},
         }
     return row
 
 
 SCORES = ("f1", "precision", "recall")
 TITLES = ("title_exact", "title_lenient")
+AUTHORS = ("author_found", "author_extra", "author_missing")
 
 
 def summarise(rows: list[dict[str, Any]], engine: str) -> dict[str, float]:
@@ -203,6 +224,10 @@ def summarise(rows: list[dict[str, Any]], engine: str) -> dict[str, float]:
         summary[f"mean_{score}"] = statistics.mean(values)
     for score in TITLES:
         summary[f"{score}_accuracy"] = sum(r[score] for r in results) / len(results)
+    with_byline = [row[engine] for row in rows if engine in row and row.get("expected_byline")]
+    summary["bylines"] = len(with_byline)
+    for score in AUTHORS:
+        summary[f"{score}_share"] = sum(r[score] for r in with_byline) / max(1, len(with_byline))
     summary["seconds"] = sum(r["seconds"] for r in results)
     return summary
 
@@ -322,6 +347,11 @@ def print_loss_report(result: dict[str, Any], configured: float) -> None:
     Console(width=None if sys.stdout.isatty() else 110).print(table)
 
 
+def _author_mark(scores: dict[str, Any]) -> str:
+    marks = {"author_found": "=", "author_extra": "+", "author_missing": "-"}
+    return next((mark for key, mark in marks.items() if scores.get(key)), "")
+
+
 def print_report(result: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -329,7 +359,8 @@ def print_report(result: dict[str, Any]) -> None:
     # Piped output (CI logs, `| tee`) gets a width that fits the table instead of rich's 80.
     console = Console(width=None if sys.stdout.isatty() else 110)
     table = Table(title=f"Readability test pages: {result['cases']}")
-    for name in ("case", "KB", "P", "R", "F1", "F1 peer", "title", "peer", "pass"):
+    columns = ("case", "KB", "P", "R", "F1", "F1 peer", "title", "peer", "author", "peer", "pass")
+    for name in columns:
         left = name in ("case", "pass")
         table.add_column(name, justify="left" if left else "right", no_wrap=left)
     marks = {(True, True): "=", (False, True): "~", (False, False): "x"}
@@ -342,10 +373,13 @@ def print_report(result: dict[str, Any]) -> None:
             f"{peer['f1']:.3f}" if peer else "",
             marks[(ours["title_exact"], ours["title_lenient"])] if ours else "",
             marks[(peer["title_exact"], peer["title_lenient"])] if peer else "",
+            _author_mark(ours),
+            _author_mark(peer),
             ours.get("extraction") or ours.get("rejected", ""),
         )
     console.print(table)
     console.print("title: = exact, ~ lenient (one contains the other), x neither")
+    console.print("author (cases with a byline): = found, + extra words, - missing")
 
     summary = result["summary"]
     totals = Table(title=f"Summary over {len(result['rows'])} cases")
@@ -355,7 +389,8 @@ def print_report(result: dict[str, Any]) -> None:
     if len(summary) == 2:
         totals.add_column("ours / peer", justify="right")
     metrics = [f"{agg}_{s}" for s in SCORES for agg in ("median", "mean")]
-    metrics += [f"{s}_accuracy" for s in TITLES] + ["seconds"]
+    metrics += [f"{s}_accuracy" for s in TITLES] + [f"{s}_share" for s in AUTHORS]
+    metrics += ["seconds"]
     for metric in metrics:
         values = [summary[engine].get(metric) for engine in summary]
         cells = [f"{v:.4f}" if metric != "seconds" else f"{v:.1f}" for v in values]

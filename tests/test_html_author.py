@@ -84,6 +84,9 @@ def test_declared_names_lose_only_what_is_no_name(declared: str, author: str | N
         ("By Brenda Goodman, MA", "Brenda Goodman"),
         ("By Ann Lee and Bo Chan", "Ann Lee; Bo Chan"),
         ("By Theresa May", "Theresa May"),  # a month name with no date after it is a name
+        ("Posted by Jane Doe", "Jane Doe"),
+        ("Posted by John Smith on March 5, 2019", "John Smith"),
+        ("Published by Ann Lee | Updated 5 June 2020", "Ann Lee"),
         ("AFP", "AFP"),  # capitals alone are an agency, not a credential
     ],
 )

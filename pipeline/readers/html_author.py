@@ -61,6 +61,9 @@ _DATE = re.compile(
     rf"(?:{_MONTH})\b)|\b(?:{_WEEKDAY})\b,\s|\b(?:updated|published|posted)\b",
     re.IGNORECASE,
 )
+# "Posted by Jane Doe": the verb goes with "by"; it does not start a date line ("Posted: ...").
+_POSTED_BY = re.compile(r"^\s*(?:posted|published|updated|written)\s+by\b\s*", re.IGNORECASE)
+_DATE_PREPOSITION = re.compile(r"\s+(?:on|at)$", re.IGNORECASE)
 _EDITOR = re.compile(r"\b(?:edited|photographs?|photos?|illustrations?)\s+by\b.*", re.IGNORECASE)
 # A later part of a body byline that is no name of its own: credentials ("Brenda Goodman, MA",
 # "PhD") or an initial split off. As the first part, capitals are an agency ("AFP") and stay.
@@ -164,8 +167,10 @@ def _body_byline(tree: HtmlElement) -> str | None:
     found = extract_metainfo(subtree, AUTHOR_XPATHS, len_limit=120)
     if not found:
         return None
+    found = _POSTED_BY.sub("", found)
     date = _DATE.search(found)
     found = _EDITOR.sub("", found[: date.start()] if date else found).strip(_ENDS)
+    found = _DATE_PREPOSITION.sub("", found)  # "John Smith on" [March 5, 2019]
     names = (normalize_authors(None, found) or "").split("; ") if found else []
     return _join(names[:1] + [n for n in names[1:] if not _CREDENTIAL.match(n)])
 

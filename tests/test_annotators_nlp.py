@@ -162,6 +162,7 @@ V1_V2 = (
     "quotes_v2",
     "quotes_v3",
     "quotes_v4",
+    "entities_v3",
 )
 
 

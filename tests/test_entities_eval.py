@@ -44,7 +44,7 @@ def results():
         folder = ev.corpus_dir(None)
     except ev.CorpusMissing as exc:
         pytest.skip(str(exc))
-    return ev.run(folder, ["entities_v2"])
+    return ev.run(folder, ["entities_v3"])
 
 
 @pytest.mark.integration
@@ -53,7 +53,7 @@ def results():
 def test_f1_per_class_at_least_plain_spacy(results, part, mode):
     scores = results["parts"][part]
     for cls in (*ev.CLASSES, "micro"):
-        ours, plain = scores["entities_v2"][mode][cls]["f1"], scores[ev.PLAIN][mode][cls]["f1"]
+        ours, plain = scores["entities_v3"][mode][cls]["f1"], scores[ev.PLAIN][mode][cls]["f1"]
         assert ours >= plain, (part, mode, cls, ours, plain)
 
 

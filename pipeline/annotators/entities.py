@@ -10,6 +10,10 @@ short form ("Scholz") merged into the full name used elsewhere in the article ("
   `bench/entities_eval.py`); `places` lists each place once under its canonical name ("U.S.",
   "US" and "the United States" are "United States"; `rules/entities_v2.yaml`), while `entities`
   keeps the text as written.
+- `entities_v3`: repaired by `corpus_entity_fixes_v3`: v2's repairs, then spans that are no
+  names go ("n’t" as a place, "Twitter @handle" as a person, a URL) and a name the model ran
+  into an unclosed bracket ends before it ("Shanghai Composite (SHCOMP" -> "Shanghai
+  Composite"). `quotes` and `dates` keep v2's entities.
 
 Params: those of the shared spaCy parse (`annotate.spacy_model`, `annotate.spacy_batch_size`).
 """
@@ -27,6 +31,7 @@ from pipeline.annotators.nlp import entity_docs, languages, model
 
 FIXES_V1 = "corpus_entity_fixes_v1"
 FIXES_V2 = "corpus_entity_fixes_v2"
+FIXES_V3 = "corpus_entity_fixes_v3"
 assert entity_fixes and entity_rules  # imported for their spaCy factories
 
 
@@ -63,4 +68,11 @@ def entities_v1(records: list[dict[str, Any]], context: Context) -> list[Columns
 def entities_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return [
         entity_columns(doc, entity_rules.canonical_place) for doc in entity_docs(context, FIXES_V2)
+    ]
+
+
+@batch_annotator("entities", "entities_v3", model=model, languages=languages)
+def entities_v3(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    return [
+        entity_columns(doc, entity_rules.canonical_place) for doc in entity_docs(context, FIXES_V3)
     ]

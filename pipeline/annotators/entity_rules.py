@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from spacy.language import Language
 from spacy.pipeline import SpanRuler
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from pipeline.annotators import rule_data
@@ -230,3 +230,61 @@ class EntityRules:
         # Trimmed as they are set: setting them untrimmed and trimming after gives the same.
         doc.ents = [_name_span(doc, s, e, label) for (s, e), label in sorted(ents.items())]
         return doc
+
+
+@Language.factory("corpus_entity_fixes_v3")
+class EntityRulesV3(EntityRules):
+    """`corpus_entity_fixes_v2`, then spans that are no names dropped or cut (`entities_v3`)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        super().__call__(doc)
+        doc.ents = [span for e in doc.ents if (span := _as_name(e)) is not None]
+        return doc
+
+
+def _as_name(ent: Span) -> Span | None:
+    """`ent` as a name (dates, numbers and amounts are left as they are), or None when it is
+    none: lower-case stop words only (the model tags a curly "n’t" before a full stop GPE), or
+    a web address, an e-mail address or "someone @ somewhere" among its words ("Twitter
+    @handle", "NJ @ PNC Bank Arts Center"; a handle alone, "@POTUS", and a domain, "Gawker.com",
+    name an account and a site and stay). A name the model ran into a bracket it does not close
+    ends before it ("Shanghai Composite (SHCOMP"), and spaces and punctuation it ran on to are
+    not part of it ("MacBook Pro\n\n", "King Edward IV.")."""
+    if ent.label_ not in _NAMES:
+        return ent
+    if all(t.is_stop and t.is_lower for t in ent if not t.is_punct):
+        return None
+    if any(_address(t) for t in ent) or (len(ent) > 1 and any(t.text[0] == "@" for t in ent)):
+        return None
+    unclosed: list[int] = []  # token indices of the brackets still open
+    for t in ent:
+        if t.text in _OPENING:
+            unclosed.append(t.i)
+        elif t.text in _CLOSING and unclosed:
+            unclosed.pop()
+    end = unclosed[0] if unclosed else ent.end
+    while end > ent.start and _trailing(ent.doc[end - 1], ent):
+        end -= 1
+    return Span(ent.doc, ent.start, end, label=ent.label_) if end > ent.start else None
+
+
+def _address(token: Token) -> bool:
+    text = token.lower_
+    return token.like_email or "://" in text or text.startswith("www.")
+
+
+def _trailing(token: Token, ent: Span) -> bool:
+    """Space or punctuation the name does not end with. "!" and "?" may ("Kerrang!"); so may a
+    closing bracket or quotation mark whose opening one is written before it in the name
+    ("'Look Around You'", "Representatives.[72]": "[" is inside a token)."""
+    if token.is_space:
+        return True
+    if not token.is_punct or set(token.text) <= set("!?"):
+        return False
+    before = ent.doc.text[ent.start_char : token.idx]
+    return not any(mark in before for mark in _PAIRS.get(token.text, ""))
+
+
+# A closing mark -> the marks that open it.
+_PAIRS = {")": "(", "]": "[", "}": "{", "'": "'‘", '"': '"“', "’": "‘'", "”": '“"'}
+_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")

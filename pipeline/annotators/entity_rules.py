@@ -1,4 +1,5 @@
-"""`corpus_entity_fixes_v2`: the entity repairs `entities_v2`, `quotes_v2` and `dates_v2` see.
+"""`corpus_entity_fixes_v2`: the entity repairs `entities_v2`, `quotes_v2` to `quotes_v4` and
+`dates_v2` see; `corpus_entity_fixes_v3` (`entities_v3`, at the end) adds `_as_name`.
 
 Measured, not tuned: `bench/entities_eval.py` scores them against GUM's gold names on articles
 they were not written on (README, "Entity evaluation"); each rule was kept only if it did not

@@ -54,36 +54,32 @@ from pipeline.annotators.attribution import quotations
 from pipeline.annotators.entities import FIXES_V1, FIXES_V2
 from pipeline.annotators.nlp import entity_docs, languages, model
 from pipeline.annotators.quote_marks import quote_tree
-from pipeline.annotators.speakers import OUTSIDE_QUOTES, WHO_WHICH_THAT
+from pipeline.annotators.speakers import OUTSIDE_QUOTES, WHO, WHO_WHICH_THAT, SpeakerRules
 
 __all__ = ["quotations", "quote_tree"]
 
 
+def _quotes(context: Context, fixes: str, rules: SpeakerRules = WHO) -> list[Columns]:
+    """The batch's quotes, on the entities of `fixes`, with the speaker rules `rules`."""
+    docs = entity_docs(context, fixes)
+    return [{"quotes": quotations(t, d, rules)} for t, d in zip(context.texts, docs, strict=True)]
+
+
 @batch_annotator("quotes", "quotes_v1", model=model, languages=languages)
 def quotes_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    docs = entity_docs(context, FIXES_V1)
-    return [{"quotes": quotations(t, d)} for t, d in zip(context.texts, docs, strict=True)]
+    return _quotes(context, FIXES_V1)
 
 
 @batch_annotator("quotes", "quotes_v2", model=model, languages=languages)
 def quotes_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    docs = entity_docs(context, FIXES_V2)
-    return [{"quotes": quotations(t, d)} for t, d in zip(context.texts, docs, strict=True)]
+    return _quotes(context, FIXES_V2)
 
 
 @batch_annotator("quotes", "quotes_v3", model=model, languages=languages)
 def quotes_v3(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    docs = entity_docs(context, FIXES_V2)
-    return [
-        {"quotes": quotations(t, d, WHO_WHICH_THAT)}
-        for t, d in zip(context.texts, docs, strict=True)
-    ]
+    return _quotes(context, FIXES_V2, WHO_WHICH_THAT)
 
 
 @batch_annotator("quotes", "quotes_v4", model=model, languages=languages)
 def quotes_v4(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    docs = entity_docs(context, FIXES_V2)
-    return [
-        {"quotes": quotations(t, d, OUTSIDE_QUOTES)}
-        for t, d in zip(context.texts, docs, strict=True)
-    ]
+    return _quotes(context, FIXES_V2, OUTSIDE_QUOTES)

@@ -36,7 +36,7 @@ def plan(
         raise ValueError(
             f"annotate.pii.redact is true but {params.annotators.get('pii')} cannot redact "
             "before the other annotators run (their offsets would describe the old text): "
-            "choose pii_v2 in annotate.annotators"
+            "choose pii_v2 or pii_v3 in annotate.annotators"
         )
     annotators = rewriters + [a for a in annotators if a not in rewriters]
     corpus = [i for i, a in enumerate(annotators) if isinstance(a, CorpusAnnotator)]

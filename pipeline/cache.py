@@ -72,6 +72,7 @@ INPUTS: dict[str, tuple[str, ...]] = {
     "dates_v2": ("text", "published_date"),
     "pii_v1": ("text",),
     "pii_v2": ("text", "title", "author", "publisher", "metadata"),
+    "pii_v3": ("text", "title", "author", "publisher", "metadata"),
     "minhash_v1": ("text",),
 }
 # The `annotate` params each annotator reads. An annotator missing here: all of them.
@@ -92,6 +93,7 @@ PARAMS_READ: dict[str, tuple[str, ...]] = {
     "dates_v2": _SPACY,
     "pii_v1": ("pii",),
     "pii_v2": ("pii",),
+    "pii_v3": ("pii",),
     "minhash_v1": ("near_duplicates",),
 }
 

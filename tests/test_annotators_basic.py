@@ -477,3 +477,16 @@ def test_split_ratios_must_sum_to_one(ratios):
 def test_split_needs_the_cluster():
     with pytest.raises(KeyError, match="near_duplicate_cluster"):
         annotate("split_v1", [{"text": ""}])
+
+
+@pytest.mark.parametrize(
+    ("text", "v2", "v3"),
+    [
+        ("Versions: 00 01 02 03 04", 1, 0),  # "00" is the international prefix, no trunk
+        ("Call 0044 20 7946 0958 today.", 1, 1),  # read as international by both
+        ("Call 020 7946 0958 today.", 1, 1),
+    ],
+)
+def test_pii_v3_no_national_number_starts_with_00(text, v2, v3):
+    assert one("pii_v2", text)["pii"]["phone_numbers"] == v2
+    assert one("pii_v3", text)["pii"]["phone_numbers"] == v3

@@ -83,13 +83,13 @@ def test_pii_counts_and_the_redacted_flag(redacted):
     assert IP in unredacted["text"] and unredacted["pii"]["redacted"] is False
 
 
-def test_redaction_runs_first_whatever_its_place_in_params():
-    order = {"pii": "pii_v2", **REDACT.annotators}  # pii listed first, then moved by dict order
-    first, _, _ = plan(replace(REDACT, annotators=order))
-    assert first[0].name == "pii_v2"
-    last = {**{k: v for k, v in REDACT.annotators.items() if k != "pii"}, "pii": "pii_v2"}
-    first, _, second = plan(replace(REDACT, annotators=last))
-    assert first[0].name == "pii_v2" and "pii_v2" not in [a.name for a in second]
+@pytest.mark.parametrize("pii", ["pii_v2", "pii_v3"])
+def test_redaction_runs_first_whatever_its_place_in_params(pii):
+    others = {k: v for k, v in REDACT.annotators.items() if k != "pii"}
+    first, _, _ = plan(replace(REDACT, annotators={"pii": pii, **others}))
+    assert first[0].name == pii
+    first, _, second = plan(replace(REDACT, annotators={**others, "pii": pii}))
+    assert first[0].name == pii and pii not in [a.name for a in second]
 
 
 def test_an_annotator_that_cannot_redact_first_is_refused():

@@ -12,6 +12,10 @@ replaced.
 cannot redact: it ran after the other annotators, whose offsets then pointed at the wrong
 characters. annotate refuses `redact: true` with it.
 
+`pii_v3` is `pii_v2` without national numbers that start with "00": that is the international
+prefix, never a trunk prefix ("Versions: 00 01 02 03 04" of an IETF draft was a phone number).
+"0044 20 7946 0958" is still one, read as international.
+
 What counts (kinds are matched in this order; a span already taken is not matched again):
 - e-mail: local@domain.tld, the domain with at least one dot and an alphabetic top-level domain.
 - IP: IPv4 dotted quads and IPv6 addresses that `ipaddress` accepts (no leading zeros, octets up
@@ -67,8 +71,9 @@ def _valid_ip(candidate: str) -> bool:
     return ":" not in candidate or sum(1 for g in candidate.split(":") if g) >= 3
 
 
-def find_pii(text: str) -> list[tuple[int, int, str]]:
-    """Sorted, non-overlapping (start, end, kind) spans; kind in `PLACEHOLDERS`."""
+def find_pii(text: str, trunk_00: bool = True) -> list[tuple[int, int, str]]:
+    """Sorted, non-overlapping (start, end, kind) spans; kind in `PLACEHOLDERS`. `trunk_00`
+    (v1, v2): a national number may start with "00"."""
     spans: list[tuple[int, int, str]] = []
     taken = bytearray(len(text))
 
@@ -91,6 +96,8 @@ def find_pii(text: str) -> list[tuple[int, int, str]]:
             continue
         # "05.06.2004 12": a national number keeps one separator throughout.
         if kind == "trunk" and len(set(m.group()) & set(" .-")) > 1:
+            continue
+        if kind == "trunk" and not trunk_00 and m.group().lstrip("(").startswith("00"):
             continue
         if _ISBN_BEFORE.search(text, max(0, m.start() - 12), m.start()):
             continue
@@ -143,22 +150,33 @@ def pii_v1(records: list[dict[str, Any]], context: Context) -> list[Columns]:
 REDACTED_FIELDS = ("title", "author", "publisher", "metadata")
 
 
-def redacted_fields(record: dict[str, Any], text_spans: list[tuple[int, int, str]]) -> Columns:
+def redacted_fields(
+    record: dict[str, Any], text_spans: list[tuple[int, int, str]], trunk_00: bool = True
+) -> Columns:
     """The fields of `record` that change when their PII is replaced; {} when none does."""
     changed: Columns = {"text": redact(record["text"], text_spans)} if text_spans else {}
     for name in REDACTED_FIELDS:
         value = record.get(name)
-        spans = find_pii(value) if isinstance(value, str) else []
+        spans = find_pii(value, trunk_00) if isinstance(value, str) else []
         if spans:
             changed[name] = redact(value, spans)
     return changed
 
 
-@batch_annotator("pii", "pii_v2", rewrites_text=True)
-def pii_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+def _pii(records: list[dict[str, Any]], context: Context, trunk_00: bool) -> list[Columns]:
     out = []
     for record in records:
-        spans = find_pii(record["text"])
-        changed = redacted_fields(record, spans) if context.params.pii.redact else {}
+        spans = find_pii(record["text"], trunk_00)
+        changed = redacted_fields(record, spans, trunk_00) if context.params.pii.redact else {}
         out.append({"pii": pii_counts(spans, redacted=bool(changed)), **changed})
     return out
+
+
+@batch_annotator("pii", "pii_v2", rewrites_text=True)
+def pii_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    return _pii(records, context, trunk_00=True)
+
+
+@batch_annotator("pii", "pii_v3", rewrites_text=True)
+def pii_v3(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    return _pii(records, context, trunk_00=False)

@@ -59,6 +59,12 @@ class EngineParams:
         return value
 
 
+def key_spelling(key: str) -> str:
+    """How a metadata key is matched (`FieldParams`, `pipeline.readers.fields`): case and
+    surrounding spaces aside, "Title " is `title`."""
+    return key.strip().casefold()
+
+
 @section
 class FieldParams:
     """The keys that may hold each record field in a JSONL/CSV row, a Markdown front matter or
@@ -80,7 +86,7 @@ class FieldParams:
             if not keys:
                 raise ValueError(f"{field.name}: needs at least one key")
             for key in keys:
-                other = owners.setdefault(key.strip().casefold(), field.name)
+                other = owners.setdefault(key_spelling(key), field.name)
                 if other != field.name:
                     raise ValueError(f"key {key!r} is listed for both {other} and {field.name}")
         return self

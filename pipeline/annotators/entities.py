@@ -64,15 +64,16 @@ def entities_v1(records: list[dict[str, Any]], context: Context) -> list[Columns
     return [entity_columns(doc) for doc in entity_docs(context, FIXES_V1)]
 
 
+def _canonical_places(context: Context, fixes: str) -> list[Columns]:
+    """The batch's entity columns on the repairs `fixes`, each place under its canonical name."""
+    return [entity_columns(d, entity_rules.canonical_place) for d in entity_docs(context, fixes)]
+
+
 @batch_annotator("entities", "entities_v2", model=model, languages=languages)
 def entities_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    return [
-        entity_columns(doc, entity_rules.canonical_place) for doc in entity_docs(context, FIXES_V2)
-    ]
+    return _canonical_places(context, FIXES_V2)
 
 
 @batch_annotator("entities", "entities_v3", model=model, languages=languages)
 def entities_v3(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    return [
-        entity_columns(doc, entity_rules.canonical_place) for doc in entity_docs(context, FIXES_V3)
-    ]
+    return _canonical_places(context, FIXES_V3)

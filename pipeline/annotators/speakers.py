@@ -179,7 +179,8 @@ class Speakers:
         left = next((i + 1 for i in range(head.i - 1, start - 1, -1) if stops(self.doc[i])), start)
         right = next((i for i in range(head.i + 1, end) if stops(self.doc[i])), end)
         for ent in self.doc.ents:
-            if any(stops(t) for t in ent):
+            cut = ent.start < left < ent.end or ent.start < right < ent.end
+            if not cut or any(stops(t) for t in ent):  # only the names the phrase cuts
                 continue
             while ent.start < right < ent.end and self.doc[right].tag_ in _PROPER:
                 right += 1

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from pipeline.params import FieldParams
+from pipeline.params import FieldParams, key_spelling
 from pipeline.readers import AUTHOR_SEPARATOR, normalize_date
 
 # The record fields that metadata keys can set, beside an export's text.
@@ -102,11 +102,11 @@ def value_of(field: str, value: Any) -> str | None:
 
 
 def folded(meta: Mapping[str, Any]) -> dict[str, str]:
-    """Each key of `meta` by its case-folded, stripped spelling (the first of equal spellings)."""
+    """Each key of `meta` by its `key_spelling` (the first of equal spellings)."""
     keys: dict[str, str] = {}
     for key in meta:
         if isinstance(key, str):
-            keys.setdefault(key.strip().casefold(), key)
+            keys.setdefault(key_spelling(key), key)
     return keys
 
 
@@ -118,7 +118,7 @@ def take(
     is not published for an unreadable published one). None when no key has a value.
     `spellings` is `folded(meta)`."""
     for name in keys:
-        key = spellings.get(name.strip().casefold())
+        key = spellings.get(key_spelling(name))
         if key is not None and meta[key] not in (None, "", [], {}):
             return key, value_of(field, meta[key])
     return None

@@ -77,16 +77,21 @@ def page_author(tree: HtmlElement, meta: dict[str, str], site: str | None) -> st
     if site:
         organizations += [n for n in people if n.casefold() == site.casefold()]
         people = [n for n in people if n.casefold() != site.casefold()]
-    for names in (people, _meta_names(meta)):
-        if found := _join([name for value in names if (name := _declared_name(value))]):
+    for names in (_declared_names(people), _meta_name(meta)):
+        if found := _join(names):
             return found
     # An organization as the article's author is often the site itself ("Sky" above a
     # reporter's byline): the byline in the body, when there is one, says more.
-    return _body_byline(tree) or _join([n for v in organizations if (n := _declared_name(v))])
+    return _body_byline(tree) or _join(_declared_names(organizations))
 
 
-def _meta_names(meta: dict[str, str]) -> list[str]:
-    return next(([meta[key]] for key in _META_KEYS if _declared_name(meta.get(key))), [])
+def _declared_names(values: list[str]) -> list[str]:
+    return [name for value in values if (name := _declared_name(value))]
+
+
+def _meta_name(meta: dict[str, str]) -> list[str]:
+    """The first `_META_KEYS` value that is a name, cleaned."""
+    return next(([name] for key in _META_KEYS if (name := _declared_name(meta.get(key)))), [])
 
 
 def _declared_name(value: str | None) -> str | None:

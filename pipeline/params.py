@@ -156,6 +156,11 @@ class PiiParams:
 
 
 @section
+class DateParams:
+    latest_year: int  # dates_v3: a bare number after this is no year ("| 2339 |" in a table)
+
+
+@section
 class Bounds:
     """A filter's bounds: a record whose value is outside [min, max] is quarantined."""
 
@@ -180,6 +185,7 @@ class AnnotateParams:
     near_duplicates: NearDuplicateParams
     split: SplitParams
     pii: PiiParams
+    dates: DateParams
     # column (dotted for struct fields) -> bounds; records outside are quarantined as
     # `filtered`. Empty: annotations describe, they do not drop.
     filters: dict[str, Bounds]

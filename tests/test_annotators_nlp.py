@@ -163,6 +163,7 @@ V1_V2 = (
     "quotes_v3",
     "quotes_v4",
     "entities_v3",
+    "dates_v3",
 )
 
 

@@ -47,7 +47,7 @@ Reader = Callable[[str, IngestParams], list["Article | Rejected"]]
 
 
 def normalize_date(value: Any) -> str | None:
-    """`YYYY-MM-DD` from ISO 8601 or RFC 2822, else None. `dates_v1` and `dates_v2` read date
+    """`YYYY-MM-DD` from ISO 8601 or RFC 2822, else None. The `dates` annotators read date
     entities with it, so it stays as they were made; exports, front matter and sidecars are
     read with `pipeline.readers.fields.export_date`, which also reads spelled-out months."""
     if value is None or value == "":

@@ -1,0 +1,73 @@
+"""When a DATE entity names no date, or a date its words do not fix (`dates_v3`).
+
+The model tags numbers that are no years DATE ("1119 Eighth St.", "1080 pixels by 1920
+pixels", a table's "| 2339 |" points), and a weekday that is part of a named day ("Black
+Friday") was read as the nearest such weekday. The words around the entity decide, with the
+word lists of `rules/dates_v3.yaml`; `relative_dates.clause_verb` finds a clause's tense.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Span
+
+from pipeline.annotators import rule_data
+from pipeline.annotators.relative_dates import WEEKDAYS
+
+RULES = rule_data.read("dates_v3", version=1)
+NAMED_DAYS = frozenset(RULES["named_days"])
+STREET_TYPES = frozenset(RULES["street_types"])
+NUMBER_NOUNS = frozenset(RULES["number_nouns"])
+UNITS = frozenset(RULES["units"])
+BARE_YEAR = re.compile(r"(?:the\s+year\s+)?(?P<year>\d{4})", re.IGNORECASE)
+_STREET_NAME_WORDS = 3  # "1600 Pennsylvania Avenue", "10 Downing Street", "1 Old Kent Road"
+
+
+def date_span(ent: Span) -> Span | None:
+    """`ent` without the spaces and punctuation the model ran it on to ("November 4, 2019\\n\\n",
+    "Monday,"); None when nothing else is left."""
+    end = ent.end
+    while end > ent.start and (ent.doc[end - 1].is_space or ent.doc[end - 1].is_punct):
+        end -= 1
+    return Span(ent.doc, ent.start, end, label=ent.label_) if end > ent.start else None
+
+
+def names_no_date(ent: Span, latest_year: int) -> bool:
+    """`ent` is a number that is no year, or a weekday that is part of a named day."""
+    if match := BARE_YEAR.fullmatch(ent.text):
+        return not _year(ent, int(match["year"]), latest_year)
+    return _named_day(ent)
+
+
+def _year(ent: Span, year: int, latest_year: int) -> bool:
+    """A bare four-digit number is a year unless it is later than `latest_year`, numbers a thing
+    ("model 4431"), measures ("1920 pixels") or starts a street address ("1119 Eighth St.")."""
+    doc = ent.doc
+    before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    after = doc[ent.end : ent.end + _STREET_NAME_WORDS + 1]
+    return not (
+        year > latest_year
+        or before in NUMBER_NOUNS
+        or (len(after) > 0 and after[0].lower_ in UNITS)
+        or _street(after)
+    )
+
+
+def _street(tokens: Span) -> bool:
+    """`tokens` start with a street's name and type: capitalised words or ordinals ("Eighth",
+    "5th"), then a street type ("St.", "Avenue")."""
+    for i, token in enumerate(tokens):
+        if i > 0 and token.lower_ in STREET_TYPES and token.text[0].isupper():
+            return True
+        if not (token.is_title or (token.text[0].isdigit() and token.text[-1].isalpha())):
+            return False
+    return False
+
+
+def _named_day(ent: Span) -> bool:
+    """A weekday entity after the first word of a named day: "Black Friday", "Super Tuesday"."""
+    first = ent[0]
+    if first.lower_ not in WEEKDAYS or ent.start == 0:
+        return False
+    return f"{ent.doc[ent.start - 1].lower_} {first.lower_}" in NAMED_DAYS

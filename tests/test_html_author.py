@@ -113,3 +113,14 @@ def test_no_author_anywhere() -> None:
     assert page() is None
     broken = '<script type="application/ld+json">{oops</script>'
     assert page(ld({"@type": "Article"}) + broken) is None
+
+
+def test_job_titles_agencies_and_the_site_are_no_names() -> None:
+    # every source goes through `byline_names`: JSON-LD, <meta> and the body
+    head = ld({"@type": "NewsArticle", "author": "MEG KINNARD and ERRIN HAINES, Associated Press"})
+    assert page(head) == "MEG KINNARD; ERRIN HAINES"
+    assert page('<meta name="author" content="Jill Disis, CNN Business">', site="CNN") == (
+        "Jill Disis"
+    )
+    byline = '<span class="byline">By GREG BEACHAM, AP Sports Writer</span>'
+    assert page(byline=byline) == "GREG BEACHAM"

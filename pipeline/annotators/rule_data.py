@@ -16,10 +16,15 @@ import yaml
 RULES = Path(__file__).resolve().parent / "rules"
 
 
-@functools.cache
 def read(name: str, version: int) -> dict[str, Any]:
     """`rules/<name>.yaml`, checked to be `version`."""
-    path = RULES / f"{name}.yaml"
+    return read_path(RULES / f"{name}.yaml", version)
+
+
+@functools.cache
+def read_path(path: Path, version: int) -> dict[str, Any]:
+    """A rule data file anywhere in the package (the readers keep theirs beside them),
+    checked to be `version`."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or data.get("version") != version:
         found = data.get("version") if isinstance(data, dict) else None

@@ -30,6 +30,7 @@ from trafilatura.metadata import extract_metainfo
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
 from pipeline.readers import AUTHOR_SEPARATOR
+from pipeline.readers.byline import byline_names, without_extras
 from pipeline.readers.html_title import squash
 
 # schema.org types of an article, as Readability lists them (its `JSON_LD_ARTICLE_TYPES`).
@@ -78,11 +79,16 @@ def page_author(tree: HtmlElement, meta: dict[str, str], site: str | None) -> st
         organizations += [n for n in people if n.casefold() == site.casefold()]
         people = [n for n in people if n.casefold() != site.casefold()]
     for names in (_declared_names(people), _meta_name(meta)):
-        if found := _join(names):
+        if found := _join(_people(names, site)):
             return found
     # An organization as the article's author is often the site itself ("Sky" above a
     # reporter's byline): the byline in the body, when there is one, says more.
-    return _body_byline(tree) or _join(_declared_names(organizations))
+    return _join(_people(_body_byline(tree, site), site)) or _join(_declared_names(organizations))
+
+
+def _people(names: list[str], site: str | None) -> list[str]:
+    """The names in `names` without job titles, wire services, the site (`byline.py`)."""
+    return [person for name in names for person in byline_names(name, site)]
 
 
 def _declared_names(values: list[str]) -> list[str]:
@@ -166,18 +172,20 @@ def _name(author: Any) -> str | None:
     return " ".join(p for p in parts if isinstance(p, str)) or None
 
 
-def _body_byline(tree: HtmlElement) -> str | None:
-    """The byline trafilatura's author XPaths find in the body, without dates and editors."""
+def _body_byline(tree: HtmlElement, site: str | None) -> list[str]:
+    """The names of the byline trafilatura's author XPaths find in the body, without dates,
+    editors and job titles (before trafilatura splits it: "AP Sports Writer" would be a name)."""
     subtree = prune_unwanted_nodes(deepcopy(tree), AUTHOR_DISCARD_XPATHS)
     found = extract_metainfo(subtree, AUTHOR_XPATHS, len_limit=120)
     if not found:
-        return None
+        return []
     found = _POSTED_BY.sub("", found)
     date = _DATE.search(found)
     found = _EDITOR.sub("", found[: date.start()] if date else found).strip(_ENDS)
     found = _DATE_PREPOSITION.sub("", found)  # "John Smith on" [March 5, 2019]
+    found = without_extras(found, site)
     names = (normalize_authors(None, found) or "").split("; ") if found else []
-    return _join(names[:1] + [n for n in names[1:] if not _CREDENTIAL.match(n)])
+    return names[:1] + [n for n in names[1:] if not _CREDENTIAL.match(n)]
 
 
 def _join(names: list[str]) -> str | None:

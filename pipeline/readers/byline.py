@@ -1,0 +1,81 @@
+"""An author as a web page writes it -> the names it holds, without what is no name.
+
+Bylines carry more than names: a job title ("GREG BEACHAM, AP Sports Writer", "Tom Gillespie
+News reporter"), a wire service ("JILL LAWLESS Associated Press"), the site ("Jill Disis, CNN
+Business", "Troy L. Smith, Cleveland.com"), credentials ("Ilana Muhlstein, MS, RDN"), a word
+that introduces them ("Analysis by"), and two names in one ("MEG KINNARD and ERRIN HAINES").
+Word lists are in `bylines.yaml`. A part that may be a name stays: "Kooman, F." is one name
+written "Last, First", "Mac & i" the name of a magazine.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pipeline.annotators.rule_data import read_path
+
+RULES = read_path(Path(__file__).with_name("bylines.yaml"), version=1)
+ROLES = frozenset(RULES["roles"])
+AGENCIES = frozenset(RULES["agencies"])
+_INTRODUCTION = re.compile(rf"^(?:{'|'.join(RULES['introductions'])})\s+by\s+", re.IGNORECASE)
+# Between a name and what follows it: ", ", " | ", " - ", or ". " after a word of two letters
+# or more (not after an initial: "Bruce Y. Lee").
+_SEPARATOR = re.compile(r"\s*(?:[,|]|\s[-–—]\s|(?<=[^\W\d_]{2})\.\s)\s*")
+_CREDENTIAL = re.compile(r"^(?![IVX]+$)(?:[A-Z]{2,4}|Ph\.?\s?D\.?|M\.?D\.?)$")  # MS, RDN; not III
+_DOMAIN = re.compile(r"\.[a-z]{2,}$", re.IGNORECASE)  # "NJ.com"
+_AND = re.compile(r"\s+(?:and|&)\s+")
+_NAME_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
+
+
+def byline_names(author: str, site: str | None) -> list[str]:
+    """The names in one declared or found `author`, `site` being the page's site name."""
+    name = without_extras(author, site)
+    people = _AND.split(name)
+    return people if len(people) > 1 and all(map(_person_like, people)) else [name]
+
+
+def without_extras(author: str, site: str | None) -> str:
+    """`author` without an introduction, and without what follows its names that is no name."""
+    return _without_job(_without_tail(_INTRODUCTION.sub("", author.strip()), site))
+
+
+def _without_tail(name: str, site: str | None) -> str:
+    """`name` without the parts after it that are no name, last part first."""
+    while separators := list(_SEPARATOR.finditer(name)):
+        last = separators[-1]
+        if last.start() == 0 or not _no_name(name[last.end() :], site):
+            break
+        name = name[: last.start()]
+    return name
+
+
+def _no_name(part: str, site: str | None) -> bool:
+    folded = part.casefold()
+    words = folded.replace("-", " ").split() + folded.split()
+    return (
+        any(word in ROLES for word in words)
+        or folded in AGENCIES
+        or bool(site and (site.casefold() in folded or folded in site.casefold()))
+        or bool(_DOMAIN.search(part))
+        or all(_CREDENTIAL.match(word) for word in part.split())
+    )
+
+
+def _without_job(name: str) -> str:
+    """`name` without a wire service or a job title written after it with no separator:
+    "JILL LAWLESS Associated Press", "Jane Doe Reporter", "Tom Gillespie News reporter" (a desk
+    before the title goes with it when two words of name are left)."""
+    words = name.split()
+    for n in (3, 2, 1):
+        if len(words) - n >= 2 and " ".join(words[-n:]).casefold() in AGENCIES:
+            return " ".join(words[:-n])
+    if len(words) >= 3 and words[-1].casefold() in ROLES:
+        return " ".join(words[:-2] if len(words) >= 4 else words[:-1])
+    return name
+
+
+def _person_like(name: str) -> bool:
+    """Two to four capitalised words: a person's name, not "Johnson" of "Johnson & Johnson"."""
+    words = name.split()
+    return 2 <= len(words) <= 4 and all(_NAME_WORD.match(w) and w[0].isupper() for w in words)

@@ -1,0 +1,46 @@
+"""`byline_names`: the names in an author as a page writes it (pipeline/readers/byline.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.readers.byline import byline_names
+
+
+@pytest.mark.parametrize(
+    ("author", "site", "names"),
+    [
+        ("GREG BEACHAM, AP Sports Writer", None, ["GREG BEACHAM"]),  # a job title
+        ("Tom Gillespie News reporter", None, ["Tom Gillespie"]),  # ... with no separator
+        ("Jane Doe Reporter", None, ["Jane Doe"]),
+        ("JILL LAWLESS Associated Press", None, ["JILL LAWLESS"]),  # a wire service
+        ("Jill Disis, CNN Business", "CNN", ["Jill Disis"]),  # the site
+        ("Troy L. Smith, Cleveland.com", None, ["Troy L. Smith"]),  # a domain
+        ("Amy Kuperinsky | NJ Advance Media for NJ.com", None, ["Amy Kuperinsky"]),
+        ("Ilana Muhlstein, MS, RDN", None, ["Ilana Muhlstein"]),  # credentials
+        ("Analysis by Chris Cillizza, CNN Editor-at-large", None, ["Chris Cillizza"]),
+        ("MEG KINNARD and ERRIN HAINES, Associated Press", None, ["MEG KINNARD", "ERRIN HAINES"]),
+    ],
+)
+def test_what_is_no_name_goes(author, site, names):
+    assert byline_names(author, site) == names
+
+
+@pytest.mark.parametrize(
+    "author",
+    [
+        "Kooman, F.",  # "Last, First"
+        "Doe, Jane",
+        "Mac & i",  # a magazine, not two people
+        "Johnson & Johnson",
+        "Bruce Y. Lee",  # an initial's full stop is no separator
+        "John Smith, III",  # a suffix, not credentials
+        "Associated Press",  # the whole byline an agency: it is the author
+        "Senior Editor",
+        "News Nation Bureau",  # an organisation's byline keeps its words
+        "Practical Horseman Editorial Staff",
+        "Dr. Jane Doe",
+    ],
+)
+def test_names_stay_as_written(author):
+    assert byline_names(author, "Example News") == [author]

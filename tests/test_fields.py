@@ -76,6 +76,8 @@ def test_a_value_the_field_cannot_hold_is_not_replaced_by_a_later_key():
         ([{"id": 7}], None),  # not a name: kept in metadata as it is
         ({"name": "Ann Lee"}, None),
         ("Ann Lee", "Ann Lee"),
+        ("GREG BEACHAM, AP Sports Writer", "GREG BEACHAM"),  # as the HTML reader gives it
+        (["Kooman, F.", "Jill Disis, Associated Press"], "Kooman, F.; Jill Disis"),
     ],
 )
 def test_authors(value, expected):

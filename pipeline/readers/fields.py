@@ -29,6 +29,7 @@ from typing import Any
 
 from pipeline.params import FieldParams, key_spelling
 from pipeline.readers import AUTHOR_SEPARATOR, normalize_date
+from pipeline.readers.byline import byline_names
 
 # The record fields that metadata keys can set, beside an export's text.
 FIELDS = ("title", "url", "author", "published_date", "publisher", "license")
@@ -80,12 +81,15 @@ def _text(value: Any) -> str | None:
 
 
 def _names(value: Any) -> str | None:
-    if not isinstance(value, list):
-        return _text(value)
-    names = [_text(v.get("name") if isinstance(v, Mapping) else v) for v in value]
+    """An export's author(s) as the HTML reader gives them: names only (`byline.py`: no job
+    titles or wire services after them), joined with AUTHOR_SEPARATOR."""
+    if isinstance(value, list):
+        names = [_text(v.get("name") if isinstance(v, Mapping) else v) for v in value]
+    else:
+        names = [_text(value)]  # a lone object is no name: kept in metadata as it is
     if not names or None in names:
         return None  # a list holding something that is not a name: kept in metadata as it is
-    return AUTHOR_SEPARATOR.join(names)
+    return AUTHOR_SEPARATOR.join(person for name in names for person in byline_names(name, None))
 
 
 def _article_text(value: Any) -> str | None:

@@ -19,6 +19,8 @@ from pipeline.readers.byline import byline_names
         ("Amy Kuperinsky | NJ Advance Media for NJ.com", None, ["Amy Kuperinsky"]),
         ("Ilana Muhlstein, MS, RDN", None, ["Ilana Muhlstein"]),  # credentials
         ("Analysis by Chris Cillizza, CNN Editor-at-large", None, ["Chris Cillizza"]),
+        ("By John Smith, Staff Reporter", None, ["John Smith"]),
+        ("BY: Jane Doe", None, ["Jane Doe"]),
         ("MEG KINNARD and ERRIN HAINES, Associated Press", None, ["MEG KINNARD", "ERRIN HAINES"]),
     ],
 )
@@ -40,6 +42,7 @@ def test_what_is_no_name_goes(author, site, names):
         "News Nation Bureau",  # an organisation's byline keeps its words
         "Practical Horseman Editorial Staff",
         "Dr. Jane Doe",
+        "Byron Smith",
     ],
 )
 def test_names_stay_as_written(author):

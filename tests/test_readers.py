@@ -86,6 +86,23 @@ def test_markdown_first_h1_is_title_without_front_matter():
     assert (article["title"], article["text"]) == ("Title here", "Title here\n\nBody text.")
 
 
+def test_markdown_toml_front_matter():
+    text = (
+        '+++\ntitle = "Budget row"\ndate = 2024-03-05\nauthors = ["Ann Lee", "Bo Chan"]\n'
+        "lastmod = 2024-03-06T10:00:00Z\n+++\n\nThe council met.\n"
+    )
+    (article,) = read_markdown(text, PARAMS)
+    assert (article["title"], article["published_date"]) == ("Budget row", "2024-03-05")
+    assert article["author"] == "Ann Lee; Bo Chan"
+    assert article["text"] == "The council met."
+    assert set(article["extra"]) == {"lastmod"}
+
+
+def test_markdown_bad_toml_front_matter_stays_text():
+    (article,) = read_markdown('+++\ntitle = "unclosed\n+++\nBody.\n', PARAMS)
+    assert "unclosed" in article["text"] and "Body." in article["text"]
+
+
 def test_markdown_bad_front_matter_stays_text():
     (article,) = read_markdown("---\ntitle: [unclosed\n---\nBody.\n", PARAMS)
     assert "unclosed" in article["text"] and "Body." in article["text"]
@@ -106,7 +123,7 @@ JSONL = "\n".join(
         "",
         json.dumps(["a", "list"]),
         json.dumps({"title": "no text"}),
-        json.dumps({"story": "Not a text column.", "headline": "H"}),
+        json.dumps({"summary": "Not a text column.", "headline": "H"}),
     ]
 )
 
@@ -118,7 +135,7 @@ def test_jsonl_one_article_per_line_bad_lines_rejected_alone():
         "bad_row",
         "bad_row",
         "bad_row",
-        "bad_row",  # "story" is none of ingest.fields.text
+        "bad_row",  # "summary" is none of ingest.fields.text
     ]
     first = items[0]
     assert first["row"] == 1 and first["published_date"] == "2024-01-02"

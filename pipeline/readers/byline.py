@@ -2,10 +2,10 @@
 
 Bylines carry more than names: a job title ("GREG BEACHAM, AP Sports Writer", "Tom Gillespie
 News reporter"), a wire service ("JILL LAWLESS Associated Press"), the site ("Jill Disis, CNN
-Business", "Troy L. Smith, Cleveland.com"), credentials ("Ilana Muhlstein, MS, RDN"), a word
-that introduces them ("Analysis by"), and two names in one ("MEG KINNARD and ERRIN HAINES").
-Word lists are in `bylines.yaml`. A part that may be a name stays: "Kooman, F." is one name
-written "Last, First", "Mac & i" the name of a magazine.
+Business", "Troy L. Smith, Cleveland.com"), credentials ("Ilana Muhlstein, MS, RDN"), "By" or
+a word that introduces them ("Analysis by"), and two names in one ("MEG KINNARD and ERRIN
+HAINES"). Word lists are in `bylines.yaml`. A part that may be a name stays: "Kooman, F." is
+one name written "Last, First", "Mac & i" the name of a magazine.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from pipeline.annotators.rule_data import read_path
 RULES = read_path(Path(__file__).with_name("bylines.yaml"), version=1)
 ROLES = frozenset(RULES["roles"])
 AGENCIES = frozenset(RULES["agencies"])
-_INTRODUCTION = re.compile(rf"^(?:{'|'.join(RULES['introductions'])})\s+by\s+", re.IGNORECASE)
+_INTRODUCTION = re.compile(
+    rf"^(?:(?:{'|'.join(RULES['introductions'])})\s+)?by\b\s*:?\s*", re.IGNORECASE
+)
 # Between a name and what follows it: ", ", " | ", " - ", or ". " after a word of two letters
 # or more (not after an initial: "Bruce Y. Lee").
 _SEPARATOR = re.compile(r"\s*(?:[,|]|\s[-–—]\s|(?<=[^\W\d_]{2})\.\s)\s*")

@@ -1,17 +1,19 @@
 """Markdown: one article per file, read with markdown-it-py (CommonMark plus tables).
 
-YAML front matter gives metadata (its keys as `ingest.fields` names them; the others are kept in
-`metadata`); the first level-1 heading is the title when the front matter
-has none. The heading stays in `text`: ingest removes it there when it is the final title
-(`pipeline.readers.drop_title`, the rule for every format), so a heading the front matter or a
-sidecar overrides is kept as text, and one that repeats the front-matter title is not. The text
-keeps every block (paragraphs, headings, list items, quotes, code, table rows) as its own
-paragraph and drops only markup: link targets, image references, HTML tags.
+YAML front matter (or Hugo's TOML, between "+++" lines) gives metadata (its keys as
+`ingest.fields` names them; the others are kept in `metadata`); the first level-1 heading is
+the title when the front matter has none. The heading stays in `text`: ingest removes it there
+when it is the final title (`pipeline.readers.drop_title`, the rule for every format), so a
+heading the front matter or a sidecar overrides is kept as text, and one that repeats the
+front-matter title is not. The text keeps every block (paragraphs, headings, list items,
+quotes, code, table rows) as its own paragraph and drops only markup: link targets, image
+references, HTML tags.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from typing import Any
 
 import yaml
@@ -24,11 +26,19 @@ from pipeline.readers.fields import FIELDS, metadata_fields, unused
 from pipeline.readers.text import strip_final_newline
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+# Hugo's TOML front matter, between "+++" lines.
+_TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", re.S)
 _MD = MarkdownIt("commonmark").enable("table")
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """(front matter, rest). Front matter that is not a YAML mapping is left in the text."""
+    """(front matter, rest): YAML between "---" lines, or TOML between "+++" lines. Front
+    matter that is not a mapping in its language is left in the text."""
+    if match := _TOML_FRONT_MATTER.match(text):
+        try:
+            return tomllib.loads(match.group(1)), text[match.end() :]
+        except tomllib.TOMLDecodeError:
+            return {}, text
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text

@@ -30,6 +30,7 @@ from typing import Any
 from pipeline.params import FieldParams, key_spelling
 from pipeline.readers import AUTHOR_SEPARATOR, normalize_date
 from pipeline.readers.byline import byline_names
+from pipeline.readers.markup import is_markup, markup_text
 
 # The record fields that metadata keys can set, beside an export's text.
 FIELDS = ("title", "url", "author", "published_date", "publisher", "license")
@@ -93,7 +94,10 @@ def _names(value: Any) -> str | None:
 
 
 def _article_text(value: Any) -> str | None:
-    """An export's text as written (ingest strips nothing from a text), if it has any."""
+    """An export's text as written (ingest strips nothing from a text), if it has any; a text
+    written as HTML is rendered to plain text first (`markup.py`), or its tags would be words."""
+    if isinstance(value, str) and is_markup(value):
+        value = markup_text(value)
     return value if isinstance(value, str) and value.strip() else None
 
 

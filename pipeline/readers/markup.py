@@ -1,0 +1,52 @@
+"""An export's text written as HTML -> plain text with paragraph breaks.
+
+WordPress exports, RSS `content:encoded` and news APIs give an article's body as HTML
+("<p>One.</p><p>Two &amp; three.</p>"); published as it is, the tags would be the article's
+words. Such a text is rendered as an HTML page's main content is (`html_render.render`, on
+trafilatura's element names): blocks apart by a blank line, list items and table rows a line
+each, scripts and styles dropped. A blank line of the source stays a paragraph break: exports
+that mark paragraphs with blank lines and words with <em> are common too.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from pipeline.readers.html_render import render
+
+# A tag that is markup beyond doubt: a block element, a line break, or the end of an inline one.
+_MARKUP = re.compile(
+    r"<(?:/?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|table|tr|td|th|section|article|figure"
+    r"|figcaption|pre)\b[^<>]*|/(?:a|b|i|em|strong|span|u|sup|sub))>",
+    re.IGNORECASE,
+)
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
+# HTML elements -> the names `render` knows (trafilatura's); others are inline.
+_RENAMED = {
+    "br": "lb", "li": "item", "dt": "item", "dd": "item", "tr": "row", "td": "cell", "th": "cell",
+    "ul": "list", "ol": "list", "dl": "list", "blockquote": "quote", "pre": "code",
+    "h1": "head", "h2": "head", "h3": "head", "h4": "head", "h5": "head", "h6": "head",
+    "section": "div", "article": "div", "header": "div", "footer": "div", "aside": "div",
+    "figcaption": "p", "caption": "p",
+}  # fmt: skip
+_DROPPED = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg"})
+
+
+def is_markup(text: str) -> bool:
+    return _MARKUP.search(text) is not None
+
+
+def markup_text(text: str) -> str:
+    """The text of an HTML fragment, "" when it has none."""
+    root = lxml.html.fragment_fromstring(_BLANK_LINE.sub("<div></div>", text), create_parent="div")
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str):
+            continue  # a comment: no text of its own
+        if el.tag in _DROPPED:
+            el.drop_tree()  # keeps the text after it
+        else:
+            el.tag = _RENAMED.get(el.tag, el.tag)
+    return render(etree.ElementTree(root).getroot())

@@ -103,6 +103,20 @@ def test_markdown_bad_toml_front_matter_stays_text():
     assert "unclosed" in article["text"] and "Body." in article["text"]
 
 
+def test_markdown_html_blocks_are_text():
+    text = (
+        "# Title\n\n<p>Written as <b>HTML</b> in the Markdown.</p>\n\nMarkdown again.\n\n"
+        '<div class="note">\nA note.\n</div>\n\n<!-- a comment -->\n'
+    )
+    (article,) = read_markdown(text, PARAMS)
+    assert article["text"].split("\n\n") == [
+        "Title",
+        "Written as HTML in the Markdown.",
+        "Markdown again.",
+        "A note.",
+    ]
+
+
 def test_markdown_bad_front_matter_stays_text():
     (article,) = read_markdown("---\ntitle: [unclosed\n---\nBody.\n", PARAMS)
     assert "unclosed" in article["text"] and "Body." in article["text"]

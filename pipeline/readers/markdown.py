@@ -6,8 +6,8 @@ the title when the front matter has none. The heading stays in `text`: ingest re
 when it is the final title (`pipeline.readers.drop_title`, the rule for every format), so a
 heading the front matter or a sidecar overrides is kept as text, and one that repeats the
 front-matter title is not. The text keeps every block (paragraphs, headings, list items,
-quotes, code, table rows) as its own paragraph and drops only markup: link targets, image
-references, HTML tags.
+quotes, code, table rows, the blocks of an HTML block) as its own paragraph and drops only
+markup: link targets, image references, HTML tags.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from markdown_it.token import Token
 from pipeline.params import IngestParams
 from pipeline.readers import Article
 from pipeline.readers.fields import FIELDS, metadata_fields, unused
+from pipeline.readers.markup import markup_text
 from pipeline.readers.text import strip_final_newline
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -82,6 +83,10 @@ def blocks(tokens: list[Token]) -> list[tuple[str, str]]:
                 out.append((tokens[i - 1].tag if i else "p", text))
         elif token.type in ("fence", "code_block") and token.content.strip():
             out.append(("code", token.content.rstrip("\n")))
+        elif token.type == "html_block":
+            # "<p>...</p>" or "<div>...</div>" written in the Markdown: its text is the article's
+            blocks_of_html = markup_text(token.content).split("\n\n")
+            out.extend(("html", block) for block in blocks_of_html if block)
     return out
 
 

@@ -45,7 +45,16 @@ FIELDS = DEFAULTS.ingest.fields
         ("July 2017", None),
         ("last Tuesday", None),
         ("July 32, 2017", None),
-        (1500000000, None),  # seconds or milliseconds since 1970? not said
+        # Unix time: seconds or milliseconds, told apart by size (only one lies in 2000-2099)
+        (1500000000, "2017-07-14"),
+        (1500000000000, "2017-07-14"),
+        ("1500000000", "2017-07-14"),
+        (1500000000 + 86399, "2017-07-15"),  # the UTC day
+        (900000000, None),  # 1998: before 2000, no export's time stamp
+        (2017, None),  # a year is no time stamp
+        (True, None),
+        ("2017/07/21", "2017-07-21"),  # year first: no guess
+        ("2017/7/21 10:30", "2017-07-21"),
         ("", None),
         (None, None),
     ],

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pipeline.params import FieldParams, key_spelling
@@ -47,20 +47,42 @@ _SEPARATORS = re.compile(r"[,.]|\s+")
 # as ISO and RFC 2822 dates keep their own (a clock time does not move it here).
 _TIME_TAIL = re.compile(r"(?:\s+at)?\s+\d{1,2}[:.]\d{2}\b.*$", re.IGNORECASE)
 _SEPT = re.compile(r"\bsept\b", re.IGNORECASE)
+# Unix time, 10 digits of seconds or 13 of milliseconds; read between 2000 and 2100 only, so a
+# number that is no time (an id, a count) is not taken for one.
+_UNIX_TIME = re.compile(r"\d{10}|\d{13}")
+_UNIX_FIRST = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
+_UNIX_END = datetime(2100, 1, 1, tzinfo=UTC).timestamp()
+_YEAR_FIRST = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?=$|[ T])")
 
 
 def export_date(value: Any) -> str | None:
     """`YYYY-MM-DD` from the date spellings exports use, else None: ISO 8601, RFC 2822, a
-    YAML date, or a day with its month written out ("July 21, 2017", "Friday, 21st July 2017",
-    "Jul 21 2017 10:30"). Numeric day/month orders ("03/04/2024") are not read: which is the
-    month cannot be told from the value."""
+    YAML date, a day with its month written out ("July 21, 2017", "Friday, 21st July 2017",
+    "Jul 21 2017 10:30"), year first with slashes ("2024/03/05"), or Unix time in seconds or
+    milliseconds (an API's 1709596800; the day in UTC, the only zone it implies). Numeric
+    day/month orders ("03/04/2024") are not read: which is the month cannot be told from the
+    value."""
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _unix_date(value)
     if not isinstance(value, str) or not value.strip():
         return None
-    return normalize_date(value) or _month_spelled(value.strip())
+    text = value.strip()
+    if _UNIX_TIME.fullmatch(text):
+        return _unix_date(int(text))
+    text = _YEAR_FIRST.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", text)
+    return normalize_date(text) or _month_spelled(text)
+
+
+def _unix_date(value: int) -> str | None:
+    """The UTC day of Unix time `value`, in seconds or milliseconds, in 2000-2099; else None."""
+    for seconds in (value, value / 1000):
+        if _UNIX_FIRST <= seconds < _UNIX_END:
+            return datetime.fromtimestamp(seconds, tz=UTC).date().isoformat()
+    return None
 
 
 def _month_spelled(text: str) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.annotators.rule_data import read_path
+from pipeline.rule_data import read_path
 
 RULES = read_path(Path(__file__).with_name("bylines.yaml"), version=1)
 ROLES = frozenset(RULES["roles"])

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from pipeline.quarantine import NO_CONTENT, Rejected
 from pipeline.readers.html import options_from, parse, pruning_lost_article, read_html
+from pipeline.readers.html_metadata import site_name
 from pipeline.readers.html_prune import prune
 from tests.defaults import PARAMS
 
@@ -469,3 +470,19 @@ def test_extraction_benchmark_not_worse_than_trafilatura() -> None:
     lost = [k for k, ours, peer in rows if ours["recall"] < peer["recall"] - LOST_RECALL]
     worse = [k for k, ours, peer in rows if ours["f1"] < peer["f1"] - MUCH_WORSE_F1]
     assert not lost and not worse, (lost, worse)
+
+
+@pytest.mark.parametrize(
+    ("declared", "publisher"),
+    [
+        ("https://www.newsnation.in", "newsnation.in"),  # a URL: its host
+        ("@politifact", "politifact"),  # a handle
+        ("Copyright 2014", None),  # a copyright line, no name
+        ("© 2019 Example Media", "Example Media"),
+        ("BBC News", "BBC News"),
+        ("Mac & i", "Mac & i"),
+        ("U.S. News", "U.S. News"),
+    ],
+)
+def test_publisher_is_a_site_name(declared, publisher):
+    assert site_name(declared) == publisher

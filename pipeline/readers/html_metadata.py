@@ -45,7 +45,7 @@ def page_metadata(tree: HtmlElement, options: HtmlParams) -> Article:
         language=declared_language(tree, meta),
         published_date=_iso_date(found.get("date")),
         url=url,
-        publisher=squash(publisher),
+        publisher=site_name(publisher),
         extra={key: value for key, value in extra.items() if value},
     )
 
@@ -62,6 +62,27 @@ def _declared_metadata(tree: HtmlElement, options: HtmlParams) -> dict[str, Any]
     except Exception as exc:  # noqa: BLE001 (a metadata bug must not cost the article)
         LOGGER.debug("trafilatura metadata failed: %r", exc)
         return {}
+
+
+# "Copyright 2014", "© 2019 Example Media": a copyright line where a site name was expected.
+_COPYRIGHT = re.compile(
+    r"^(?:copyright\b|©|\(c\))\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\W*", re.IGNORECASE
+)
+
+
+def site_name(value: str | None) -> str | None:
+    """A declared site name as a name: a URL is its host ("https://www.tmz.com" -> "tmz.com"),
+    a handle loses its "@" ("@politifact"), a copyright line its "Copyright 2014"; None when no
+    name is left."""
+    name = squash(value)
+    if not name:
+        return None
+    if "://" in name:
+        host = _hostname(name)
+        name = host.removeprefix("www.") if host else None
+    else:
+        name = _COPYRIGHT.sub("", name.removeprefix("@")).strip()
+    return name if name and any(c.isalpha() for c in name) else None
 
 
 def _hostname(url: str | None) -> str | None:

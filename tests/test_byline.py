@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.readers.byline import byline_names
+from pipeline.readers.byline import byline_names, names_only
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,7 @@ from pipeline.readers.byline import byline_names
         ("Analysis by Chris Cillizza, CNN Editor-at-large", None, ["Chris Cillizza"]),
         ("By John Smith, Staff Reporter", None, ["John Smith"]),
         ("BY: Jane Doe", None, ["Jane Doe"]),
+        ("Tom Gillespie News reporter @TomGillespie1", None, ["Tom Gillespie"]),  # a handle
         ("MEG KINNARD and ERRIN HAINES, Associated Press", None, ["MEG KINNARD", "ERRIN HAINES"]),
     ],
 )
@@ -47,3 +48,18 @@ def test_what_is_no_name_goes(author, site, names):
 )
 def test_names_stay_as_written(author):
     assert byline_names(author, "Example News") == [author]
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("Jane Doe", True),
+        ("Ludwig van Beethoven and Jane Doe", True),
+        ("A. N. Other & B. Roe", True),
+        ("Authority control", False),  # a box whose class "authority-control" held "author"
+        ("The Russian and Syrian defense ministries", False),
+        ("jdadmin", False),
+    ],
+)
+def test_a_body_byline_is_names_only(byline, names):
+    assert names_only(byline) is names

@@ -2,10 +2,10 @@
 
 Bylines carry more than names: a job title ("GREG BEACHAM, AP Sports Writer", "Tom Gillespie
 News reporter"), a wire service ("JILL LAWLESS Associated Press"), the site ("Jill Disis, CNN
-Business", "Troy L. Smith, Cleveland.com"), credentials ("Ilana Muhlstein, MS, RDN"), "By" or
-a word that introduces them ("Analysis by"), and two names in one ("MEG KINNARD and ERRIN
-HAINES"). Word lists are in `bylines.yaml`. A part that may be a name stays: "Kooman, F." is
-one name written "Last, First", "Mac & i" the name of a magazine.
+Business", "Troy L. Smith, Cleveland.com"), a handle ("@TomGillespie1"), credentials ("Ilana
+Muhlstein, MS, RDN"), "By" or a word that introduces them ("Analysis by"), and two names in one
+("MEG KINNARD and ERRIN HAINES"). Word lists are in `bylines.yaml`. A part that may be a name
+stays: "Kooman, F." is one name written "Last, First", "Mac & i" the name of a magazine.
 """
 
 from __future__ import annotations
@@ -24,9 +24,13 @@ _INTRODUCTION = re.compile(
 # Between a name and what follows it: ", ", " | ", " - ", or ". " after a word of two letters
 # or more (not after an initial: "Bruce Y. Lee").
 _SEPARATOR = re.compile(r"\s*(?:[,|]|\s[-–—]\s|(?<=[^\W\d_]{2})\.\s)\s*")
+# Social media handles after the name ("Tom Gillespie News reporter @TomGillespie1").
+_HANDLES = re.compile(r"(?:\s+@\w+)+$")
 _CREDENTIAL = re.compile(r"^(?![IVX]+$)(?:[A-Z]{2,4}|Ph\.?\s?D\.?|M\.?D\.?)$")  # MS, RDN; not III
 _DOMAIN = re.compile(r"\.[a-z]{2,}$", re.IGNORECASE)  # "NJ.com"
 _AND = re.compile(r"\s+(?:and|&)\s+")
+# Lower-case words a name (or a list of names) may hold.
+_NAME_PARTICLES = frozenset(RULES["name_particles"])
 _NAME_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
 
 
@@ -39,7 +43,8 @@ def byline_names(author: str, site: str | None) -> list[str]:
 
 def without_extras(author: str, site: str | None) -> str:
     """`author` without an introduction, and without what follows its names that is no name."""
-    return _without_job(_without_tail(_INTRODUCTION.sub("", author.strip()), site))
+    name = _HANDLES.sub("", author.strip()) or author.strip()
+    return _without_job(_without_tail(_INTRODUCTION.sub("", name), site))
 
 
 def _without_tail(name: str, site: str | None) -> str:
@@ -81,3 +86,12 @@ def _person_like(name: str) -> bool:
     """Two to four capitalised words: a person's name, not "Johnson" of "Johnson & Johnson"."""
     words = name.split()
     return 2 <= len(words) <= 4 and all(_NAME_WORD.match(w) and w[0].isupper() for w in words)
+
+
+def names_only(byline: str) -> bool:
+    """Every word of `byline` could be part of a name: capitalised, an initial, a particle
+    ("van", "de"), a joining "and", or no word at all ("&", "-"). Running text is not."""
+    return all(
+        not word[0].isalpha() or word[0].isupper() or word.casefold() in _NAME_PARTICLES
+        for word in byline.split()
+    )

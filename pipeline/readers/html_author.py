@@ -30,7 +30,7 @@ from trafilatura.metadata import extract_metainfo
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
 from pipeline.readers import AUTHOR_SEPARATOR
-from pipeline.readers.byline import byline_names, without_extras
+from pipeline.readers.byline import byline_names, names_only, without_extras
 from pipeline.readers.html_title import squash
 
 # schema.org types of an article, as Readability lists them (its `JSON_LD_ARTICLE_TYPES`).
@@ -184,6 +184,8 @@ def _body_byline(tree: HtmlElement, site: str | None) -> list[str]:
     found = _EDITOR.sub("", found[: date.start()] if date else found).strip(_ENDS)
     found = _DATE_PREPOSITION.sub("", found)  # "John Smith on" [March 5, 2019]
     found = without_extras(found, site)
+    if not names_only(found):
+        return []  # "Authority control" (a class "authority-control" looks like "author")
     names = (normalize_authors(None, found) or "").split("; ") if found else []
     return names[:1] + [n for n in names[1:] if not _CREDENTIAL.match(n)]
 

@@ -63,3 +63,9 @@ def test_names_stay_as_written(author):
 )
 def test_a_body_byline_is_names_only(byline, names):
     assert names_only(byline) is names
+
+
+def test_a_site_is_named_word_for_word():
+    assert byline_names("Jones, Skylar", "Sky") == ["Jones, Skylar"]
+    assert byline_names("Doe, F.", "Foo F. C.") == ["Doe, F."]
+    assert byline_names("Jane Doe, CNN", "CNN Business") == ["Jane Doe"]

@@ -29,6 +29,7 @@ _HANDLES = re.compile(r"(?:\s+@\w+)+$")
 _CREDENTIAL = re.compile(r"^(?![IVX]+$)(?:[A-Z]{2,4}|Ph\.?\s?D\.?|M\.?D\.?)$")  # MS, RDN; not III
 _DOMAIN = re.compile(r"\.[a-z]{2,}$", re.IGNORECASE)  # "NJ.com"
 _AND = re.compile(r"\s+(?:and|&)\s+")
+_WORDS = re.compile(r"[^\W_]+")
 # Lower-case words a name (or a list of names) may hold.
 _NAME_PARTICLES = frozenset(RULES["name_particles"])
 _NAME_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
@@ -63,10 +64,20 @@ def _no_name(part: str, site: str | None) -> bool:
     return (
         any(word in ROLES for word in words)
         or folded in AGENCIES
-        or bool(site and (site.casefold() in folded or folded in site.casefold()))
+        or bool(site and _names_site(part, site))
         or bool(_DOMAIN.search(part))
         or all(_CREDENTIAL.match(word) for word in part.split())
     )
+
+
+def _names_site(part: str, site: str) -> bool:
+    """`part` holds the site's name ("CNN Business" on CNN) or is a part of it ("CNN" on "CNN
+    Business"), word for word: "Skylar" does not name Sky, an initial no site."""
+    words, site_words = _WORDS.findall(part.casefold()), _WORDS.findall(site.casefold())
+    n = len(site_words)
+    holds_site = n > 0 and any(words[i : i + n] == site_words for i in range(len(words) - n + 1))
+    within = all(len(w) > 1 for w in words) and set(words) <= set(site_words)  # not "F."
+    return bool(words) and (holds_site or within)
 
 
 def _without_job(name: str) -> str:

@@ -29,7 +29,7 @@ def page_metadata(tree: HtmlElement, options: HtmlParams) -> Article:
     """Title, author, language, date, canonical URL and publisher the page declares."""
     meta = meta_tags(tree)
     found = _declared_metadata(tree, options)
-    publisher = meta.get("og:site_name") or found.get("sitename")
+    publisher = site_name(meta.get("og:site_name") or found.get("sitename"))
     url = canonical(tree, meta) or found.get("url")
     extra = {
         "description": found.get("description"),
@@ -45,7 +45,7 @@ def page_metadata(tree: HtmlElement, options: HtmlParams) -> Article:
         language=declared_language(tree, meta),
         published_date=_iso_date(found.get("date")),
         url=url,
-        publisher=site_name(publisher),
+        publisher=publisher,
         extra={key: value for key, value in extra.items() if value},
     )
 

@@ -42,7 +42,7 @@ def names_no_date(ent: Span, latest_year: int) -> bool:
 
 def _year(ent: Span, year: int, latest_year: int) -> bool:
     """A bare four-digit number is a year unless it is later than `latest_year`, numbers a thing
-    ("model 4431"), measures ("1920 pixels") or starts a street address ("1119 Eighth St.")."""
+    ("Flight 1549"), measures ("1920 pixels") or starts a street address ("1119 Eighth St.")."""
     doc = ent.doc
     before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
     after = doc[ent.end : ent.end + _STREET_NAME_WORDS + 1]

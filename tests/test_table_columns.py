@@ -251,3 +251,19 @@ def test_the_unique_expectations_report_what_they_did_on_plain_rows():
     assert ours == plain
     unique_id = ours["expect_column_values_to_be_unique(id)"]
     assert unique_id[0] is False and unique_id[1]["examples"]
+
+
+def test_no_entity_or_quote_mean_is_bounded_without_their_annotators():
+    """A pipeline without the entities and quotes slots (the cheap path) has null figures there:
+    nothing to bound, rather than a mean of nothing that fails as "observed null"."""
+    from dataclasses import replace
+
+    from pipeline import table_checks
+
+    table = table_of(rows_of(200, seed=3))
+    columns = {e.kwargs.get("column") for e in table_checks.suite(table, PARAMS)[0]}
+    assert {"entities_per_1k_words", "quotes"} <= columns
+    slots = {k: v for k, v in PARAMS.annotate.annotators.items() if k not in ("entities", "quotes")}
+    cheap = replace(PARAMS, annotate=replace(PARAMS.annotate, annotators=slots))
+    columns = {e.kwargs.get("column") for e in table_checks.suite(table, cheap)[0]}
+    assert not {"entities_per_1k_words", "quotes"} & columns

@@ -8,8 +8,8 @@ records the annotate stage sees. The BBC source is --bbc, else $CORPUS_BBC, else
 `<repo>/../shared/corpora/bbc-news`; when it is missing this prints `skipped: ...` and exits 0.
 
 Records go through in batches of `engine.batch_size` (params.yaml), annotators in the order
-`annotate.annotators` gives (then any other registered one), each one's columns added to the
-records before the next, as the stage does. Per batch:
+`annotate.annotators` gives (the other registered versions with the first pass, `ordered`),
+each one's columns added to the records before the next, as the stage does. Per batch:
 
 - "spacy parse" is timed on its own: `nlp.docs(context)` on a fresh context;
 - every batch annotator is then timed on its own fresh context that already holds that parse,
@@ -103,8 +103,17 @@ def import_annotators(params: Params) -> tuple[dict[str, framework.Annotator], l
 
 
 def ordered(registry: dict[str, framework.Annotator], params: Params) -> list:
+    """params.yaml's annotators in its order, the other registered batch annotators before its
+    first corpus annotator (so that they share the first pass's parse, and are not charged one
+    of their own in the second), the other corpus annotators last."""
     chosen = [registry[n] for n in params.annotate.annotators.values() if n in registry]
-    return chosen + [a for a in registry.values() if a not in chosen]
+    others = [a for a in registry.values() if a not in chosen]
+    first_corpus = next(
+        (i for i, a in enumerate(chosen) if isinstance(a, CorpusAnnotator)), len(chosen)
+    )
+    batch_others = [a for a in others if not isinstance(a, CorpusAnnotator)]
+    corpus_others = [a for a in others if isinstance(a, CorpusAnnotator)]
+    return chosen[:first_corpus] + batch_others + chosen[first_corpus:] + corpus_others
 
 
 def run(records: list[dict[str, Any]], annotators: list, params: Params, rows: dict, notes: list):

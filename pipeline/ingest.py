@@ -43,7 +43,7 @@ from pipeline.readers import Article, Reader, drop_title
 from pipeline.readers.fields import FIELDS, metadata_fields
 from pipeline.readers.html import read_html
 from pipeline.readers.markdown import read_markdown
-from pipeline.readers.table import read_csv, read_jsonl
+from pipeline.readers.table import read_csv, read_json, read_jsonl
 from pipeline.readers.text import read_text, split_title  # noqa: F401 - split_title: public API
 from pipeline.seed_files import read_seed_batches, scan
 from pipeline.stage import map_stage, parse_args, write_metrics
@@ -56,9 +56,10 @@ READERS: dict[str, tuple[str, Reader]] = {
     ".html": ("html", read_html),
     ".htm": ("html", read_html),
     ".jsonl": ("jsonl", read_jsonl),
+    ".json": ("json", read_json),
     ".csv": ("csv", read_csv),
 }
-MULTI_ARTICLE = {"jsonl", "csv"}
+MULTI_ARTICLE = {"jsonl", "json", "csv"}
 EXPORT_SIDECAR_FIELDS = ("publisher", "license")
 
 

@@ -689,6 +689,24 @@ def test_run_counts_files_and_articles(tmp_path, params, read_rows, read_json):
     ]
 
 
+def test_json_exports_beside_json_sidecars(tmp_path, params, read_rows):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    rows = [{"title": "One", "text": "First article."}, {"title": "Two", "text": "Second one."}]
+    (seeds / "api.json").write_text(json.dumps(rows))
+    (seeds / "api.json.meta.json").write_text(json.dumps({"publisher": "Example News"}))
+    (seeds / "lone.meta.json").write_text("{}")  # a sidecar of no seed, not a JSON export
+    result, out, quarantine, _ = run_ingest(seeds, tmp_path / "run", params)
+    assert result["files_by_format"] == {"json": 1}
+    records = read_rows(out)
+    assert [(r["source_row"], r["source_format"], r["publisher"]) for r in records] == [
+        (1, "json", "Example News"),
+        (2, "json", "Example News"),
+    ]
+    assert len({r["id"] for r in records}) == 2
+    assert [r["reason"] for r in read_rows(quarantine)] == ["orphan_sidecar"]
+
+
 # --- reading files: read_seed, the I/O half --------------------------------------------------
 
 

@@ -179,3 +179,30 @@ def test_csv_long_field_is_read():
     text = "text\n" + '"' + "word " * 60_000 + '"\n'
     (article,) = read_csv(text, PARAMS)
     assert len(article["text"]) == 300_000
+
+
+def test_json_export_one_object_or_an_array():
+    from pipeline.readers.table import read_json
+
+    news_please = {  # news-please writes one such object a file
+        "title": "Council votes",
+        "maintext": "The council voted on Monday.",
+        "authors": ["Ann Lee"],
+        "date_publish": "2017-02-17 13:53:46",
+        "source_domain": "example.com",
+        "url": "https://example.com/a",
+        "language": "en",
+    }
+    (article,) = read_json(json.dumps(news_please), DEFAULTS.ingest)
+    assert (article["text"], article["author"], article["published_date"]) == (
+        "The council voted on Monday.",
+        "Ann Lee",
+        "2017-02-17",
+    )
+    assert (article["publisher"], article["row"]) == ("example.com", 1)
+    assert article["extra"] == {"language": "en"}
+    array = json.dumps([news_please, "no article", {"title": "no text"}])
+    items = read_json(array, DEFAULTS.ingest)
+    assert [getattr(i, "reason", "ok") for i in items] == ["ok", "bad_row", "bad_row"]
+    (broken,) = read_json("{not json", DEFAULTS.ingest)
+    assert broken.reason == "bad_row" and broken.detail.startswith("not JSON")

@@ -285,7 +285,7 @@ def test_record_expectations_follow_the_record_schema():
         "regex": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
     } in by_kind["ExpectColumnValuesToMatchRegex"]
     assert by_kind["ExpectColumnValuesToBeInSet"] == [
-        {"column": "source_format", "value_set": ["txt", "md", "html", "jsonl", "csv"]},
+        {"column": "source_format", "value_set": ["txt", "md", "html", "jsonl", "json", "csv"]},
         {"column": "split", "value_set": ["train", "validation", "test"]},
     ]
     assert {"column": "language_score", "min_value": 0, "max_value": 1} in by_kind[

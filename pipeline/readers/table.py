@@ -1,6 +1,6 @@
-"""JSONL and CSV exports (comma, semicolon, tab or bar separated): one article per line or row,
-its fields in the columns `ingest.fields` names (pipeline/readers/fields.py); the other columns
-are kept in `metadata`.
+"""JSONL, JSON and CSV exports (comma, semicolon, tab or bar separated): one article per line,
+object or row, its fields in the columns `ingest.fields` names (pipeline/readers/fields.py);
+the other columns are kept in `metadata`.
 
 A line or row that is not an article (bad JSON, not an object, no text) is quarantined on its
 own as `bad_row`; the rest of the file is still read.
@@ -60,6 +60,23 @@ def read_jsonl(text: str, params: IngestParams) -> list[Article | Rejected]:
             )
             continue
         out.append(row_article(row, number, params))
+    return out
+
+
+def read_json(text: str, params: IngestParams) -> list[Article | Rejected]:
+    """A JSON export: one article object (news-please writes one a file) or an array of them
+    (an API's answer), each read as a JSONL line is, numbered from 1."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [Rejected(q.BAD_ROW, f"not JSON ({exc.msg}, line {exc.lineno})")]
+    out: list[Article | Rejected] = []
+    for number, item in enumerate(data if isinstance(data, list) else [data], start=1):
+        if isinstance(item, dict):
+            out.append(row_article(item, number, params))
+        else:
+            why = f"item {number}: a JSON {type(item).__name__}, not an object"
+            out.append(Rejected(q.BAD_ROW, why, row=number))
     return out
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 import lxml.html
-from lxml import etree
 
 from pipeline.readers.html_render import render
 
@@ -49,4 +48,4 @@ def markup_text(text: str) -> str:
             el.drop_tree()  # keeps the text after it
         else:
             el.tag = _RENAMED.get(el.tag, el.tag)
-    return render(etree.ElementTree(root).getroot())
+    return render(root)

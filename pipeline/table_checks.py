@@ -101,31 +101,19 @@ def suite(table: Table, params: Params) -> tuple[list[Expectation], list[Expecta
     ]
     # Only for the slots params.yaml fills: without an entities annotator every article's
     # figure is null, and a mean of nothing is no figure to bound (it failed as "observed null").
-    slots = params.annotate.annotators
-    if "entities" in slots:
-        sized.append(
-            Expectation(
-                between,
-                {
-                    "column": "entities_per_1k_words",
-                    "min_value": t.entities_per_1k_words.min,
-                    "max_value": t.entities_per_1k_words.max,
-                },
-                "named entities per 1,000 words, mean over articles",
-            )
-        )
-    if "quotes" in slots:
-        sized.append(
-            Expectation(
-                between,
-                {
-                    "column": "quotes",
-                    "min_value": t.quotes_per_article.min,
-                    "max_value": t.quotes_per_article.max,
-                },
-                "quotations per article, mean over articles",
-            )
-        )
+    means = (
+        (
+            "entities",
+            "entities_per_1k_words",
+            t.entities_per_1k_words,
+            "named entities per 1,000 words",
+        ),
+        ("quotes", "quotes", t.quotes_per_article, "quotations per article"),
+    )
+    for slot, column, bounds, what in means:
+        if slot in params.annotate.annotators:
+            kwargs = {"column": column, "min_value": bounds.min, "max_value": bounds.max}
+            sized.append(Expectation(between, kwargs, f"{what}, mean over articles"))
     clusters = table.cluster_count
     ratios = dataclasses.asdict(params.annotate.split)
     for split, ratio in ratios.items():

@@ -109,44 +109,40 @@ def _published(record: dict[str, Any]) -> date | None:
         return None
 
 
-def date_columns_v2(doc: Doc, published: date | None) -> Columns:
+def mentioned_dates(doc: Doc, published: date | None, latest_year: int | None) -> Columns:
+    """`dates_v2`'s columns, or with `latest_year` `dates_v3`'s: spans trimmed, null for what
+    names no date (`date_guards`), and a day placed only by a tense."""
     out = []
-    for e in doc.ents:
-        if e.label_ != "DATE":
+    for ent in doc.ents:
+        if ent.label_ != "DATE":
             continue
-        iso = normalize_date(e.text)
-        if iso is None and published is not None:
-            iso = resolve_date(e, published)
+        e = ent if latest_year is None else date_span(ent)
+        if e is None:
+            continue
+        iso = None
+        if latest_year is None or not names_no_date(e, latest_year):
+            iso = normalize_date(e.text)
+            if iso is None and published is not None:
+                iso = resolve_date(e, published, tense_required=latest_year is not None)
         out.append({"text": e.text, "date": iso, "start": e.start_char, "end": e.end_char})
     return {"dates_mentioned": out}
+
+
+def _mentioned(
+    context: Context, records: list[dict[str, Any]], fixes: str, latest_year: int | None
+) -> list[Columns]:
+    docs = entity_docs(context, fixes)
+    return [
+        mentioned_dates(doc, _published(record), latest_year)
+        for record, doc in zip(records, docs, strict=True)
+    ]
 
 
 @batch_annotator("dates", "dates_v2", model=model, languages=languages)
 def dates_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    return [
-        date_columns_v2(doc, _published(record))
-        for record, doc in zip(records, entity_docs(context, FIXES_V2), strict=True)
-    ]
-
-
-def date_columns_v3(doc: Doc, published: date | None, latest_year: int) -> Columns:
-    out = []
-    for ent in doc.ents:
-        if ent.label_ != "DATE" or (e := date_span(ent)) is None:
-            continue
-        iso = None
-        if not names_no_date(e, latest_year):
-            iso = normalize_date(e.text)
-            if iso is None and published is not None:
-                iso = resolve_date(e, published, tense_required=True)
-        out.append({"text": e.text, "date": iso, "start": e.start_char, "end": e.end_char})
-    return {"dates_mentioned": out}
+    return _mentioned(context, records, FIXES_V2, None)
 
 
 @batch_annotator("dates", "dates_v3", model=model, languages=languages)
 def dates_v3(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    latest_year = context.params.dates.latest_year
-    return [
-        date_columns_v3(doc, _published(record), latest_year)
-        for record, doc in zip(records, entity_docs(context, FIXES_V3), strict=True)
-    ]
+    return _mentioned(context, records, FIXES_V3, context.params.dates.latest_year)

@@ -53,14 +53,16 @@ def read_jsonl(text: str, params: IngestParams) -> list[Article | Rejected]:
         except json.JSONDecodeError as exc:
             out.append(Rejected(q.BAD_ROW, f"line {number}: not JSON ({exc.msg})", row=number))
             continue
-        if not isinstance(row, dict):
-            kind = type(row).__name__
-            out.append(
-                Rejected(q.BAD_ROW, f"line {number}: a JSON {kind}, not an object", row=number)
-            )
-            continue
-        out.append(row_article(row, number, params))
+        out.append(object_article(row, f"line {number}", number, params))
     return out
+
+
+def object_article(value: Any, where: str, number: int, params: IngestParams) -> Article | Rejected:
+    """A JSON value that should be one article's object (a JSONL line, a JSON array's item)."""
+    if not isinstance(value, dict):
+        why = f"{where}: a JSON {type(value).__name__}, not an object"
+        return Rejected(q.BAD_ROW, why, row=number)
+    return row_article(value, number, params)
 
 
 def read_json(text: str, params: IngestParams) -> list[Article | Rejected]:
@@ -70,14 +72,11 @@ def read_json(text: str, params: IngestParams) -> list[Article | Rejected]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return [Rejected(q.BAD_ROW, f"not JSON ({exc.msg}, line {exc.lineno})")]
-    out: list[Article | Rejected] = []
-    for number, item in enumerate(data if isinstance(data, list) else [data], start=1):
-        if isinstance(item, dict):
-            out.append(row_article(item, number, params))
-        else:
-            why = f"item {number}: a JSON {type(item).__name__}, not an object"
-            out.append(Rejected(q.BAD_ROW, why, row=number))
-    return out
+    items = data if isinstance(data, list) else [data]
+    return [
+        object_article(item, f"item {number}", number, params)
+        for number, item in enumerate(items, start=1)
+    ]
 
 
 # Spreadsheets save "CSV" with the separator of their locale: `;` where the decimal mark is `,`.

@@ -164,6 +164,7 @@ V1_V2 = (
     "quotes_v4",
     "entities_v3",
     "dates_v3",
+    "quotes_v5",
 )
 
 

@@ -250,22 +250,25 @@ _MARKS = "“”‘’\"'«»"
 
 @settings(max_examples=500, deadline=None)
 @given(
-    st.text(alphabet=st.sampled_from([*_MARKS, " ", "\n", "a", "s", "1", ",", "."]), max_size=40)
+    text=st.text(
+        alphabet=st.sampled_from([*_MARKS, " ", "\n", "a", "s", "1", ",", "."]), max_size=40
+    ),
+    lost_breaks=st.booleans(),
 )
-def test_quote_tree_nests_pairs_of_marks_inside_the_text(text):
+def test_quote_tree_nests_pairs_of_marks_inside_the_text(text, lost_breaks):
     def check(nodes, lo: int, hi: int) -> None:
         last = lo - 1
         for node in nodes:
             assert last < node.open < node.close <= hi
             assert text[node.open] in _MARKS
-            if node.carried:  # closes where its paragraph's text ends
+            if node.carried:  # closes where its paragraph's (or sentence's) text ends
                 assert node.close == len(text) or text[node.close].isspace()
             else:
                 assert text[node.close] in _MARKS
             check(node.children, node.open + 1, node.close)
             last = node.close
 
-    check(quote_tree(text), 0, len(text))
+    check(quote_tree(text, lost_breaks), 0, len(text))
 
 
 def test_quotes_beyond_max_chars_are_not_reported(quotes, monkeypatch):

@@ -30,6 +30,7 @@ ANNOTATORS = (
     "quotes_v4",
     "entities_v3",
     "dates_v3",
+    "quotes_v5",
 )
 PUBLISHED = "2024-10-10"
 # Hand-written inputs for the v2 rules, besides the seed article and the test seeds.

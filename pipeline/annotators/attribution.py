@@ -36,6 +36,10 @@ class Candidate:
     cue_text: str | None = None
 
 
+def _is_verb(token: Token) -> bool:
+    return token.tag_.startswith(("VB", "MD"))
+
+
 def _words(text: str, start: int, end: int) -> Bound:
     while start < end and text[start].isspace():
         start += 1
@@ -103,13 +107,15 @@ class _Article(Speakers):
         after = self.text[node.close + 1 : bound[1]].lstrip()[:1]
         if words[-1:] not in (",", "?", "!", "—", "–", "…") and after not in (",", "—", "–"):
             return None
+        verb_seen = False
         for token in self.tokens(node.close + 1, min(bound[1], self.line(node.close)[1])):
             if token.idx <= node.close:
                 continue
             if inside(token, masks) or token.text in SENTENCE_END:
                 return None
-            if is_cue(token):
+            if is_cue(token, self.rules.frame_verbs) and not (verb_seen and self._framed(token)):
                 return token
+            verb_seen = verb_seen or _is_verb(token)
         return None
 
     def _cue_before(self, node: Node, bound: Bound, masks: list[Bound]) -> Token | None:
@@ -122,8 +128,8 @@ class _Article(Speakers):
                 break
             if inside(token, masks) or token.text in SENTENCE_END:
                 found = None  # only the clause right before the quote
-            elif is_cue(token):
-                found = token
+            else:
+                found = self._latest_cue(token, found)
         return found
 
     def _cue_in_paragraph_before(self, node: Node) -> Token | None:
@@ -136,10 +142,20 @@ class _Article(Speakers):
             return None
         found = None
         for token in self.tokens(self.line(len(previous) - 1)[0], len(previous)):
-            if token.text in SENTENCE_END:
-                found = None
-            elif is_cue(token):
-                found = token
+            found = None if token.text in SENTENCE_END else self._latest_cue(token, found)
+        return found
+
+    def _framed(self, token: Token) -> bool:
+        """A cue only where a quote frames it (`SpeakerRules.frame_verbs`)."""
+        return not is_cue(token) and is_cue(token, self.rules.frame_verbs)
+
+    def _latest_cue(self, token: Token, found: Token | None) -> Token | None:
+        """The cue before a quote as of `token`: a framing verb stops being one when another
+        verb follows it ("had agreed to play “...”")."""
+        if is_cue(token, self.rules.frame_verbs):
+            return token
+        if found is not None and _is_verb(token) and self._framed(found):
+            return None
         return found
 
     # -- speakers
@@ -147,7 +163,7 @@ class _Article(Speakers):
     # -- everything
 
     def quotes(self) -> list[Columns]:
-        found = sorted(self.candidates(quote_tree(self.text)), key=lambda c: c.start)
+        found = sorted(self.candidates(quote_tree(self.text, self.rules.lost_breaks)), key=lambda c: c.start)
         masks = [(c.start, c.end) for c in found]
         kept: list[Candidate] = []
         for c in found:

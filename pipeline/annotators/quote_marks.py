@@ -19,6 +19,7 @@ _ALWAYS_CLOSE = "»›"
 _BEFORE_OPEN = "([{—–-/:" + _DOUBLE + _SINGLE
 _AFTER_CLOSE = ".,;:!?)]}—–-…" + _DOUBLE + _SINGLE
 QUOTE_MARKS = _DOUBLE + _SINGLE
+_SENTENCE_END = ".?!…"
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Node:
 
     open: int
     family: str  # "double" or "single"
-    paragraph: int
+    paragraph: int  # counts lost breaks (`lost_breaks`) as paragraphs too
     continued: bool = False  # opens a paragraph that continues the previous one's quote
     carried: bool = False  # left open at its paragraph's end, continued in the next one
     close: int = -1  # a quote continued in the next paragraph closes at its paragraph's end
@@ -79,12 +80,42 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def quote_tree(text: str) -> list[Node]:
+def _sentence_ended(text: str, start: int, i: int) -> int | None:
+    """The end of the sentence that the space before the mark at `i` follows, if one does."""
+    end = i
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end if start < end < i and text[end - 1] in _SENTENCE_END else None
+
+
+def _carries(stack: list[Node], family: str) -> bool:
+    """Whether a mark of `family` opening after a sentence end continues the open quote of
+    `stack`: the quote is the only one open and has no quote of its own family inside, else
+    the marks are already confused (“Glasgow (“No Place Like Home”). “It ...)."""
+    return (
+        len(stack) == 1
+        and stack[0].family == family
+        and not any(child.family == family for child in stack[0].children)
+    )
+
+
+def _carry(stack: list[Node], close: int, roots: list[Node]) -> None:
+    """The outermost open quote of `stack` goes on past `close`: it closes there, carried."""
+    outer = stack[0]
+    for lost in stack[1:]:
+        outer.children.extend(lost.children)
+    outer.close, outer.carried = close, True
+    roots.append(outer)
+
+
+def quote_tree(text: str, lost_breaks: bool = False) -> list[Node]:
     """The paired quotation marks of `text`, in text order, nested ones as children."""
     roots: list[Node] = []
     paragraphs = _paragraphs(text)
     carried = False
-    for number, (start, end) in enumerate(paragraphs):
+    number = -1
+    for index, (start, end) in enumerate(paragraphs):
+        number += 1
         stack: list[Node] = []
         marks = [
             (i, role)
@@ -102,6 +133,12 @@ def quote_tree(text: str) -> list[Node]:
             ):
                 continue  # an apostrophe
             if role == "open":
+                close = _sentence_ended(text, start, i) if lost_breaks else None
+                if close is not None and _carries(stack, family):
+                    _carry(stack, close, roots)
+                    stack, number = [], number + 1
+                    stack.append(Node(i, family, number, continued=True))
+                    continue
                 stack.append(Node(i, family, number, continued=carried and i == start))
                 continue
             depths = [d for d, node in enumerate(stack) if node.family == family]
@@ -115,18 +152,14 @@ def quote_tree(text: str) -> list[Node]:
             (stack[-1].children if stack else roots).append(node)
         carried = False
         if stack:
-            outer = stack[0]
-            following = paragraphs[number + 1][0] if number + 1 < len(paragraphs) else None
+            following = paragraphs[index + 1][0] if index + 1 < len(paragraphs) else None
             if (
                 following is not None
                 and text[following] in QUOTE_MARKS
-                and _family(text[following]) == outer.family
+                and _family(text[following]) == stack[0].family
                 and _role(text, following) == "open"
             ):
-                for lost in stack[1:]:
-                    outer.children.extend(lost.children)
-                outer.close, outer.carried = end, True
-                roots.append(outer)
+                _carry(stack, end, roots)
                 carried = True
             else:
                 for lost in stack:

@@ -16,6 +16,10 @@
   "A gift to this community"); the speaker's phrase stops at a quotation mark or a sentence end
   and does not cut a name ("CEO of the Refugee Council Enver" is "... Enver Solomon"); a person
   in apposition to the subject is the speaker ("the team's coach, Alireza Mehraban, said").
+- `quotes_v5`: `quotes_v4` with a quote continued where a paragraph break was lost in export
+  (`said: "One. "Two."`: v4 dropped the first part, and the second had no speaker), and with
+  the verbs of `rules/quote_frame_cues.yaml` ("agreed", "continued", "reckons") as cues right
+  before or after a quote, where they are speech; up the dependency tree they are not.
 
 Step 1 is `quote_marks.py`, steps 2, 3 and 5 `attribution.py`, step 4 `speakers.py`; cue verbs
 are `rules/quote_cues.yaml`.
@@ -24,7 +28,8 @@ are `rules/quote_cues.yaml`.
    An apostrophe inside a word (isn’t, Kiev’s) is no mark; a possessive after -s (countries’)
    only closes a quote when no later mark can. A quote left open at the end of a paragraph
    continues when the next paragraph opens with the same mark (the newspaper convention);
-   otherwise it is dropped.
+   otherwise it is dropped. In v5, a quote open at a sentence end also continues where the same
+   mark opens again after a space (a paragraph break lost in export).
 2. Nested quotes: when the words around an inner quote attribute it (“... ‘I have ...’, Zelensky
    told reporters ...”), the outer marks wrap a cited passage and the inner quotes are reported;
    otherwise the inner marks are part of the outer quote (“We call it ‘a plan’,” she said).
@@ -54,7 +59,13 @@ from pipeline.annotators.attribution import quotations
 from pipeline.annotators.entities import FIXES_V1, FIXES_V2
 from pipeline.annotators.nlp import entity_docs, languages, model
 from pipeline.annotators.quote_marks import quote_tree
-from pipeline.annotators.speakers import OUTSIDE_QUOTES, WHO, WHO_WHICH_THAT, SpeakerRules
+from pipeline.annotators.speakers import (
+    FRAMES,
+    OUTSIDE_QUOTES,
+    WHO,
+    WHO_WHICH_THAT,
+    SpeakerRules,
+)
 
 __all__ = ["quotations", "quote_tree"]
 
@@ -83,3 +94,8 @@ def quotes_v3(records: list[dict[str, Any]], context: Context) -> list[Columns]:
 @batch_annotator("quotes", "quotes_v4", model=model, languages=languages)
 def quotes_v4(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return _quotes(context, FIXES_V2, OUTSIDE_QUOTES)
+
+
+@batch_annotator("quotes", "quotes_v5", model=model, languages=languages)
+def quotes_v5(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    return _quotes(context, FIXES_V2, FRAMES)

@@ -27,11 +27,18 @@ def _regular_forms(verb: str) -> list[str]:
     return [verb, third, stem + "ed", stem + "ing"]
 
 
-CUE_VERBS = frozenset(
-    form
-    for forms in (*CUES["irregular"].values(), *(_regular_forms(v) for v in CUES["regular"]))
-    for form in forms
-)
+def _verb_forms(rules: dict) -> frozenset[str]:
+    """Every form of a cue file's verbs: irregular ones as listed, regular ones by rule."""
+    return frozenset(
+        form
+        for forms in (*rules["irregular"].values(), *(_regular_forms(v) for v in rules["regular"]))
+        for form in forms
+    )
+
+
+CUE_VERBS = _verb_forms(CUES)
+# v5: speech verbs only right before or after a quote (see the file)
+FRAME_CUE_VERBS = _verb_forms(rule_data.read("quote_frame_cues", version=1))
 _TELL = frozenset(CUES["irregular"]["tell"])
 _PRONOUNS = frozenset({"he", "she", "they"})
 _SUBJECTS = ("nsubj", "nsubjpass")
@@ -40,10 +47,13 @@ SENTENCE_END = frozenset(".!?")
 _PROPER = ("NNP", "NNPS")
 
 
-def is_cue(token: Token) -> bool:
+def is_cue(token: Token, frame_verbs: frozenset[str] = frozenset()) -> bool:
+    """A speech verb; with `frame_verbs`, one of those too (where a quote frames it)."""
     if token.lower_ == "according":
         return token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ == "to"
-    return token.lower_ in CUE_VERBS and token.tag_.startswith("VB")
+    return (token.lower_ in CUE_VERBS or token.lower_ in frame_verbs) and token.tag_.startswith(
+        "VB"
+    )
 
 
 def inside(token: Token, spans: list[Bound]) -> bool:
@@ -70,6 +80,9 @@ class SpeakerRules:
     # v4: a speaker is never words of a quote, nor a phrase across a quotation mark or sentence
     # end, nor part of a name; an apposed person is the speaker ("the coach, Ann Lee, said")
     outside_quotes: bool = False
+    # v5: a quote open at a sentence end goes on where the same mark opens again (quote_marks)
+    lost_breaks: bool = False
+    frame_verbs: frozenset[str] = frozenset()  # v5: FRAME_CUE_VERBS
 
 
 # `quotes_v1`, `quotes_v2`: "who" only, and "which" itself was published as a speaker.
@@ -79,6 +92,15 @@ WHO_WHICH_THAT = SpeakerRules(frozenset({"WP", "WDT"}), unresolved_is_none=True)
 # `quotes_v4`: v3's, outside quotes and whole names.
 OUTSIDE_QUOTES = SpeakerRules(
     frozenset({"WP", "WDT"}), unresolved_is_none=True, outside_quotes=True
+)
+# `quotes_v5`: v4's, with quotes continued over paragraph breaks lost in export, and the
+# verbs that are speech right before or after a quote ("agreed Mr Lee").
+FRAMES = SpeakerRules(
+    frozenset({"WP", "WDT"}),
+    unresolved_is_none=True,
+    outside_quotes=True,
+    lost_breaks=True,
+    frame_verbs=FRAME_CUE_VERBS,
 )
 
 

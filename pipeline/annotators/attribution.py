@@ -163,7 +163,8 @@ class _Article(Speakers):
     # -- everything
 
     def quotes(self) -> list[Columns]:
-        found = sorted(self.candidates(quote_tree(self.text, self.rules.lost_breaks)), key=lambda c: c.start)
+        tree = quote_tree(self.text, self.rules.lost_breaks)
+        found = sorted(self.candidates(tree), key=lambda c: c.start)
         masks = [(c.start, c.end) for c in found]
         kept: list[Candidate] = []
         for c in found:

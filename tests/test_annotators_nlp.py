@@ -165,6 +165,7 @@ V1_V2 = (
     "entities_v3",
     "dates_v3",
     "quotes_v5",
+    "dates_v4",
 )
 
 

@@ -4,6 +4,10 @@ The model tags numbers that are no years DATE ("1119 Eighth St.", "1080 pixels b
 pixels", a table's "| 2339 |" points), and a weekday that is part of a named day ("Black
 Friday") was read as the nearest such weekday. The words around the entity decide, with the
 word lists of `rules/dates_v3.yaml`; `relative_dates.clause_verb` finds a clause's tense.
+
+`dates_v4` also drops a DATE entity that names no time on the calendar at all (`is_date`):
+ages ("31-year-old", "Mr Jacobsen, 21,"), age bands ("under 30"), a match's "first half",
+scores and identifiers, by the words and shapes of `rules/date_words.yaml`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ NAMED_DAYS = frozenset(RULES["named_days"])
 STREET_TYPES = frozenset(RULES["street_types"])
 NUMBER_NOUNS = frozenset(RULES["number_nouns"])
 UNITS = frozenset(RULES["units"])
+WORDS = rule_data.read("date_words", version=1)
+DATE_WORDS = frozenset(WORDS["words"])
+DATE_SHAPES = re.compile("|".join(WORDS["shapes"]), re.IGNORECASE)
+AGES = re.compile("|".join(WORDS["ages"]), re.IGNORECASE)
 BARE_YEAR = re.compile(r"(?:the\s+year\s+)?(?P<year>\d{4})", re.IGNORECASE)
 _STREET_NAME_WORDS = 3  # "1600 Pennsylvania Avenue", "10 Downing Street", "1 Old Kent Road"
 
@@ -71,3 +79,14 @@ def _named_day(ent: Span) -> bool:
     if first.lower_ not in WEEKDAYS or ent.start == 0:
         return False
     return f"{ent.doc[ent.start - 1].lower_} {first.lower_}" in NAMED_DAYS
+
+
+def is_date(ent: Span) -> bool:
+    """`ent` names a time on the calendar: a date word or a date in figures, and no age."""
+    if AGES.search(ent.text):
+        return False
+    if DATE_SHAPES.search(ent.text):
+        return True
+    words = [token.lower_ for token in ent]
+    pairs = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    return not DATE_WORDS.isdisjoint(words) or not NAMED_DAYS.isdisjoint(pairs)

@@ -16,8 +16,11 @@ YYYY) or null.
   (`date_guards.py`): a number that is no year (later than `annotate.dates.latest_year`, an
   address, a measure, "Flight 1549") and a weekday in a named day ("Black Friday"); a weekday
   or a day of a month in a clause without a verb (a tour's list of dates) is null too.
+- `dates_v4`: v3 without the DATE entities that name no time on the calendar (ages, age bands,
+  a match's halves, scores, identifiers: `date_guards.is_date`); v3 published them, with a
+  null date.
 
-Params: those of the shared spaCy parse; v3 also `annotate.dates`. v1 reads the entities of
+Params: those of the shared spaCy parse; v3 and v4 also `annotate.dates`. v1 reads the entities of
 `corpus_entity_fixes_v1`, v2 those of `corpus_entity_fixes_v2` (the repairs rarely touch dates,
 but each version is whole).
 """
@@ -31,7 +34,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from pipeline.annotators import Columns, Context, batch_annotator
-from pipeline.annotators.date_guards import date_span, names_no_date
+from pipeline.annotators.date_guards import date_span, is_date, names_no_date
 from pipeline.annotators.entities import FIXES_V1, FIXES_V2, FIXES_V3
 from pipeline.annotators.nlp import entity_docs, languages, model
 from pipeline.annotators.relative_dates import DAY, MONTHS, clean, resolve_date
@@ -109,15 +112,18 @@ def _published(record: dict[str, Any]) -> date | None:
         return None
 
 
-def mentioned_dates(doc: Doc, published: date | None, latest_year: int | None) -> Columns:
+def mentioned_dates(
+    doc: Doc, published: date | None, latest_year: int | None, calendar_only: bool = False
+) -> Columns:
     """`dates_v2`'s columns, or with `latest_year` `dates_v3`'s: spans trimmed, null for what
-    names no date (`date_guards`), and a day placed only by a tense."""
+    names no date (`date_guards`), and a day placed only by a tense; with `calendar_only`
+    (`dates_v4`), none for an entity that names no time on the calendar."""
     out = []
     for ent in doc.ents:
         if ent.label_ != "DATE":
             continue
         e = ent if latest_year is None else date_span(ent)
-        if e is None:
+        if e is None or (calendar_only and not is_date(e)):
             continue
         iso = None
         if latest_year is None or not names_no_date(e, latest_year):
@@ -129,11 +135,15 @@ def mentioned_dates(doc: Doc, published: date | None, latest_year: int | None) -
 
 
 def _mentioned(
-    context: Context, records: list[dict[str, Any]], fixes: str, latest_year: int | None
+    context: Context,
+    records: list[dict[str, Any]],
+    fixes: str,
+    latest_year: int | None,
+    calendar_only: bool = False,
 ) -> list[Columns]:
     docs = entity_docs(context, fixes)
     return [
-        mentioned_dates(doc, _published(record), latest_year)
+        mentioned_dates(doc, _published(record), latest_year, calendar_only)
         for record, doc in zip(records, docs, strict=True)
     ]
 
@@ -146,3 +156,8 @@ def dates_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
 @batch_annotator("dates", "dates_v3", model=model, languages=languages)
 def dates_v3(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return _mentioned(context, records, FIXES_V3, context.params.dates.latest_year)
+
+
+@batch_annotator("dates", "dates_v4", model=model, languages=languages)
+def dates_v4(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    return _mentioned(context, records, FIXES_V3, context.params.dates.latest_year, True)

@@ -249,6 +249,16 @@ def summary() -> None:
             f"[yellow]{ingest['unused_sidecars']} sidecar file(s) applied to no seed[/yellow] "
             "(data/quarantine/ingest: orphan_sidecar, ambiguous_sidecar)."
         )
+    if ingest.get("blocklist_unmatched"):
+        # A takedown that matched nothing may be a mistyped entry: the article is then published.
+        unmatched = ingest["blocklist_unmatched"]
+        console.print(
+            f"[yellow]{len(unmatched)} blocklist entr{'y' if len(unmatched) == 1 else 'ies'} "
+            "took nothing down[/yellow] (no longer in seeds/, or mistyped?):",
+            soft_wrap=True,
+        )
+        for entry in unmatched:
+            console.print(f"  {entry}", markup=False, highlight=False, soft_wrap=True)
     if not manifest:
         console.print("No release yet: run `corpus run`.")
         return

@@ -33,6 +33,26 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
 
 
+def url_key(url: str) -> str:
+    """What every spelling of one article's URL has in common: `canonical_url` without the
+    scheme, a leading `www.` or a trailing slash, its query sorted ("example.com/news/a").
+
+    For matching a URL someone wrote down (a takedown request copies it from a browser, a
+    share link or an old citation) against a record's. Ids keep `canonical_url`: folding these
+    spellings into the id would change the id, and so the published id, of every article
+    whose URL has one of them. A URL without a scheme ("www.example.com/a") is read as a host
+    and a path, not as a relative path. Raises ValueError for what urllib cannot parse.
+    """
+    text = url.strip()
+    if "://" not in text and not text.startswith("//"):
+        text = f"//{text}"
+    parts = urlsplit(canonical_url(text))
+    host = parts.netloc.removeprefix("www.")
+    path = parts.path.rstrip("/")
+    query = "&".join(sorted(parts.query.split("&"))) if parts.query else ""
+    return f"{host}{path}?{query}" if query else f"{host}{path}"
+
+
 def source_ref(source: str, row: int | None) -> str:
     """Where an article is in seeds/: its path, and its row in an export (`a/b.jsonl#3`)."""
     return source if row is None else f"{source}#{row}"

@@ -8,7 +8,8 @@ Reads:  the seed folder, recursively (symbolic links to directories are not foll
 Writes: `data/ingest/records/` (Arrow schema: record fields with x-stage "ingest"),
         `data/quarantine/ingest/` (with a row for each sidecar applied to no seed:
         `orphan_sidecar`, `ambiguous_sidecar`), `data/ingest/metrics.json` (counts, per format
-        and reason, `unused_sidecars`, and the input hash).
+        and reason, `unused_sidecars`, the input hash, and `blocklist_unmatched`: the entries of
+        `seeds/<ingest.blocklist>` that took no record down).
 Params: `engine`, `ingest`.
 
 Formats (by extension, enabled in `ingest.extensions`): plain text, Markdown, HTML (main content
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
+import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -47,6 +48,16 @@ from pipeline.readers.table import read_csv, read_json, read_jsonl
 from pipeline.readers.text import read_text, split_title  # noqa: F401 - split_title: public API
 from pipeline.seed_files import read_seed_batches, scan
 from pipeline.stage import map_stage, parse_args, write_metrics
+from pipeline.takedowns import (
+    Blocklist,
+    BlocklistError,
+    load_blocklist,
+    take_down,
+    unmatched_reduce,
+)
+
+LOGGER = logging.getLogger(__name__)
+NO_BLOCKLIST = Blocklist()
 
 STAGE = "ingest"
 READERS: dict[str, tuple[str, Reader]] = {
@@ -120,30 +131,11 @@ def to_record(
     }
 
 
-def load_blocklist(path: Path) -> frozenset[str]:
-    """The record ids a blocklist names: ids as written, URLs as the id they give a record."""
-    if not path.is_file():
-        return frozenset()
-    ids = set()
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
-        entry = line.split("#", 1)[0].strip()
-        if entry:
-            ids.add(entry.lower() if _ID.fullmatch(entry) else record_id(entry, ""))
-    return frozenset(ids)
-
-
-_ID = re.compile(r"[0-9a-fA-F]{32}")
-
-
-def taken_down(item: dict[str, Any] | Rejected, blocked: frozenset[str]) -> bool:
-    return not isinstance(item, Rejected) and item["id"] in blocked
-
-
 def parse_seed(
-    seed: dict[str, Any], params: IngestParams, blocked: frozenset[str] = frozenset()
+    seed: dict[str, Any], params: IngestParams, blocklist: Blocklist = NO_BLOCKLIST
 ) -> list[dict[str, Any] | Rejected]:
     """One seed file (raw bytes, sidecar bytes, or why it was not read) -> its records; those
-    whose id is `blocked` are taken down (their quarantine row holds the seed, not the text)."""
+    the `blocklist` names are taken down (their quarantine row holds the seed, not the text)."""
     if seed.get("error"):
         return [Rejected(seed["error"], seed.get("error_detail") or "")]
     suffix = Path(seed["source"]).suffix.lower()
@@ -172,12 +164,7 @@ def parse_seed(
         item if isinstance(item, Rejected) else to_record(item, seed, fmt, encoding, meta, side)
         for item in items
     ]
-    return [
-        Rejected(q.TAKEDOWN, f"{r['id']} is listed in the blocklist", r.get("source_row"), r["id"])
-        if taken_down(r, blocked)
-        else r
-        for r in records
-    ]
+    return [take_down(r, blocklist) for r in records]
 
 
 def format_of(source: str, params: IngestParams) -> str:
@@ -232,7 +219,7 @@ class InputHash:
 
 def run(seeds: Path, out: Path, quarantine: Path, metrics: Path, params: params_mod.Params) -> dict:
     blocklist = Path(seeds) / params.ingest.blocklist
-    blocked = load_blocklist(blocklist)
+    blocked = load_blocklist(blocklist)  # a line that is no id and no URL stops the run here
     files = [f for f in scan(seeds, params.ingest) if f.path(seeds) != blocklist]
     files_in = sum(f.unused is None for f in files)
     unused_sidecars = {f.source for f in files if f.unused}
@@ -252,7 +239,13 @@ def run(seeds: Path, out: Path, quarantine: Path, metrics: Path, params: params_
     def fn(seed: dict[str, Any]) -> list[dict[str, Any] | Rejected]:
         return parse_seed(seed, params.ingest, blocked)
 
-    counts = map_stage(STAGE, fn, out, quarantine, params, batches(), total=len(files))
+    takedowns = unmatched_reduce(blocked)
+    counts = map_stage(
+        STAGE, fn, out, quarantine, params, batches(), total=len(files), reduce=takedowns
+    )
+    unmatched = takedowns.result()
+    if unmatched:
+        LOGGER.warning("%d blocklist entries took nothing down: %s", len(unmatched), unmatched)
     result = {
         **counts,
         # Seed files; sidecars that no seed takes are input rows too (records_in), quarantined
@@ -261,6 +254,9 @@ def run(seeds: Path, out: Path, quarantine: Path, metrics: Path, params: params_
         "unused_sidecars": len(unused_sidecars),
         "files_by_format": dict(sorted(formats.items())),
         "input_hash": hashed.hexdigest(),
+        # Takedowns that matched no record: an article no longer in seeds/, or a mistyped entry
+        # (only a person can tell); reported, not fatal (README, "Versions").
+        "blocklist_unmatched": unmatched,
     }
     write_metrics(metrics, result)
     return result
@@ -268,7 +264,10 @@ def run(seeds: Path, out: Path, quarantine: Path, metrics: Path, params: params_
 
 def main(argv: list[str] | None = None) -> dict:
     args, params = parse_args(argv, __name__, __doc__, ["seeds", "out", "quarantine", "metrics"])
-    return run(args.seeds, args.out, args.quarantine, args.metrics, params)
+    try:
+        return run(args.seeds, args.out, args.quarantine, args.metrics, params)
+    except BlocklistError as e:  # a takedown that cannot be applied: nothing is written
+        raise SystemExit(f"ingest: {e}") from e
 
 
 if __name__ == "__main__":

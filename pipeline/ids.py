@@ -33,6 +33,17 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
 
 
+def is_site_root(url: str) -> bool:
+    """A site's home page: its path empty or "/", and no query once tracking is dropped.
+
+    Many templates put the home page in every article's `<link rel=canonical>` or og:url; taken
+    as the article's URL, it gave every article of the site one id. A query left after
+    `canonical_url` ("/?p=4512", WordPress) names an article. Raises ValueError as urllib does.
+    """
+    parts = urlsplit(canonical_url(url))
+    return parts.path in ("", "/") and not parts.query
+
+
 def url_key(url: str) -> str:
     """What every spelling of one article's URL has in common: `canonical_url` without the
     scheme, a leading `www.` or a trailing slash, its query sorted ("example.com/news/a").

@@ -1016,3 +1016,45 @@ def test_export_sidecar_gives_file_wide_fields_only():
     assert [(r["url"], r["title"], r["license"]) for r in records] == [
         (None, None, "CC-BY-4.0")
     ] * 2
+
+
+def metronews_page(headline: str, paragraph: str) -> bytes:
+    """A page of a site whose template puts its home page in every article's canonical link."""
+    return (
+        '<!DOCTYPE html><html lang="en"><head><title>' + headline + "</title>"
+        '<link rel="canonical" href="https://metronews.example/">'
+        '<meta property="og:url" content="https://metronews.example/"></head><body><article>'
+        f"<h1>{headline}</h1><p>{paragraph}</p>"
+        "<p>The council will publish the full report on its website next week.</p>"
+        "</article></body></html>"
+    ).encode()
+
+
+TRAM = metronews_page("Tram line approved", "The city approved the new tram line on Monday.")
+POOL = metronews_page("Pool to reopen", "The swimming pool reopens in June after repairs.")
+
+
+def test_pages_sharing_a_home_page_canonical_are_two_articles(tmp_path, params, read_rows):
+    # Before, both took the home page as their URL, so both had one id: the second was set
+    # aside as duplicate_id and the first published with the home page as its URL.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "tram.html").write_bytes(TRAM)
+    (seeds / "pool.html").write_bytes(POOL)
+    ingest.run(seeds, tmp_path / "out", tmp_path / "q", tmp_path / "m.json", params)
+    records = {r["source"]: r for r in read_rows(tmp_path / "out")}
+    assert sorted(records) == ["pool.html", "tram.html"]
+    assert [records[s]["url"] for s in sorted(records)] == [None, None]
+    assert [records[s]["id"] for s in sorted(records)] == [
+        record_id(None, "pool.html"),
+        record_id(None, "tram.html"),
+    ]
+
+
+def test_a_sidecar_home_page_url_is_taken_as_given() -> None:
+    # The sidecar is the curator's word: not second-guessed (a second seed given the same URL is
+    # quarantined as duplicate_id, which names the URL).
+    sidecar = json.dumps({"url": "https://metronews.example/"}).encode()
+    record = parse_one("tram.html", TRAM, sidecar)
+    assert record["url"] == "https://metronews.example/"
+    assert record["id"] == record_id("https://metronews.example/", "")

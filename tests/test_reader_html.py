@@ -329,6 +329,41 @@ def test_canonical_url(head: str, url: str | None) -> None:
     assert read_one(page("", head))["url"] == url
 
 
+HOME = '<link rel="canonical" href="https://metronews.example/">'
+OG_HOME = '<meta property="og:url" content="https://metronews.example">'
+
+
+@pytest.mark.parametrize(
+    ("head", "url"),
+    [
+        # A home page in every article's canonical link or og:url (a misconfigured template) is
+        # no article's URL: the next URL the page gives is taken, else none.
+        (HOME, None),
+        ('<link rel="canonical" href="https://metronews.example">', None),
+        ('<link rel="canonical" href="https://metronews.example/?utm_source=rss#top">', None),
+        (HOME + OG_HOME, None),
+        (
+            HOME + '<meta property="og:url" content="https://metronews.example/city/tram-line">',
+            "https://metronews.example/city/tram-line",
+        ),
+        (
+            OG_HOME + '<link rel="canonical" href="https://metronews.example/city/tram-line">',
+            "https://metronews.example/city/tram-line",
+        ),
+        # A query that names the article makes the site's root an article's URL (WordPress).
+        (
+            '<link rel="canonical" href="https://metronews.example/?p=4512">',
+            "https://metronews.example/?p=4512",
+        ),
+        (HOME + '<base href="https://metronews.example/">', None),  # trafilatura's fallback
+    ],
+)
+def test_a_home_page_is_no_article_url(head: str, url: str | None) -> None:
+    article = read_one(page("", head))
+    assert article["url"] == url
+    assert article["extra"]["hostname"] == "metronews.example"  # the site is still known
+
+
 @pytest.mark.parametrize(
     ("head", "date"),
     [

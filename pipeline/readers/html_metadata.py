@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_metadata
 
+from pipeline.ids import is_site_root
 from pipeline.params import HtmlParams
 from pipeline.readers import Article
 from pipeline.readers.html_author import page_author
@@ -26,15 +27,17 @@ LOGGER = logging.getLogger(__name__)
 
 
 def page_metadata(tree: HtmlElement, options: HtmlParams) -> Article:
-    """Title, author, language, date, canonical URL and publisher the page declares."""
+    """Title, author, language, date, canonical URL and publisher the page declares; a URL that
+    is the site's home page is no article's URL (the next the page gives is taken, or none)."""
     meta = meta_tags(tree)
     found = _declared_metadata(tree, options)
     publisher = site_name(meta.get("og:site_name") or found.get("sitename"))
-    url = canonical(tree, meta) or found.get("url")
+    declared = declared_urls(tree, meta, found.get("url"))
+    url = next((u for u in declared if not is_site_root(u)), None)
     extra = {
         "description": found.get("description"),
         "image": found.get("image"),
-        "hostname": _hostname(url),
+        "hostname": _hostname(url or next(iter(declared), None)),  # a home page names the site
         "categories": found.get("categories"),
         "tags": found.get("tags"),
         "license": found.get("license"),
@@ -137,15 +140,19 @@ def declared_language(tree: HtmlElement, meta: dict[str, str]) -> str | None:
     return None
 
 
-def canonical(tree: HtmlElement, meta: dict[str, str]) -> str | None:
-    """The absolute http(s) URL of `<link rel=canonical>`, else of og:url."""
-    for el in tree.iter("link"):
-        rels = (el.get("rel") or "").lower().split()
-        href = (el.get("href") or "").strip()
-        if "canonical" in rels and _ABSOLUTE.match(href) and _hostname(href):
-            return href
-    url = meta.get("og:url", "")
-    return url if _ABSOLUTE.match(url) and _hostname(url) else None
+def declared_urls(tree: HtmlElement, meta: dict[str, str], found: str | None) -> list[str]:
+    """The absolute http(s) URLs the page gives for itself, first choice first: each
+    `<link rel=canonical>`, og:url, then trafilatura's (`found`: twitter:url, `<base>`, ...).
+
+    `page_metadata` takes the first that is not a site's home page (`ids.is_site_root`).
+    """
+    links = [
+        (el.get("href") or "").strip()
+        for el in tree.iter("link")
+        if "canonical" in (el.get("rel") or "").lower().split()
+    ]
+    urls = [*links, meta.get("og:url", ""), found or ""]
+    return [u for u in urls if _ABSOLUTE.match(u) and _hostname(u)]
 
 
 _ABSOLUTE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)

@@ -116,20 +116,44 @@ def release_files(repo: Path, version: str) -> dict[str, Path]:
     outs = lock["stages"]["publish"]["outs"]
     (entry,) = [o for o in outs if o["path"] == RELEASE_PATH]
     cache = cache_dir(repo)
-    listing_path = _cache_object(cache, entry["md5"])
-    missing_hint = (
-        f"release {version} is not in the DVC cache: fetch it with "
-        f"`git checkout {tag(version)} && dvc fetch && git checkout -` or `dvc fetch --all-tags`"
-    )
+    files = _cached_files(cache, entry["md5"])
+    if files is None:
+        # A fresh clone has tags but an empty cache: the release comes from the DVC remote, as
+        # `corpus pull` gets it, rather than failing the build that follows it (`publish`).
+        failure = _fetch(repo, version)
+        files = _cached_files(cache, entry["md5"])
+    if files is None:
+        raise VersionError(
+            f"release {version} is not in the DVC cache and could not be fetched from the DVC "
+            f"remote ({failure or 'it lacks some files'}): check `dvc remote list`, then "
+            f"`dvc fetch --all-tags`"
+        )
+    return files
+
+
+def _cached_files(cache: Path, md5: str) -> dict[str, Path] | None:
+    """The release's files in `cache` from its `.dir` listing `md5`; None if any is missing."""
+    listing_path = _cache_object(cache, md5)
     if not listing_path.exists():
-        raise VersionError(missing_hint)
+        return None
     files = {
         item["relpath"]: _cache_object(cache, item["md5"])
         for item in json.loads(listing_path.read_text())
     }
-    if not all(p.exists() for p in files.values()):
-        raise VersionError(missing_hint)
-    return files
+    return files if all(p.exists() for p in files.values()) else None
+
+
+def _fetch(repo: Path, version: str) -> str | None:
+    """Fill DVC's cache with release `version` from the default remote; DVC's error, if any."""
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
+    with Repo(str(repo)) as dvc_repo:
+        try:
+            dvc_repo.fetch(targets=[RELEASE_PATH], revs=[tag(version)], workspace=False)
+        except DvcException as error:
+            return str(error)
+    return None
 
 
 def materialize(repo: Path, version: str, dest: Path) -> Path:

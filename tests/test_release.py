@@ -166,6 +166,17 @@ def test_each_version_pulls_from_s3_verifies_and_loads(clone, tmp_path, version)
     assert ("harbour.txt" in sources) == (version != "1.0.0")
 
 
+def test_a_fresh_clone_fetches_the_releases_it_compares_from_the_remote(v111, tmp_path):
+    # a clone has the tags but no DVC cache: diff (and publish's changelog) fetch what they read
+    fresh = tmp_path / "fresh"
+    sh(tmp_path, "git", "clone", "-q", str(v111), str(fresh))
+    assert (
+        corpus(fresh, "diff", "1.0.0", "1.1.0").stdout
+        == corpus(v111, "diff", "1.0.0", "1.1.0").stdout
+    )
+    assert (fresh / ".dvc" / "cache").is_dir()
+
+
 def test_diff_reports_exactly_the_added_and_the_fixed_record(v111):
     added = corpus(v111, "diff", "1.0.0", "1.1.0").stdout
     assert "│ added               │ 1 " in added or _count(added, "added") == 1

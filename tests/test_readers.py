@@ -206,3 +206,29 @@ def test_json_export_one_object_or_an_array():
     assert [getattr(i, "reason", "ok") for i in items] == ["ok", "bad_row", "bad_row"]
     (broken,) = read_json("{not json", DEFAULTS.ingest)
     assert broken.reason == "bad_row" and broken.detail.startswith("not JSON")
+
+
+# Windows line endings (CRLF, as Notepad and Excel save): front matter and the .txt headline
+# are found as with LF.
+CRLF_FRONT_MATTER = [
+    "---\r\ntitle: Harbour wall repaired\r\nauthor: Jane Roe\r\ndate: 2024-03-05\r\n---\r\n",
+    '+++\r\ntitle = "Harbour wall repaired"\r\nauthor = "Jane Roe"\r\ndate = 2024-03-05\r\n+++\r\n',
+]
+
+
+@pytest.mark.parametrize("front_matter", CRLF_FRONT_MATTER, ids=["yaml", "toml"])
+def test_markdown_front_matter_with_windows_line_endings(front_matter):
+    text = front_matter + "\r\nWorkers finished the repairs.\r\nThe road reopens.\r\n"
+    (article,) = read_markdown(text, PARAMS)
+    assert (article["title"], article["author"], article["published_date"]) == (
+        "Harbour wall repaired",
+        "Jane Roe",
+        "2024-03-05",
+    )
+    assert article["text"] == "Workers finished the repairs. The road reopens."
+
+
+def test_text_headline_with_windows_line_endings():
+    (article,) = read_text("Harbour wall repaired\r\n\r\nWorkers finished.\r\n", PARAMS)
+    assert article["title"] == "Harbour wall repaired"
+    assert drop_title(article["text"], article["title"]) == "Workers finished."

@@ -30,6 +30,8 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)",
 # Hugo's TOML front matter, between "+++" lines.
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", re.S)
 _MD = MarkdownIt("commonmark").enable("table")
+# CommonMark's line endings: LF, CRLF or a lone CR.
+_LINE_ENDING = re.compile(r"\r\n?")
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -91,7 +93,9 @@ def blocks(tokens: list[Token]) -> list[tuple[str, str]]:
 
 
 def read_markdown(text: str, params: IngestParams) -> list[Article]:
-    meta, body = split_front_matter(text)
+    # markdown-it reads every line ending as one, but the front matter is found before it
+    # parses: a file saved on Windows (CRLF) would keep its front matter as the first paragraph.
+    meta, body = split_front_matter(_LINE_ENDING.sub("\n", text))
     found = blocks(_MD.parse(body))
     fields, used = metadata_fields(meta, params.fields)
     if "title" not in fields and found and found[0][0] == "h1":

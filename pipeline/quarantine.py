@@ -18,6 +18,8 @@ UNSUPPORTED_FORMAT = "unsupported_format"
 TOO_LARGE = "too_large"
 BAD_SIDECAR = "bad_sidecar"
 BAD_ROW = "bad_row"  # one line/row of a JSONL/CSV export
+# Markdown front matter its language (YAML, TOML) cannot parse; the detail: the parser's error
+BAD_FRONT_MATTER = "bad_front_matter"
 NO_CONTENT = "no_content"  # a page or export with nothing article-like in it
 UNREADABLE = "unreadable"  # the operating system refused to read the file
 OUTSIDE_SEEDS = "outside_seeds"  # a symbolic link pointing out of seeds/: never followed

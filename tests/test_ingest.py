@@ -258,6 +258,7 @@ REFUSED = [
     ("list.txt", b"Body.", b'["https://example.com/a"]', "bad_sidecar"),
     ("latin1.txt", b"Body.", b'{"title": "Caf\xe9"}', "bad_sidecar"),
     ("header-only.csv", b"title,text\n", None, "no_content"),
+    ("colon.md", b"---\ntitle: Breaking: Markets fall\n---\nBody.\n", None, "bad_front_matter"),
 ]
 
 

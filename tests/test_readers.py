@@ -98,11 +98,6 @@ def test_markdown_toml_front_matter():
     assert set(article["extra"]) == {"lastmod"}
 
 
-def test_markdown_bad_toml_front_matter_stays_text():
-    (article,) = read_markdown('+++\ntitle = "unclosed\n+++\nBody.\n', PARAMS)
-    assert "unclosed" in article["text"] and "Body." in article["text"]
-
-
 def test_markdown_html_blocks_are_text():
     text = (
         "# Title\n\n<p>Written as <b>HTML</b> in the Markdown.</p>\n\nMarkdown again.\n\n"
@@ -117,9 +112,38 @@ def test_markdown_html_blocks_are_text():
     ]
 
 
-def test_markdown_bad_front_matter_stays_text():
-    (article,) = read_markdown("---\ntitle: [unclosed\n---\nBody.\n", PARAMS)
-    assert "unclosed" in article["text"] and "Body." in article["text"]
+# Front matter its language cannot read is refused, as Jekyll and Hugo refuse the file: read as
+# Markdown it would publish the metadata as the first paragraph and the article without them.
+BAD_FRONT_MATTER = [
+    (
+        "---\ntitle: Breaking: Markets fall sharply\nauthor: Tom Lee\n---\nShares fell.\n",
+        "YAML front matter: mapping values are not allowed here (line 2, column 16)",
+    ),
+    (
+        "---\ntitle: [unclosed\n---\nBody.\n",
+        "YAML front matter: expected ',' or ']', but got '<stream end>' (line 2, column 17)",
+    ),
+    ('+++\ntitle = "unclosed\n+++\nBody.\n', "TOML front matter: Unterminated string"),
+    (
+        '+++\ntitle = "T"\nauthor = @\n+++\nBody.\n',
+        "TOML front matter: Invalid value (line 3, column 10)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"), BAD_FRONT_MATTER, ids=["yaml", "yaml-flow", "toml", "toml-line"]
+)
+def test_markdown_front_matter_that_does_not_parse_is_quarantined(text, detail):
+    (rejected,) = read_markdown(text, PARAMS)
+    assert isinstance(rejected, Rejected)
+    assert (rejected.reason, rejected.detail) == ("bad_front_matter", detail)
+
+
+def test_markdown_rule_and_heading_that_read_as_yaml_but_no_mapping_stay_text():
+    # A thematic break, then a setext heading: "Introduction" is YAML too, but a string.
+    (article,) = read_markdown("---\nIntroduction\n---\nBody.\n", PARAMS)
+    assert article["text"] == "Introduction\n\nBody."
 
 
 JSONL = "\n".join(

@@ -137,3 +137,13 @@ def test_stage_help_names_the_module_and_explains_every_option(stage):
         # The help follows the option, on its line or (long option names) the next one.
         helps = re.findall(rf"^  {option} PATH\s+(\S.+)$", result.stdout, re.MULTILINE)
         assert len(helps) == 1 and len(helps[0]) > 10, f"{option} has no help"
+
+
+def test_readme_names_every_quarantine_reason():
+    """README's "Nothing is lost" is the list of reasons a reader of the quarantine meets."""
+    from pipeline import quarantine
+
+    reasons = {v for k, v in vars(quarantine).items() if k.isupper() and isinstance(v, str)}
+    section = (ROOT / "README.md").read_text().split("### Nothing is lost", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    assert reasons and {r for r in reasons if f"`{r}`" not in section} == set()

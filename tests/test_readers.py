@@ -256,3 +256,9 @@ def test_text_headline_with_windows_line_endings():
     (article,) = read_text("Harbour wall repaired\r\n\r\nWorkers finished.\r\n", PARAMS)
     assert article["title"] == "Harbour wall repaired"
     assert drop_title(article["text"], article["title"]) == "Workers finished."
+
+
+def test_markdown_inline_br_is_a_line_break():
+    text = "Visit us at:<br>12 Harbour Road<BR/>Portsmouth<br />PO1 2AB\n\nOpen <b>daily</b>.\n"
+    (article,) = read_markdown(text, PARAMS)
+    assert article["text"] == "Visit us at:\n12 Harbour Road\nPortsmouth\nPO1 2AB\n\nOpen daily."

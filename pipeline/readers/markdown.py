@@ -8,7 +8,7 @@ when it is the final title (`pipeline.readers.drop_title`, the rule for every fo
 heading the front matter or a sidecar overrides is kept as text, and one that repeats the
 front-matter title is not. The text keeps every block (paragraphs, headings, list items,
 quotes, code, table rows, the blocks of an HTML block) as its own paragraph and drops only
-markup: link targets, image references, HTML tags.
+markup: link targets, image references, HTML tags (a `<br>` is a line break).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)",
 # Hugo's TOML front matter, between "+++" lines.
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", re.S)
 _MD = MarkdownIt("commonmark").enable("table")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # CommonMark's line endings: LF, CRLF or a lone CR.
 _LINE_ENDING = re.compile(r"\r\n?")
 
@@ -84,6 +85,14 @@ def _toml_error(exc: tomllib.TOMLDecodeError) -> str:
     return _TOML_AT.sub(in_file, str(exc).split("\n", 1)[0])
 
 
+def is_line_break(token: Token) -> bool:
+    """Markdown's hard break, or HTML's `<br>` written inline (dropped as markup, it glued the
+    words on either side: "at:<br>12 Harbour Road" read "at:12 Harbour Road")."""
+    return token.type == "hardbreak" or (
+        token.type == "html_inline" and _BR.fullmatch(token.content.strip()) is not None
+    )
+
+
 def inline_text(token: Token) -> str:
     parts = []
     for child in token.children or []:
@@ -91,9 +100,9 @@ def inline_text(token: Token) -> str:
             parts.append(child.content)
         elif child.type == "softbreak":
             parts.append(" ")  # a wrapped source line, not a line break in the article
-        elif child.type == "hardbreak":
+        elif is_line_break(child):
             parts.append("\n")
-        # link_open/close keep their text children; images and inline HTML are markup
+        # link_open/close keep their text children; images and other inline HTML are markup
     return "".join(parts).strip()
 
 

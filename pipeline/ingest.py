@@ -71,7 +71,10 @@ READERS: dict[str, tuple[str, Reader]] = {
     ".csv": ("csv", read_csv),
 }
 MULTI_ARTICLE = {"jsonl", "json", "csv"}
-EXPORT_SIDECAR_FIELDS = ("publisher", "license")
+# The fields an export's sidecar fills where a row leaves them empty: what may hold for every
+# row of a feed (its staff byline, its day, its publisher and licence). Not url or title: they
+# name one article, and one URL for every row would give every row the same id.
+EXPORT_SIDECAR_FIELDS = ("author", "published_date", "publisher", "license")
 
 
 def parse_sidecar(sidecar: bytes | None, name: str | None) -> dict[str, Any] | Rejected:
@@ -100,15 +103,14 @@ def to_record(
     """An article plus its provenance and sidecar metadata -> an ingest record.
 
     In a one-article file the sidecar is the curator's word and overrides what the document
-    says; in an export it only fills file-wide fields (publisher, licence) a row leaves empty.
+    says; in an export it only fills the file-wide fields (`EXPORT_SIDECAR_FIELDS`) a row leaves
+    empty.
     `side` is the fields the sidecar `meta` sets (`fields.metadata_fields`, read once per seed);
     all of `meta` is kept in `metadata`. The text's first block is dropped when it is the final
     title (`drop_title`).
     """
     fields = {k: article.get(k) for k in FIELDS}
     if fmt in MULTI_ARTICLE:
-        # Only what holds for the whole file: one URL or title for every row would give every
-        # row the same id.
         for k in EXPORT_SIDECAR_FIELDS:
             fields[k] = fields[k] if fields[k] is not None else side.get(k)
     else:

@@ -1059,3 +1059,16 @@ def test_a_sidecar_home_page_url_is_taken_as_given() -> None:
     record = parse_one("tram.html", TRAM, sidecar)
     assert record["url"] == "https://metronews.example/"
     assert record["id"] == record_id("https://metronews.example/", "")
+
+
+def test_export_sidecar_fills_author_and_date_a_row_leaves_empty():
+    raw = b"title,text,author,date\nA,One.,,\nB,Two.,Ann Lee,2024-01-02\n"
+    meta = (
+        b'{"author": "Staff Reporter", "date": "2024-03-05", "publisher": "X",'
+        b' "license": "CC-BY-4.0"}'
+    )
+    records = parse_seed(seed("feed.csv", raw, meta), PARAMS)
+    assert [(r["author"], r["published_date"], r["publisher"], r["license"]) for r in records] == [
+        ("Staff Reporter", "2024-03-05", "X", "CC-BY-4.0"),
+        ("Ann Lee", "2024-01-02", "X", "CC-BY-4.0"),  # a row's own value wins
+    ]

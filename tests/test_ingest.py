@@ -208,6 +208,8 @@ TITLE_RULE = [
     ("a.md", b"# Headline\n\nBody.\n", b'{"title": "Curated"}', "Curated", "Headline\n\nBody."),
     ("a.md", b"# Headline\n\nBody.\n", b'{"title": "HEADLINE"}', "HEADLINE", "Body."),
     ("a.txt", b"Headline\n\nBody.\n", b'{"title": "Headline"}', "Headline", "Body."),
+    ("a.txt", b"By Ann Lee\n\nHeadline\n\nBody.\n", None, "Headline", "Body."),  # a byline
+    ("a.txt", b"5 March 2024\n\nHeadline\n\nBody.\n", b'{"title": "T"}', "T", "Headline\n\nBody."),
     ("a.md", b"Intro.\n\n# Section\n\nBody.\n", None, None, "Intro.\n\nSection\n\nBody."),
     ("a.md", b"# Only a heading\n", None, "Only a heading", "Only a heading"),
     (

@@ -39,6 +39,65 @@ def test_text_reader_takes_headline_and_drops_file_newline():
     assert article == {"text": "Headline\n\nFirst paragraph.\n\nSecond.", "title": "Headline"}
 
 
+# A first line that is a byline or a date is that, not the title; the next line may be the title.
+TEXT_HEADERS = [
+    (
+        "By Jane Smith\n\nHarbour wall repaired\n\nWorkers finished.\n",
+        {"author": "Jane Smith", "title": "Harbour wall repaired"},
+        {"byline": "By Jane Smith"},
+        "Workers finished.",
+    ),
+    (
+        "March 5, 2024\n\nHarbour wall repaired\n\nWorkers finished.\n",
+        {"published_date": "2024-03-05", "title": "Harbour wall repaired"},
+        {"dateline": "March 5, 2024"},
+        "Workers finished.",
+    ),
+    (  # both, in either order; what is no name leaves the author (byline.py); CRLF
+        "Tuesday, 5 March 2024\r\n\r\nBY JOHN SMITH, Associated Press\r\n\r\n"
+        "Harbour wall repaired\r\n\r\nWorkers finished.\r\n",
+        {"author": "JOHN SMITH", "published_date": "2024-03-05", "title": "Harbour wall repaired"},
+        {"dateline": "Tuesday, 5 March 2024", "byline": "BY JOHN SMITH, Associated Press"},
+        "Workers finished.",
+    ),
+    (  # the next line is an opening, not a title
+        "By Jane Smith and Tom Lee\n\nWorkers finished the wall.\n\nIt reopens.\n",
+        {"author": "Jane Smith; Tom Lee", "title": None},
+        {"byline": "By Jane Smith and Tom Lee"},
+        "Workers finished the wall.\n\nIt reopens.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "extra", "body"), TEXT_HEADERS, ids=["byline", "date", "both", "no-title"]
+)
+def test_text_byline_or_date_first_line_is_no_title(text, fields, extra, body):
+    (article,) = read_text(text, PARAMS)
+    assert {k: article.get(k) for k in fields} == fields
+    assert article["extra"] == extra  # the lines as written, kept in `metadata`
+    # Not in the text: the title, when there is one, is its first block (drop_title).
+    text = drop_title(article["text"], article["title"])
+    assert text.replace("\r\n", "\n") == body
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "By the harbour wall",  # running text, not names
+        "By Jane Smith | March 5, 2024",  # a date in it: no name has digits
+        "May 2024",  # no day: not a date
+    ],
+)
+def test_text_first_line_that_is_no_byline_or_date_stays_the_title(first):
+    (article,) = read_text(f"{first}\n\nWorkers finished.\n", PARAMS)
+    assert (article["title"], article.get("author"), article.get("published_date")) == (
+        first,
+        None,
+        None,
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "title", "expected"),
     [

@@ -42,6 +42,19 @@ def byline_names(author: str, site: str | None) -> list[str]:
     return people if len(people) > 1 and all(map(_person_like, people)) else [name]
 
 
+def byline_line(line: str) -> list[str]:
+    """The names a line that is a byline and nothing else gives ("By Jane Smith", "BY JOHN
+    SMITH, Associated Press", "Analysis by Chris Cillizza"), else []: it starts with "by" (or an
+    introduction and "by") and, once what is no name is taken out, holds names only and no
+    digit ("By the harbour wall" and "By Jane Smith | March 5, 2024" are no bylines)."""
+    if not _INTRODUCTION.match(line.strip()):
+        return []
+    name = without_extras(line, None)
+    if not any(c.isalpha() for c in name) or any(c.isdigit() for c in name):
+        return []
+    return byline_names(line, None) if names_only(name) else []
+
+
 def without_extras(author: str, site: str | None) -> str:
     """`author` without an introduction, and without what follows its names that is no name."""
     name = _HANDLES.sub("", author.strip()) or author.strip()

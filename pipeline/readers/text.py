@@ -1,9 +1,18 @@
-"""Plain text: one article per file; a BBC-style headline line is the title."""
+"""Plain text: one article per file; a BBC-style headline line is the title.
+
+Lines that stand alone at the top and are a byline ("By Jane Smith") or a date ("March 5,
+2024") give the author and the published date, not the title (`split_header`); the headline
+may follow them.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipeline.params import IngestParams
-from pipeline.readers import Article
+from pipeline.readers import AUTHOR_SEPARATOR, Article
+from pipeline.readers.byline import byline_line
+from pipeline.readers.fields import export_date
 
 # A first line ending like a sentence (or a clause) is the article's opening, not its title,
 # once the quotes and brackets that close it are set aside: 'Jugnot "tops French actor league"'
@@ -37,8 +46,40 @@ def strip_final_newline(text: str) -> str:
     return text.removesuffix("\n").removesuffix("\r")
 
 
+def standing_line(text: str) -> tuple[str, str] | None:
+    """(first line, what follows the blank line after it) when the first line stands alone
+    and something follows; else None."""
+    lines = text.split("\n", 2)
+    if len(lines) < 3 or lines[1].strip() or not lines[2].strip():
+        return None
+    return lines[0].strip(), lines[2]
+
+
+def split_header(text: str) -> tuple[dict[str, str], dict[str, Any], str]:
+    """(fields, lines as written, rest): the lines standing alone at the top of `text` that are
+    a byline (`author`, through byline.py's cleaning) or a date (`published_date`, read as
+    exports' dates are), each at most once and in either order. A dateline or byline is no
+    headline: taken for the title, it hid the real one on the next line."""
+    fields: dict[str, str] = {}
+    written: dict[str, Any] = {}
+    text = text.lstrip("\ufeff")
+    while found := standing_line(text):
+        line, rest = found
+        if "author" not in fields and (names := byline_line(line)):
+            fields["author"], written["byline"] = AUTHOR_SEPARATOR.join(names), line
+        elif "published_date" not in fields and (day := export_date(line)):
+            fields["published_date"], written["dateline"] = day, line
+        else:
+            break
+        text = rest
+    return fields, written, text
+
+
 def read_text(text: str, params: IngestParams) -> list[Article]:
-    """The whole text, headline included: ingest drops it from `text` when it is the title
+    """The text without its byline and date lines (`split_header`; kept in `extra`) and with
+    its headline: ingest drops the headline from `text` when it is the title
     (`pipeline.readers.drop_title`), and keeps it when a sidecar gives another title."""
+    fields, written, text = split_header(text)
     title, _ = split_title(text, params.title_max_chars)
-    return [Article(text=strip_final_newline(text), title=title)]
+    extra = {"extra": written} if written else {}
+    return [Article(text=strip_final_newline(text), title=title, **fields, **extra)]

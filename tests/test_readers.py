@@ -321,3 +321,26 @@ def test_markdown_inline_br_is_a_line_break():
     text = "Visit us at:<br>12 Harbour Road<BR/>Portsmouth<br />PO1 2AB\n\nOpen <b>daily</b>.\n"
     (article,) = read_markdown(text, PARAMS)
     assert article["text"] == "Visit us at:\n12 Harbour Road\nPortsmouth\nPO1 2AB\n\nOpen daily."
+
+
+# Excel's first line "sep=;" names the separator; it is not the header.
+@pytest.mark.parametrize("sep", [";", "\t", ","])
+def test_csv_excel_sep_line_names_the_separator(sep):
+    text = f"sep={sep}\r\nTitle{sep}Text{sep}Author\r\nHarbour plan{sep}The council met.{sep}Jo\r\n"
+    (article,) = read_csv(text, PARAMS)
+    assert (article["title"], article["text"], article["author"]) == (
+        "Harbour plan",
+        "The council met.",
+        "Jo",
+    )
+    assert (article["row"], article["extra"]) == (1, {})
+
+
+def test_csv_space_after_the_separator_before_a_quoted_field():
+    text = 'title, text, author\n"Harbour plan", "Text, with a comma.", "Jo Bloggs"\n'
+    (article,) = read_csv(text, PARAMS)
+    assert (article["title"], article["text"], article["author"]) == (
+        "Harbour plan",
+        "Text, with a comma.",
+        "Jo Bloggs",
+    )

@@ -1,6 +1,6 @@
-"""JSONL, JSON and CSV exports (comma, semicolon, tab or bar separated): one article per line,
-object or row, its fields in the columns `ingest.fields` names (pipeline/readers/fields.py);
-the other columns are kept in `metadata`.
+"""JSONL, JSON and CSV exports (comma, semicolon, tab or bar separated, or as Excel's first line
+"sep=X" says): one article per line, object or row, its fields in the columns `ingest.fields`
+names (pipeline/readers/fields.py); the other columns are kept in `metadata`.
 
 A line or row that is not an article (bad JSON, not an object, no text) is quarantined on its
 own as `bad_row`; the rest of the file is still read.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from typing import Any
 
@@ -91,8 +92,27 @@ def delimiter(text: str) -> str:
     return max(counts)[2]
 
 
+# Excel writes, and reads, a first line "sep=;" that names the separator of the lines after it.
+_SEP_LINE = re.compile(r"sep=([^\r\n])(?:\r\n|\r|\n)?", re.IGNORECASE)
+
+
+def excel_separator(text: str) -> tuple[str | None, str]:
+    """(separator, the text after it) when the first line is Excel's "sep=X", else (None, text):
+    read as the header, that line made every row a bad_row."""
+    first = io.StringIO(text, newline="").readline()
+    if match := _SEP_LINE.fullmatch(first):
+        return match[1], text[len(first) :]
+    return None, text
+
+
 def read_csv(text: str, params: IngestParams) -> list[Article | Rejected]:
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter(text))
+    separator, text = excel_separator(text)
+    # skipinitialspace: 'a, "b, c"' is two cells, as spreadsheets read it, not three.
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""),
+        delimiter=separator or delimiter(text),
+        skipinitialspace=True,
+    )
     out: list[Article | Rejected] = []
     try:
         for number, row in enumerate(reader, start=1):

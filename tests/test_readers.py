@@ -344,3 +344,47 @@ def test_csv_space_after_the_separator_before_a_quoted_field():
         "Text, with a comma.",
         "Jo Bloggs",
     )
+
+
+def _outcomes(items):
+    return [(i.reason, i.row) if isinstance(i, Rejected) else (i["title"], i["row"]) for i in items]
+
+
+def test_csv_stray_quote_never_closed_is_quarantined_not_merged():
+    text = (
+        'title,text\nOne,"Fine text."\nTwo,"stray quote here\nThree,The third article text.\n'
+        "Four,The fourth.\n"
+    )
+    items = read_csv(text, PARAMS)
+    assert _outcomes(items) == [("One", 1), ("bad_row", 2)]
+    assert items[1].detail == (
+        "row 2: a quoted field is never closed: lines 3-5, to the end of the file, read as one"
+        " row (a stray quote?)"
+    )
+
+
+def test_csv_stray_quote_on_the_last_line_is_quarantined():
+    items = read_csv('title,text\nOne,Fine.\nTwo,"The second.\n', PARAMS)
+    assert _outcomes(items) == [("One", 1), ("bad_row", 2)]
+
+
+def test_csv_stray_quote_closed_wrongly_later_is_quarantined_not_merged():
+    text = 'title,text\nOne,Fine.\nTwo,"stray quote here\nThree,"The third."\nFour,The fourth.\n'
+    items = read_csv(text, PARAMS)
+    assert _outcomes(items) == [("One", 1), ("bad_row", 2), ("Four", 3)]
+    assert items[1].detail == (
+        "row 2: a quoted field closes wrongly on line 4 (',' expected after '\"'): lines 3-4 read"
+        " as one row (a stray quote?)"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'title,text\nA,"Line one\nline two, with a comma."\nB,Two.\n',  # each line two cells
+        'title,text\r\nA,"Line one\r\n\r\nline two."\r\nB,"Two."',  # CRLF, no final newline
+        'title,text\nA,"He said ""yes""\nand left."\nB,Two.\n',  # doubled quotes inside
+    ],
+)
+def test_csv_quoted_fields_over_line_breaks_stay_one_article(text):
+    assert _outcomes(read_csv(text, PARAMS)) == [("A", 1), ("B", 2)]

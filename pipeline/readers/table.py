@@ -2,16 +2,15 @@
 "sep=X" says): one article per line, object or row, its fields in the columns `ingest.fields`
 names (pipeline/readers/fields.py); the other columns are kept in `metadata`.
 
-A line or row that is not an article (bad JSON, not an object, no text) is quarantined on its
-own as `bad_row`; the rest of the file is still read.
+A line or row that is not an article (bad JSON, not an object, no text, a CSV row a stray quote
+ran over the rows after it: `csv_lines.py`) is quarantined on its own as `bad_row`; the rest of
+the file is still read.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
-import re
 import sys
 from typing import Any
 
@@ -19,6 +18,7 @@ from pipeline import quarantine as q
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected
 from pipeline.readers import Article
+from pipeline.readers.csv_lines import CsvLines, excel_separator, stray_quote
 from pipeline.readers.fields import FIELDS, folded, metadata_fields, take, unused
 
 # Articles are long: the csv module's default 128 KiB field limit would reject real exports.
@@ -92,36 +92,31 @@ def delimiter(text: str) -> str:
     return max(counts)[2]
 
 
-# Excel writes, and reads, a first line "sep=;" that names the separator of the lines after it.
-_SEP_LINE = re.compile(r"sep=([^\r\n])(?:\r\n|\r|\n)?", re.IGNORECASE)
-
-
-def excel_separator(text: str) -> tuple[str | None, str]:
-    """(separator, the text after it) when the first line is Excel's "sep=X", else (None, text):
-    read as the header, that line made every row a bad_row."""
-    first = io.StringIO(text, newline="").readline()
-    if match := _SEP_LINE.fullmatch(first):
-        return match[1], text[len(first) :]
-    return None, text
-
-
 def read_csv(text: str, params: IngestParams) -> list[Article | Rejected]:
-    separator, text = excel_separator(text)
+    separator, text_after = excel_separator(text)
     # skipinitialspace: 'a, "b, c"' is two cells, as spreadsheets read it, not three.
-    reader = csv.DictReader(
-        io.StringIO(text, newline=""),
-        delimiter=separator or delimiter(text),
-        skipinitialspace=True,
-    )
+    dialect = {"delimiter": separator or delimiter(text_after), "skipinitialspace": True}
+    lines = CsvLines(text_after, before=1 if separator else 0)
+    reader = csv.DictReader(lines, **dialect)
     out: list[Article | Rejected] = []
     try:
+        if reader.fieldnames is not None:
+            lines.take_row()  # the header's lines
         for number, row in enumerate(reader, start=1):
-            if None in row:  # more cells than header names: the row is misaligned
-                out.append(
-                    Rejected(q.BAD_ROW, f"row {number}: more cells than columns", row=number)
-                )
-                continue
-            out.append(row_article(row, number, params))
+            first, raw = lines.take_row()
+            stray = stray_quote(raw, first, lines.at_end, dialect)
+            out.append(csv_row(row, number, stray, params))
     except csv.Error as exc:
-        out.append(Rejected(q.BAD_ROW, f"row {reader.line_num}: {exc}", row=reader.line_num))
+        out.append(Rejected(q.BAD_ROW, f"line {lines.number}: {exc}", row=lines.number))
     return out
+
+
+def csv_row(
+    row: dict[str | None, Any], number: int, stray: str | None, params: IngestParams
+) -> Article | Rejected:
+    """Row `number` of a CSV export; `stray`: why a stray quote made it (`stray_quote`)."""
+    if stray:  # rows it swallowed would be published as this one's text
+        return Rejected(q.BAD_ROW, f"row {number}: {stray}", row=number)
+    if None in row:  # more cells than header names: the row is misaligned
+        return Rejected(q.BAD_ROW, f"row {number}: more cells than columns", row=number)
+    return row_article(row, number, params)

@@ -62,17 +62,17 @@ def split_header(text: str) -> tuple[dict[str, str], dict[str, Any], str]:
     headline: taken for the title, it hid the real one on the next line."""
     fields: dict[str, str] = {}
     written: dict[str, Any] = {}
-    text = text.lstrip("\ufeff")
-    while found := standing_line(text):
-        line, rest = found
+    rest = text.lstrip("\ufeff")
+    while found := standing_line(rest):
+        line, after = found
         if "author" not in fields and (names := byline_line(line)):
             fields["author"], written["byline"] = AUTHOR_SEPARATOR.join(names), line
         elif "published_date" not in fields and (day := export_date(line)):
             fields["published_date"], written["dateline"] = day, line
         else:
             break
-        text = rest
-    return fields, written, text
+        rest = after
+    return fields, written, rest if fields else text
 
 
 def read_text(text: str, params: IngestParams) -> list[Article]:

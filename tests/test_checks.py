@@ -83,7 +83,7 @@ def test_spacy_columns_are_null_exactly_for_other_languages():
     french = {**dict.fromkeys(english), "language": "fr"}
     assert list(check(english)) == list(check(french)) == []
     assert list(check({**english, "quotes": None})) == [
-        "quotes is null for a 'en' article (quotes_v4: en only)"
+        "quotes is null for a 'en' article (quotes_v5: en only)"
     ]
     assert list(check({**french, "people": ["Anna Smith"]})) == [
         "people is set for a 'fr' article (entities_v3: en only)"

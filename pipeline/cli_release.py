@@ -35,10 +35,11 @@ def register(app: typer.Typer, console: Console) -> None:
     ) -> None:
         """Make the current build an immutable version: changelog, git tag vX.Y.Z, dvc push."""
         from pipeline.release import ReleaseError, make_release, summary_line
+        from pipeline.versions import VersionError
 
         try:
             made = make_release(REPO, version, accept_drift, remote, say=console.print)
-        except ReleaseError as e:
+        except (ReleaseError, VersionError) as e:  # git failing raises VersionError
             _fail(console, f"Not released: {e}")
         where = "pushed to the DVC remote" if made.pushed else "in the local DVC cache"
         console.print(

@@ -105,14 +105,39 @@ def check_up_to_date(repo: Path) -> None:
         )
 
 
-def check_version(repo: Path, version: str, proposed: str) -> None:
-    versions.parse(version)
+def check_version_format(version: str) -> None:
+    """Refuse a malformed version before anything is touched, as a ReleaseError (so the CLI
+    prints one line, and no rebuild has run that would need undoing)."""
+    try:
+        versions.parse(version)
+    except versions.VersionError as e:
+        raise ReleaseError(str(e)) from None
+    if version.startswith(versions.TAG_PREFIX):
+        raise ReleaseError(
+            f"{version!r}: give the version without the {versions.TAG_PREFIX!r} of its tag, "
+            f"e.g. {version.removeprefix(versions.TAG_PREFIX)}"
+        )
+
+
+def next_free(repo: Path, version: str) -> str:
+    """The least unreleased version of the same kind as `version` (major X.0.0, minor X.Y.0,
+    else patch): what to suggest when `version` is taken."""
+    _, minor, patch = versions.parse(version)
+    kind = "major" if minor == patch == 0 else "minor" if patch == 0 else "patch"
+    return versions.bump(versions.latest(repo), kind)
+
+
+def check_version(repo: Path, version: str, proposed: str | None = None) -> None:
+    """Refuse a version that is malformed, taken, or lower than `proposed` (the least version
+    the changes need; None before they are known)."""
+    check_version_format(version)
     if version in versions.released(repo):
+        instead = proposed if proposed and proposed not in versions.released(repo) else None
         raise ReleaseError(
             f"version {version} exists already (tag {versions.tag(version)}): releases are "
-            f"immutable; release {proposed} instead"
+            f"immutable; release {instead or next_free(repo, version)} instead"
         )
-    if versions.parse(version) < versions.parse(proposed):
+    if proposed is not None and versions.parse(version) < versions.parse(proposed):
         raise ReleaseError(
             f"{version} is lower than {proposed}, the least version these changes need "
             "(breaking schema: major; articles added or withdrawn: minor; edits: patch)"
@@ -179,11 +204,13 @@ def make_release(
 
     params = load(repo / PARAMS_FILE)
     previous = versions.latest(repo)
-    if version is not None and version in versions.released(repo):
-        check_version(repo, version, version)  # refused before anything is rebuilt
+    if version is not None:
+        check_version(repo, version)  # malformed or taken: refused before anything is rebuilt
     try:
         made = _release(repo, params, previous, version, accept_drift, say)
-    except ReleaseError:
+    except BaseException:
+        # Any failure (a refusal, a bug, Ctrl-C) must leave the tree as committed, or the
+        # next `corpus release` refuses the dirty tree this one left.
         restore(repo)
         raise
     made.pushed = push(repo, remote, say)

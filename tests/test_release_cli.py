@@ -1,0 +1,80 @@
+"""The release commands' refusals, fast: a git repository with tags and the real params.yaml,
+no DVC run (what would rebuild is replaced by a stand-in that fails the test if called)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline import cli_release, release
+from pipeline.cli import app
+from pipeline.versions import VersionError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch) -> Path:
+    """A committed params.yaml and dvc.lock, released as 1.0.0 and 1.1.0; DVC stubbed out."""
+    shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
+    (tmp_path / "dvc.lock").write_text("schema: '2.0'\nstages: {}\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
+    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "build")
+    for version in ("1.0.0", "1.1.0"):
+        git(tmp_path, "tag", f"v{version}")
+    monkeypatch.setattr(release, "check_up_to_date", lambda repo: None)
+    monkeypatch.setattr(release, "dvc", lambda *a, **k: subprocess.CompletedProcess(a, 0, "", ""))
+    return tmp_path
+
+
+def no_rebuild(repo: Path) -> None:
+    raise AssertionError("rebuilt although the version was refused")
+
+
+@pytest.mark.parametrize("bad", ["1.1", "v1.2.0", "one"])
+def test_a_malformed_version_is_refused_before_anything_changes(repo, monkeypatch, bad):
+    monkeypatch.setattr(release, "rebuild", no_rebuild)
+    with pytest.raises(release.ReleaseError):
+        release.make_release(repo, bad, say=lambda line: None)
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_any_failure_during_a_release_restores_params_and_lock(repo, monkeypatch):
+    def half_done(repo, *args):
+        release.set_publish(repo, previous="1.1.0", accepted_drift=None)
+        (repo / "dvc.lock").write_text("rebuilt\n")
+        raise VersionError("git failed halfway")
+
+    monkeypatch.setattr(release, "_release", half_done)
+    with pytest.raises(VersionError):
+        release.make_release(repo, None, say=lambda line: None)
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_taken_version_suggests_the_next_free_one_of_its_kind(repo):
+    with pytest.raises(release.ReleaseError, match="release 1.2.0 instead") as taken:
+        release.check_version(repo, "1.1.0")
+    assert "release 1.1.0 instead" not in str(taken.value)
+    with pytest.raises(release.ReleaseError, match="release 2.0.0 instead"):
+        release.check_version(repo, "1.0.0")  # X.0.0 asks for a major version
+
+
+def test_cli_release_of_a_malformed_version_is_one_line_exit_1(repo, monkeypatch):
+    monkeypatch.setattr(release, "rebuild", no_rebuild)
+    monkeypatch.setattr(cli_release, "REPO", repo)
+    result = CliRunner().invoke(app, ["release", "--version", "1.1"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Not released" in result.output and "Traceback" not in result.output
+    assert git(repo, "status", "--porcelain") == ""

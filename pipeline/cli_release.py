@@ -58,7 +58,7 @@ def register(app: typer.Typer, console: Console) -> None:
 
     @app.command()
     def pull(
-        version: Annotated[str, typer.Argument(help="The version, X.Y.Z.")],
+        version: Annotated[str, typer.Argument(help="The version, X.Y.Z (or its tag vX.Y.Z).")],
         to: Annotated[
             Path | None, typer.Option(help="Folder to create (default: ./VERSION).")
         ] = None,
@@ -68,7 +68,7 @@ def register(app: typer.Typer, console: Console) -> None:
         from pipeline.release import ReleaseError
         from pipeline.released import pull as pull_release
 
-        dest = to or Path(version)
+        dest = to or Path(version.removeprefix("v"))  # v1.0.0 lands in ./1.0.0, as 1.0.0 does
         try:
             problems = pull_release(version, dest, repo)
         except ReleaseError as e:

@@ -9,6 +9,7 @@ schema change and the headline figures. They raise `ReleaseError` with what to d
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,26 @@ from pipeline.schema import schema_from
 def pull(version: str, dest: Path, repo: str = ".") -> list[str]:
     """Fetch release `version` of `repo` (a path or git URL) into `dest`; the verification
     problems ([] when it is intact)."""
-    versions.parse(version)
+    try:
+        version = versions.normalize(version)  # 1.0.0 or v1.0.0, the tag's spelling
+    except versions.VersionError as e:
+        raise ReleaseError(str(e)) from None
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise ReleaseError(f"{dest} is not empty: pull into a new folder")
+    created = first_missing(dest)
+    try:
+        fetch(version, dest, repo)
+    except BaseException:
+        # A half-done fetch leaves empty data/, images/... behind, and a retry would refuse
+        # the folder as not empty: take away what this pull made, and nothing else.
+        undo_created(dest, created)
+        raise
+    return verify(dest)
+
+
+def fetch(version: str, dest: Path, repo: str) -> None:
+    """`dvc get` the release folder at the version's tag into `dest`."""
     result = dvc(
         Path.cwd(),
         "get",
@@ -43,7 +60,30 @@ def pull(version: str, dest: Path, repo: str = ".") -> list[str]:
     )
     if result.returncode != 0:
         raise ReleaseError(f"dvc get of {versions.tag(version)} failed:\n{result.stderr.strip()}")
-    return verify(dest)
+
+
+def first_missing(dest: Path) -> Path | None:
+    """The outermost folder of `dest`'s path (`dest` itself included) that does not exist yet;
+    None when `dest` exists."""
+    missing = None
+    for folder in [dest, *dest.parents]:
+        if folder.exists():
+            break
+        missing = folder
+    return missing
+
+
+def undo_created(dest: Path, created: Path | None) -> None:
+    """Remove what a failed pull made: the folders it created, or the contents of the empty
+    `dest` it was given."""
+    if created is not None:
+        shutil.rmtree(created, ignore_errors=True)
+        return
+    for child in dest.iterdir() if dest.is_dir() else []:
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 def verify(release: Path) -> list[str]:

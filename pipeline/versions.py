@@ -39,6 +39,13 @@ def parse(version: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
+def normalize(version: str) -> str:
+    """`version` as X.Y.Z, whether given as 1.0.0 or as its tag v1.0.0 (VersionError if it is
+    neither)."""
+    parse(version)
+    return version.removeprefix(TAG_PREFIX)
+
+
 def bump(previous: str | None, kind: str) -> str:
     """The next version after `previous` for a change of `kind` (major, minor, patch)."""
     if previous is None:

@@ -78,3 +78,51 @@ def test_cli_release_of_a_malformed_version_is_one_line_exit_1(repo, monkeypatch
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Not released" in result.output and "Traceback" not in result.output
     assert git(repo, "status", "--porcelain") == ""
+
+
+# --- corpus pull ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def failing_get(monkeypatch) -> list[list[str]]:
+    """`dvc get` that makes empty data/, images/, validation/ folders, then fails; the calls."""
+    from pipeline import released
+
+    calls: list[list[str]] = []
+
+    def get(cwd, *args, **kwargs):
+        calls.append(list(args))
+        out = Path(args[args.index("-o") + 1])
+        for name in ("data", "images", "validation"):
+            (out / name).mkdir(parents=True, exist_ok=True)
+        return subprocess.CompletedProcess(args, 1, "", "unreachable remote")
+
+    monkeypatch.setattr(released, "dvc", get)
+    return calls
+
+
+def test_pull_takes_the_tag_spelling_without_doubling_its_v(tmp_path, failing_get):
+    from pipeline.released import pull
+
+    with pytest.raises(release.ReleaseError, match="dvc get of v1.0.0 failed"):
+        pull("v1.0.0", tmp_path / "out")
+    assert failing_get[0][failing_get[0].index("--rev") + 1] == "v1.0.0"
+
+
+def test_cli_pull_of_a_malformed_version_is_one_line_exit_1(tmp_path, failing_get):
+    result = CliRunner().invoke(app, ["pull", "1.0", "--to", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert "not a version" in result.output and "Traceback" not in result.output
+    assert not failing_get and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("dest", ["new", "new/nested", "empty"])
+def test_a_failed_pull_removes_only_what_it_created(tmp_path, failing_get, dest):
+    from pipeline.released import pull
+
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "keep.txt").write_text("mine\n")
+    with pytest.raises(release.ReleaseError):
+        pull("1.0.0", tmp_path / dest)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "keep.txt"]
+    assert not any((tmp_path / "empty").iterdir())  # a retry into it is not refused

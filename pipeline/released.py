@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import versions
@@ -21,6 +22,9 @@ from pipeline.ids import file_sha256
 from pipeline.publish import SCHEMA_FILE
 from pipeline.release import MANIFEST, ReleaseError, dvc, load_json, schema_change
 from pipeline.schema import schema_from
+
+# What Arrow raises on a file that is not Parquet, or is cut short.
+UNREADABLE = (pa.ArrowException, OSError)
 
 # --- pull and verify ---------------------------------------------------------------------
 
@@ -93,41 +97,66 @@ def verify(release: Path) -> list[str]:
     if not (release / MANIFEST).exists():
         return [f"{MANIFEST}: missing (is {release} a release folder?)"]
     manifest = load_json(release / MANIFEST)
-    problems = []
+    problems, intact = checksum_problems(release, manifest)
+    return problems + schema_problems(release, manifest, intact)
+
+
+def checksum_problems(release: Path, manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Files missing, extra, or not the bytes the manifest lists (size, sha256, then rows), and
+    the listed files that are intact. A Parquet file is opened only once its sha256 matched: a
+    truncated or foreign file is reported as different, never read."""
     listed = {entry["path"]: entry for entry in manifest["files"]}
     present = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()} - {
         MANIFEST
     }
-    problems += [f"{path}: not in the manifest" for path in sorted(present - set(listed))]
+    problems = [f"{path}: not in the manifest" for path in sorted(present - set(listed))]
+    intact = []
     for path, entry in sorted(listed.items()):
-        file = release / path
-        if not file.exists():
-            problems.append(f"{path}: missing")
-            continue
-        if file.stat().st_size != entry["bytes"]:
-            problems.append(f"{path}: {file.stat().st_size} bytes, manifest says {entry['bytes']}")
-        if file_sha256(file) != entry["sha256"]:
-            problems.append(f"{path}: sha256 differs from the manifest")
-            continue
-        if "rows" in entry and pq.ParquetFile(file).metadata.num_rows != entry["rows"]:
+        found = file_problems(release / path, path, entry)
+        problems += found
+        if not found:
+            intact.append(path)
+    return problems, intact
+
+
+def file_problems(file: Path, path: str, entry: dict[str, Any]) -> list[str]:
+    """How one file differs from its manifest entry ([] when it does not)."""
+    if not file.exists():
+        return [f"{path}: missing"]
+    problems = []
+    if file.stat().st_size != entry["bytes"]:
+        problems.append(f"{path}: {file.stat().st_size} bytes, manifest says {entry['bytes']}")
+    if file_sha256(file) != entry["sha256"]:
+        return [*problems, f"{path}: sha256 differs from the manifest"]
+    if "rows" in entry:
+        try:
+            rows = pq.ParquetFile(file).metadata.num_rows
+        except UNREADABLE as e:  # the manifest's own checksum names a broken file
+            return [*problems, f"{path}: not a readable Parquet file ({e})"]
+        if rows != entry["rows"]:
             problems.append(f"{path}: row count differs from the manifest")
-    problems += schema_problems(release, manifest)
     return problems
 
 
-def schema_problems(release: Path, manifest: dict[str, Any]) -> list[str]:
-    """Each data file's Arrow schema against the one the release's schema.json derives."""
+def schema_problems(release: Path, manifest: dict[str, Any], intact: list[str]) -> list[str]:
+    """Each intact data file's Arrow schema against the one the release's schema.json derives
+    (files already reported as altered or extra are not opened again)."""
     schema_path = release / SCHEMA_FILE
     if not schema_path.exists():
         return [f"{SCHEMA_FILE}: missing"]
     if file_sha256(schema_path) != manifest["schema"]["sha256"]:
         return [f"{SCHEMA_FILE}: not the schema the manifest names"]
     expected = schema_from(schema_path).arrow().remove_metadata()
+    data = sorted(p for p in intact if p.startswith("data/") and p.endswith(".parquet"))
     problems = []
-    for path in sorted((release / "data").glob("*.parquet")):
-        actual = pq.read_schema(path).remove_metadata()
+    for path in data:
+        try:
+            actual = pq.read_schema(release / path).remove_metadata()
+        except UNREADABLE as e:
+            problems.append(f"{path}: not a readable Parquet file ({e})")
+            continue
         if not actual.equals(expected):
-            problems.append(f"data/{path.name}: columns or types differ from {SCHEMA_FILE}")
+            problems.append(f"{path}: columns or types differ from {SCHEMA_FILE}")
     return problems
 
 

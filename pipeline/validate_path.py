@@ -60,6 +60,33 @@ def column_problems(files: list[Path], root: Path) -> list[Problem]:
     ]
 
 
+def manifest_problems(path: Path) -> list[Problem]:
+    """A release folder's files against its manifest's sha256, sizes and rows ([] for a folder
+    or a file without a manifest): a truncated shard is named as altered, not just unreadable."""
+    from pipeline.release import MANIFEST, load_json
+    from pipeline.released import checksum_problems
+
+    if not (path / MANIFEST).is_file():
+        return []
+    problems, _ = checksum_problems(path, load_json(path / MANIFEST))
+    return [Problem("manifest", line) for line in problems]
+
+
+def unreadable(files: list[Path], root: Path) -> dict[Path, Problem]:
+    """The files Arrow cannot read as Parquet (cut short, empty, not Parquet), each with its
+    problem; the checks then read the others."""
+    from pipeline.released import UNREADABLE
+
+    broken = {}
+    for file in files:
+        try:
+            pq.read_metadata(file)
+        except UNREADABLE as e:
+            where = file.relative_to(root).as_posix() if file != root else file.name
+            broken[file] = Problem("unreadable", f"{where}: not a readable Parquet file ({e})")
+    return broken
+
+
 class Thorough:
     """Every check on every record, and every repeated id a duplicate, with a tally."""
 
@@ -95,7 +122,11 @@ def validate_path(path: Path, params: params_mod.Params) -> Report:
     files = parquet_files(path)
     if not files:
         return Report([str(Problem("input", f"no Parquet file at {path}"))])
-    problems = column_problems(files, path)
+    problems = manifest_problems(path)  # before any Parquet file is opened
+    broken = unreadable(files, path)
+    problems += broken.values()
+    files = [f for f in files if f not in broken]
+    problems += column_problems(files, path)
     checks, table = Thorough(params), figures.Table()
     lines: dict[str, list[str]] = {}
     for file in files:

@@ -182,3 +182,36 @@ def test_a_single_parquet_file_can_be_validated(release):
 def test_nothing_to_validate_is_a_problem(tmp_path):
     report = validate_path(tmp_path, PARAMS)
     assert report.problems == [f"input: no Parquet file at {tmp_path}"]
+
+
+# A shard cut short, and an empty .parquet file added: Arrow cannot read either.
+def _truncated(folder: Path) -> str:
+    shard = shards(folder)[0]
+    with shard.open("r+b") as f:
+        f.truncate(100)
+    return f"data/{shard.name}: sha256 differs from the manifest"
+
+
+def _empty_extra(folder: Path) -> str:
+    (folder / "data" / "extra.parquet").write_bytes(b"")
+    return "data/extra.parquet: not in the manifest"
+
+
+BROKEN_FILES = {"truncated": _truncated, "empty_extra": _empty_extra}
+
+
+@pytest.mark.parametrize("damage", BROKEN_FILES)
+@pytest.mark.parametrize("command", ["verify", "validate"])
+def test_an_unreadable_parquet_file_is_a_reported_problem_not_a_crash(
+    release, tmp_path, monkeypatch, command, damage
+):
+    copy = tmp_path / "r"
+    shutil.copytree(release, copy)
+    expected = BROKEN_FILES[damage](copy)
+    monkeypatch.chdir(REPO)  # params.yaml
+    result = CliRunner().invoke(app, [command, str(copy)], env={"COLUMNS": "250"})
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+    assert expected in result.output
+    if command == "validate":
+        assert "not a readable Parquet file" in result.output

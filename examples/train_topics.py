@@ -11,7 +11,7 @@ articles it holds out the articles whose sha256(id) falls in the last fifth inst
 Nothing here is random or depends on the order of files: rows are sorted by id, and the solver
 is deterministic, so the same version gives the same score on every run.
 
-    python examples/train_topics.py --version 0.1.0 --to releases/0.1.0 [--repo GIT_URL]
+    python examples/train_topics.py --version 1.0.0 --to releases/1.0.0 [--repo GIT_URL]
     python examples/train_topics.py --release data/release
 """
 
@@ -107,7 +107,7 @@ def train_and_score(rows: list[dict], min_eval: int) -> dict:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--version", help="the release to pull, e.g. 0.1.0 (needs --to)")
+    source.add_argument("--version", help="the release to pull, e.g. 1.0.0 (needs --to)")
     source.add_argument("--release", type=Path, help="a release folder already pulled")
     parser.add_argument("--to", type=Path, help="where to pull --version (a new folder)")
     parser.add_argument(

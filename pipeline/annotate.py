@@ -4,7 +4,7 @@ Reads:  `data/clean/records/`.
 Writes: `data/annotate/records/` (adds the columns whose x-stage is "annotate": language,
         counts, readability, quality signals, entities, quotations, dates, PII flags,
         near-duplicate cluster, split), `data/quarantine/annotate/` (records outside
-        `annotate.filters`, or that made an annotator fail), `data/annotate/metrics.json`
+        `annotate.filters`, or that made an annotator fail), `metrics/annotate.json`
         (distributions, and which annotator and model filled each slot).
 Params: `engine`, `annotate`.
 

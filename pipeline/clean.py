@@ -3,7 +3,7 @@
 Reads:  `data/ingest/records/`.
 Writes: `data/clean/records/` (adds `content_sha256`, `clean_log`, `duplicates`; `text` and
         `title` repaired), `data/quarantine/clean/` (including duplicates),
-        `data/clean/metrics.json` (counts per step and per quarantine reason).
+        `metrics/clean.json` (counts per step and per quarantine reason).
 Params: `engine`, `clean`.
 Cache:  `<engine.cache_dir>/results.sqlite` (read and written; none when `engine.cache_dir` is
         null): each article's cleaned text, title and clean_log (or why it was refused), keyed

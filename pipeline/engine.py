@@ -68,7 +68,7 @@ class StageFailed(RuntimeError):
 
 @dataclass
 class StageCounts:
-    """What a stage did with its input; written to `data/<stage>/metrics.json`."""
+    """What a stage did with its input; written to `metrics/<stage>.json`."""
 
     stage: str
     records_in: int = 0

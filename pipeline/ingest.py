@@ -7,7 +7,7 @@ Reads:  the seed folder, recursively (symbolic links to directories are not foll
         are found and read by pipeline/seed_files.py, and parsed here.
 Writes: `data/ingest/records/` (Arrow schema: record fields with x-stage "ingest"),
         `data/quarantine/ingest/` (with a row for each sidecar applied to no seed:
-        `orphan_sidecar`, `ambiguous_sidecar`), `data/ingest/metrics.json` (counts, per format
+        `orphan_sidecar`, `ambiguous_sidecar`), `metrics/ingest.json` (counts, per format
         and reason, `unused_sidecars`, the input hash, and `blocklist_unmatched`: the entries of
         `seeds/<ingest.blocklist>` that took no record down).
 Params: `engine`, `ingest`.

@@ -1,8 +1,8 @@
 """Stage `publish`: the release, a folder anyone can load, verify, diff and cite.
 
 Reads:  `data/validate/records/`, every stage's quarantine under `data/quarantine/`,
-        `data/ingest/metrics.json` (how many inputs, and their hash),
-        `data/annotate/metrics.json` (which annotator and model filled each column), and the
+        `metrics/ingest.json` (how many inputs, and their hash),
+        `metrics/annotate.json` (which annotator and model filled each column), and the
         previous release (`publish.previous`, from DVC's cache; see pipeline/versions.py).
 Writes: `data/release/`:
           `data/<split>-NNNNN-of-NNNNN.parquet`  zstd Parquet, one Hugging Face split per value

@@ -198,14 +198,14 @@ def make_release(
     say: Callable[[str], None] = print,
 ) -> Made:
     repo = Path(repo)
+    if version is not None:
+        check_version(repo, version)  # malformed or taken: refused before anything is rebuilt
     check_clean_tree(repo)
     check_up_to_date(repo)
     from pipeline.params import load
 
     params = load(repo / PARAMS_FILE)
     previous = versions.latest(repo)
-    if version is not None:
-        check_version(repo, version)  # malformed or taken: refused before anything is rebuilt
     try:
         made = _release(repo, params, previous, version, accept_drift, say)
     except BaseException:

@@ -3,6 +3,9 @@
 Bytes nothing can decode, and "text" that is mostly control characters, are `undecodable`:
 never replaced by U+FFFD in silence.
 
+An HTML page's declared charset is read as browsers read it (`declared_codec`, the WHATWG
+Encoding Standard's labels): "iso-8859-1", "latin1" and "us-ascii" mean Windows-1252.
+
 A legacy encoding is decided by evidence (`best_guess`). The candidates are charset-normalizer's
 and the preferred encodings (`ingest.preferred_encodings`), each decoding the bytes strictly;
 charset-normalizer alone never proposes some of them (Windows-1252 for a short English text
@@ -17,11 +20,13 @@ anomaly. A preferred encoding wins unless another reading is clearly more plausi
 from __future__ import annotations
 
 import codecs
+import encodings
 import functools
 import re
 from dataclasses import dataclass
 
 import charset_normalizer
+import webencodings
 from charset_normalizer.cd import coherence_ratio
 from charset_normalizer.md import mess_ratio
 
@@ -62,13 +67,30 @@ def declared_charset(raw: bytes) -> str | None:
     return match.group(1).decode("ascii").lower() if match else None
 
 
+def declared_codec(label: str) -> str | None:
+    """The Python codec a browser decodes a page declaring `label` with, None for a label no
+    browser knows. Pages that say "iso-8859-1" or "us-ascii" are full of Windows-1252's curly
+    quotes and dashes (bytes 0x80 to 0x9F), which is why the WHATWG Encoding Standard maps
+    those labels to windows-1252; and a Python-only name ("unicode_escape") is no charset.
+    WHATWG's "replacement" and "x-user-defined" have no Python codec: ignored too."""
+    encoding = webencodings.lookup(label)
+    if encoding is None:
+        return None
+    name = encodings.normalize_encoding(encoding.codec_info.name)  # "iso8859-2" -> "iso8859_2"
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    return name
+
+
 def decode(
     raw: bytes, preferred: tuple[str, ...] = (), declared: str | None = None
 ) -> tuple[str, str] | Rejected:
     """(text, encoding) of raw bytes, or why they cannot be read as text.
 
-    `declared` is what the document says it is (an HTML <meta charset>): tried, strictly, right
-    after UTF-8 and before any guessing.
+    `declared` is what the document says it is (an HTML <meta charset> label): its codec
+    (`declared_codec`) is tried, strictly, right after UTF-8 and before any guessing.
     """
     text, encoding = _decode_text(raw, preferred, declared)
     if text is None:
@@ -102,10 +124,11 @@ def _decode_text(
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    if declared:
+    codec = declared_codec(declared) if declared else None
+    if codec:
         try:
-            return raw.decode(declared), declared
-        except (UnicodeDecodeError, LookupError):
+            return raw.decode(codec), codec
+        except UnicodeDecodeError:
             pass
     guess = best_guess(raw, preferred)
     return (guess.text, guess.encoding) if guess is not None else (None, "")

@@ -600,14 +600,49 @@ def test_preferred_encoding_decides_between_equally_plausible_guesses():
 
 def test_a_declared_charset_wins_over_the_guess():
     raw = "Prix : 5 € le café.".encode("iso-8859-15")
+    # The recorded name is the codec used, as for a guess: one name for one encoding.
     assert decode(raw, PARAMS.preferred_encodings, "iso-8859-15") == (
         "Prix : 5 € le café.",
-        "iso-8859-15",
+        "iso8859_15",
     )
     # Strict UTF-8 still comes first; a charset no codec knows is ignored, not an error.
     assert decode("Déjà".encode(), (), "iso-8859-15") == ("Déjà", "utf-8")
     text, encoding = decode(raw, PARAMS.preferred_encodings, "no-such-codec")
     assert (encoding, "le café" in text) == ("cp1252", True)
+
+
+# Pages that say Latin-1 or ASCII and use Windows-1252's curly quotes and dashes (bytes 0x80 to
+# 0x9F) are common; browsers read those labels as windows-1252 (the WHATWG Encoding Standard).
+LATIN_1_LABELS = ["iso-8859-1", "ISO-8859-1", "latin1", "l1", "us-ascii", "ascii", "cp819"]
+QUOTED = "“It’s time,” she said – and left… for good."
+
+
+@pytest.mark.parametrize("label", LATIN_1_LABELS)
+def test_a_declared_latin_1_or_ascii_is_read_as_windows_1252_like_browsers_do(label):
+    # No preferred encoding: the label alone must give the text, not a guess.
+    assert decode(QUOTED.encode("cp1252"), (), label) == (QUOTED, "cp1252")
+
+
+@pytest.mark.parametrize("paragraphs", [1, 40], ids=["short", "long"])
+def test_a_page_declaring_latin_1_with_curly_quotes_is_published_right(paragraphs):
+    body = "<p>The council met on Tuesday evening to discuss the budget.</p>" * paragraphs
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
+        f"<title>Budget</title></head><body><article><h1>Budget</h1>{body}<p>{QUOTED}</p>"
+        "</article></body></html>"
+    )
+    record = parse_one("site/budget.html", page.encode("cp1252"))
+    assert not isinstance(record, Rejected), record
+    assert record["encoding"] == "cp1252"
+    assert QUOTED in record["text"]
+
+
+@pytest.mark.parametrize("label", ["unicode_escape", "raw_unicode_escape"])
+def test_a_label_browsers_do_not_know_is_not_obeyed(label):
+    """Python codecs no browser would apply to a page (backslash escapes read as characters)
+    are ignored like an unknown label: the bytes are guessed."""
+    raw = "Le café coûte 5 \\u20ac.".encode("cp1252")
+    assert decode(raw, PARAMS.preferred_encodings, label) == (raw.decode("cp1252"), "cp1252")
 
 
 def test_undecodable_bytes_are_refused_never_replaced(binary_bytes):

@@ -6,8 +6,9 @@ never replaced by U+FFFD in silence.
 An HTML page's declared charset is read as browsers read it (`declared_codec`, the WHATWG
 Encoding Standard's labels): "iso-8859-1", "latin1" and "us-ascii" mean Windows-1252.
 
-A legacy encoding is decided by evidence (`best_guess`). The candidates are charset-normalizer's
-and the preferred encodings (`ingest.preferred_encodings`), each decoding the bytes strictly;
+A legacy encoding is decided by evidence (`best_guess`). The candidates are charset-normalizer's,
+the preferred encodings (`ingest.preferred_encodings`) and UTF-8 with its few stray bytes read
+in a preferred encoding (pipeline/encoding_mixed.py), each decoding the bytes strictly;
 charset-normalizer alone never proposes some of them (Windows-1252 for a short English text
 with "Zoë", whose Baltic reading "Zoė" it offers instead). Each reading is then judged by its
 characters: how common its non-ASCII letters are in the language of what all the close
@@ -31,7 +32,8 @@ from charset_normalizer.cd import coherence_ratio
 from charset_normalizer.md import mess_ratio
 
 from pipeline import quarantine as q
-from pipeline.encoding_evidence import evidence, log_posterior
+from pipeline.encoding_evidence import ANOMALY_COST, evidence, log_posterior
+from pipeline.encoding_mixed import codecs_of, decode_mixed, foreign_runs, is_mixed, mixed_name
 from pipeline.quarantine import Rejected
 
 # Decoded text with more than this share of C0/C1 control characters is binary, not an article.
@@ -143,31 +145,43 @@ class Reading:
     sample: str  # the excerpt the reading is judged on (`excerpt`), decoded the same way
     chaos: float  # charset-normalizer's mess ratio of the sample: 0 is clean
     coherence: float  # how well its letters match a language's frequencies; 0: none found
+    switches: int = 0  # runs of the sample's bytes a mixed reading reads in its fallback
 
 
 def readings(raw: bytes, preferred: tuple[str, ...]) -> list[Reading]:
-    """charset-normalizer's candidates and the preferred encodings that decode `raw` strictly,
-    one per distinct text (named after the preferred encoding that gives it, if any)."""
+    """charset-normalizer's candidates, the preferred encodings and UTF-8 with its invalid bytes
+    read in a preferred encoding (`encoding_mixed`) that decode `raw` strictly, one per
+    distinct text (named after the preferred encoding that gives it, if any)."""
     found: dict[str, tuple[str, float]] = {}  # text -> (encoding, coherence)
     for match in charset_normalizer.from_bytes(raw):
         found.setdefault(str(match), (match.encoding, match.coherence))
     part = excerpt(raw)
-    for encoding in reversed(preferred):  # the first preferred name wins a shared text
+    # The first preferred name wins a shared text; a mixed reading with no UTF-8 sequence in
+    # it is its fallback's reading, and named so.
+    own = list(preferred) + [mixed_name(encoding) for encoding in preferred]
+    for encoding in reversed(own):
         try:
-            text = raw.decode(encoding)
+            text = _decoded(raw, encoding)
         except (UnicodeDecodeError, LookupError):
             continue
         if text in found:
             coherence = found[text][1]
         else:
-            ratios = coherence_ratio(part.decode(encoding, errors="ignore"))
+            ratios = coherence_ratio(_decoded(part, encoding, errors="ignore"))
             coherence = ratios[0][1] if ratios else 0.0
         found[text] = (encoding, coherence)
     out = []
     for text, (encoding, coherence) in found.items():
-        sample = text if part is raw else part.decode(encoding, errors="ignore")
-        out.append(Reading(encoding, text, sample, mess_ratio(sample, 1.0), coherence))
+        sample = text if part is raw else _decoded(part, encoding, errors="ignore")
+        switches = foreign_runs(part) if is_mixed(encoding) else 0
+        out.append(Reading(encoding, text, sample, mess_ratio(sample, 1.0), coherence, switches))
     return out
+
+
+def _decoded(raw: bytes, encoding: str, errors: str = "strict") -> str:
+    if is_mixed(encoding):
+        return decode_mixed(raw, codecs_of(encoding)[1], errors)
+    return raw.decode(encoding, errors)
 
 
 def excerpt(raw: bytes) -> bytes:
@@ -240,7 +254,10 @@ def _plausible(candidates: list[Reading]) -> list[Reading]:
 @functools.cache
 def _ascii_compatible(encoding: str) -> bool:
     try:
-        return _PRINTABLE_ASCII.decode(encoding) == _PRINTABLE_ASCII.decode("ascii")
+        return all(
+            _PRINTABLE_ASCII.decode(codec) == _PRINTABLE_ASCII.decode("ascii")
+            for codec in codecs_of(encoding)
+        )
     except (UnicodeDecodeError, LookupError):
         return False
 
@@ -258,7 +275,7 @@ def _ranked(
 ) -> list[tuple[float, Reading]]:
     """(evidence, reading), best first, the evidence taken in the language of `family`."""
     language = log_posterior(_shared([r.sample for r in family]))
-    scored = [(round(evidence(r.sample, language), 6), r) for r in rows]
+    scored = [(round(evidence(r.sample, language) - ANOMALY_COST * r.switches, 6), r) for r in rows]
     return sorted(
         scored,
         key=lambda x: (-x[0], rank.get(x[1].encoding, len(rank)), -x[1].coherence, x[1].encoding),

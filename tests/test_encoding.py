@@ -188,3 +188,46 @@ def test_excerpt_is_bounded():
     raw = ("é" * 100 + "\n").encode("cp1252") * 1000
     assert len(excerpt(raw)) <= EVIDENCE_BYTES
     assert excerpt(b"short \xe9") == b"short \xe9"
+
+
+# A UTF-8 file with a few bytes of Windows-1252 in it (edited by two tools): UTF-8 where the
+# bytes are UTF-8, the preferred encoding for the few that are not, and the encoding says so.
+# It was read as cp1250 whole: "StraĂźensperrung in MĂĽnchen".
+UTF8_PART = "Straßensperrung in München: Die Ludwigsbrücke bleibt bis Freitag gesperrt. "
+CP1252_PART = "Die Umleitung kostet Anwohner 5€ am Tag, sagt die Straßenmeisterei."
+
+
+def two_tools(utf8: str, cp1252: str) -> bytes:
+    return utf8.encode("utf-8") + cp1252.encode("cp1252")
+
+
+def test_utf8_with_a_few_windows_1252_bytes_is_read_as_both():
+    raw = two_tools(UTF8_PART, CP1252_PART)
+    assert raw.count(b"\x80") == raw.count(b"\xdf") == 1  # the only bytes that are not UTF-8
+    assert decode(raw, PREFERRED) == (UTF8_PART + CP1252_PART, "utf-8+cp1252")
+
+
+def test_a_long_utf8_file_with_a_few_windows_1252_bytes_is_read_as_both():
+    filler = "Der Verkehr in der Innenstadt war am Morgen dicht, hieß es.\n" * 400
+    raw = two_tools(UTF8_PART + "\n" + filler, CP1252_PART + "\n" + filler)
+    assert len(raw) > 2 * EVIDENCE_BYTES
+    text, encoding = decode(raw, PREFERRED)
+    assert encoding == "utf-8+cp1252"
+    assert text == UTF8_PART + "\n" + filler + CP1252_PART + "\n" + filler
+
+
+# Windows-1252 texts where a few bytes happen to form UTF-8 ("É’" is the UTF-8 of "ɒ"): the
+# mixed reading competes by its evidence and loses.
+ACCIDENTAL_UTF8 = [
+    "THE CAFÉ’S OWNER – “closed”, said Zoë.",
+    "JOSÉ” and “RENÉ” – the café’s owners.",
+    "Le CAFÉ\xa0: très “chic” – à Noël.",
+]
+
+
+@pytest.mark.parametrize("text", ACCIDENTAL_UTF8)
+def test_windows_1252_with_accidental_utf8_pairs_stays_windows_1252(text):
+    raw = text.encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert decode(raw, PREFERRED) == (text, "cp1252")

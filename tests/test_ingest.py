@@ -645,6 +645,16 @@ def test_a_label_browsers_do_not_know_is_not_obeyed(label):
     assert decode(raw, PARAMS.preferred_encodings, label) == (raw.decode("cp1252"), "cp1252")
 
 
+def test_a_utf8_file_with_two_windows_1252_bytes_says_so_in_its_record():
+    """Edited by two tools: UTF-8, then a sentence saved as Windows-1252 ("€" 0x80, "ß" 0xDF)."""
+    body = "Straßensperrung in München: Die Brücke bleibt bis Freitag gesperrt."
+    tail = "Anwohner zahlen 5€ am Tag, sagt die Straßenmeisterei."
+    raw = f"Sperrung\n\n{body} ".encode() + tail.encode("cp1252")
+    record = parse_one("muenchen/sperrung.txt", raw)
+    assert (record["title"], record["text"]) == ("Sperrung", f"{body} {tail}")
+    assert record["encoding"] == "utf-8+cp1252"
+
+
 def test_undecodable_bytes_are_refused_never_replaced(binary_bytes):
     result = decode(binary_bytes, PARAMS.preferred_encodings)
     assert isinstance(result, Rejected)

@@ -7,10 +7,11 @@ An HTML page's declared charset is read as browsers read it (`declared_codec`, t
 Encoding Standard's labels): "iso-8859-1", "latin1" and "us-ascii" mean Windows-1252.
 
 A legacy encoding is decided by evidence (`best_guess`). The candidates are charset-normalizer's,
-the preferred encodings (`ingest.preferred_encodings`) and UTF-8 with its few stray bytes read
-in a preferred encoding (pipeline/encoding_mixed.py), each decoding the bytes strictly;
-charset-normalizer alone never proposes some of them (Windows-1252 for a short English text
-with "Zoë", whose Baltic reading "Zoė" it offers instead). Each reading is then judged by its
+the preferred encodings (`ingest.preferred_encodings`), the Windows and ISO 8859 code pages
+(`CODE_PAGES`) and UTF-8 with its few stray bytes read in a preferred encoding
+(pipeline/encoding_mixed.py), each decoding the bytes strictly; charset-normalizer alone never
+proposes some of them (Windows-1252 for a short English text with "Zoë", whose Baltic reading
+"Zoė" it offers instead; ISO-8859-2 for Polish). Each reading is then judged by its
 characters: how common its non-ASCII letters are in the language of what all the close
 readings agree on (py3langid's per-language character statistics, from the model inside the
 package), typographic punctuation and currency signs at a fixed price, anything else at a
@@ -47,6 +48,15 @@ EVIDENCE_BYTES = 16_384
 # A preferred encoding keeps its place unless another reading is this much more plausible
 # (e^5: about 150 times): a foreign letter in an English text ("naïve") is rare in any reading.
 PREFERRED_MARGIN = 5.0
+# Code pages judged whether or not charset-normalizer proposes them (the Windows ones and the
+# ISO 8859 parts for European scripts): once a code page fits well, it tries only seven more of
+# its family, in alphabetical order, so ISO-8859-2 (after iso8859_10 to iso8859_16) was never
+# judged for a Polish or Czech text. KOI8 is left to charset-normalizer: its reading of an
+# English "œuvre", "°uvre", would cost less than the rare letter.
+CODE_PAGES = (
+    *(f"cp{n}" for n in range(1250, 1259)),
+    *(f"iso8859_{n}" for n in (2, 3, 4, 5, 7, 9, 10, 13, 14, 15, 16)),
+)
 # (byte order mark, codec for the bytes after it, name recorded: the Python codec that reads
 # the whole file, mark included).
 _BOMS = (
@@ -149,16 +159,16 @@ class Reading:
 
 
 def readings(raw: bytes, preferred: tuple[str, ...]) -> list[Reading]:
-    """charset-normalizer's candidates, the preferred encodings and UTF-8 with its invalid bytes
-    read in a preferred encoding (`encoding_mixed`) that decode `raw` strictly, one per
-    distinct text (named after the preferred encoding that gives it, if any)."""
+    """charset-normalizer's candidates, the preferred encodings, `CODE_PAGES` and UTF-8 with its
+    invalid bytes read in a preferred encoding (`encoding_mixed`) that decode `raw` strictly,
+    one per distinct text (named after the preferred encoding that gives it, if any)."""
     found: dict[str, tuple[str, float]] = {}  # text -> (encoding, coherence)
     for match in charset_normalizer.from_bytes(raw):
         found.setdefault(str(match), (match.encoding, match.coherence))
     part = excerpt(raw)
-    # The first preferred name wins a shared text; a mixed reading with no UTF-8 sequence in
-    # it is its fallback's reading, and named so.
-    own = list(preferred) + [mixed_name(encoding) for encoding in preferred]
+    # The first preferred name wins a shared text, then a code page's; a mixed reading with no
+    # UTF-8 sequence in it is its fallback's reading, and named so.
+    own = [*preferred, *CODE_PAGES, *(mixed_name(encoding) for encoding in preferred)]
     for encoding in reversed(own):
         try:
             text = _decoded(raw, encoding)

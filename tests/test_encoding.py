@@ -146,6 +146,26 @@ OTHER = [
 ]
 
 
+# ISO-8859-2 (Latin-2) was never judged: once a few code pages fit, charset-normalizer tries
+# only seven more of the same family, in alphabetical order, and iso8859_2 comes after
+# iso8859_10 to iso8859_16. The best reading left was Latin-6 ("przyjąģ ... ķrodowiska, ŋe")
+# or Windows-1250 ("ľe" for "že", "vąech" for "všech").
+LATIN_2 = [
+    "Sejm przyjął ustawę o ochronie środowiska, że rząd musi działać.",
+    "Prezydent podpisał ustawę, że od przyszłego roku wzrośnie płaca minimalna.",
+    "Źródła w ministerstwie mówią, że decyzja zapadnie w piątek.",
+    "Sněmovna schválila zákon, že daně se nezmění.",
+    "Ve středu se v Praze sešli zástupci všech krajů, aby projednali rozpočet na příští rok.",
+    "Vláda schválila zákon, že dane sa budú znižovať postupne.",
+    "Šef države je rekao da će se situacija poboljšati.",
+]
+
+
+@pytest.mark.parametrize("text", LATIN_2, ids=[t[:20] for t in LATIN_2])
+def test_iso_8859_2_is_read_as_iso_8859_2(text):
+    assert decode(text.encode("iso8859_2"), PREFERRED) == (text, "iso8859_2")
+
+
 @pytest.mark.parametrize(("encoding", "text"), OTHER, ids=[f"{e}-{t[:12]}" for e, t in OTHER])
 def test_other_legacy_encodings_still_read_right(encoding, text):
     decoded, name = decode(text.encode(encoding), PREFERRED)

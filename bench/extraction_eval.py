@@ -43,7 +43,8 @@ from typing import Any
 import trafilatura
 
 from pipeline import params as params_mod
-from pipeline.encoding import declared_charset, decode
+from pipeline.encoding import decode
+from pipeline.encoding_declared import declared_charset
 from pipeline.params import IngestParams
 from pipeline.readers.html import read_html
 

@@ -3,8 +3,8 @@
 Bytes nothing can decode, and "text" that is mostly control characters, are `undecodable`:
 never replaced by U+FFFD in silence.
 
-An HTML page's declared charset is read as browsers read it (`declared_codec`, the WHATWG
-Encoding Standard's labels): "iso-8859-1", "latin1" and "us-ascii" mean Windows-1252.
+An HTML page's declared charset is read as browsers read it (pipeline/encoding_declared.py, the
+WHATWG Encoding Standard's labels): "iso-8859-1", "latin1" and "us-ascii" mean Windows-1252.
 
 A legacy encoding is decided by evidence (`best_guess`). The candidates are charset-normalizer's,
 the preferred encodings (`ingest.preferred_encodings`), the Windows and ISO 8859 code pages
@@ -22,17 +22,16 @@ anomaly. A preferred encoding wins unless another reading is clearly more plausi
 from __future__ import annotations
 
 import codecs
-import encodings
 import functools
 import re
 from dataclasses import dataclass
 
 import charset_normalizer
-import webencodings
 from charset_normalizer.cd import coherence_ratio
 from charset_normalizer.md import mess_ratio
 
 from pipeline import quarantine as q
+from pipeline.encoding_declared import declared_codec
 from pipeline.encoding_evidence import ANOMALY_COST, evidence, log_posterior
 from pipeline.encoding_mixed import codecs_of, decode_mixed, foreign_runs, is_mixed, mixed_name
 from pipeline.quarantine import Rejected
@@ -68,32 +67,6 @@ _BOMS = (
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
-
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-
-
-def declared_charset(raw: bytes) -> str | None:
-    """The charset an HTML page declares in a <meta> tag near its start, if any."""
-    match = _META_CHARSET.search(raw[:4096])
-    return match.group(1).decode("ascii").lower() if match else None
-
-
-def declared_codec(label: str) -> str | None:
-    """The Python codec a browser decodes a page declaring `label` with, None for a label no
-    browser knows. Pages that say "iso-8859-1" or "us-ascii" are full of Windows-1252's curly
-    quotes and dashes (bytes 0x80 to 0x9F), which is why the WHATWG Encoding Standard maps
-    those labels to windows-1252; and a Python-only name ("unicode_escape") is no charset.
-    WHATWG's "replacement" and "x-user-defined" have no Python codec: ignored too."""
-    encoding = webencodings.lookup(label)
-    if encoding is None:
-        return None
-    name = encodings.normalize_encoding(encoding.codec_info.name)  # "iso8859-2" -> "iso8859_2"
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return None
-    return name
 
 
 def decode(

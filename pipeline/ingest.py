@@ -36,7 +36,8 @@ import yaml
 
 from pipeline import params as params_mod
 from pipeline import quarantine as q
-from pipeline.encoding import declared_charset, decode
+from pipeline.encoding import decode
+from pipeline.encoding_declared import declared_charset
 from pipeline.ids import canonical_url, file_sha256, record_id, source_ref
 from pipeline.params import IngestParams
 from pipeline.quarantine import Rejected, canonical_json

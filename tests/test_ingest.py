@@ -637,6 +637,15 @@ def test_a_page_declaring_latin_1_with_curly_quotes_is_published_right(paragraph
     assert QUOTED in record["text"]
 
 
+@pytest.mark.parametrize("label", ["utf-16", "utf-16le", "utf-16be"])
+def test_a_meta_tag_declaring_utf_16_is_read_as_the_ascii_it_was_found_in(label):
+    """A <meta> tag readable as ASCII is no UTF-16 (browsers then take UTF-8, HTML's prescan):
+    decoded as UTF-16 the page was CJK characters."""
+    page = f'<meta charset="{label}"><p>Le café ouvre à midi.</p>'
+    raw = page.encode("cp1252") + b" " * (len(page) % 2)  # an even length UTF-16 would decode
+    assert decode(raw, PARAMS.preferred_encodings, label) == (raw.decode("cp1252"), "cp1252")
+
+
 @pytest.mark.parametrize("label", ["unicode_escape", "raw_unicode_escape"])
 def test_a_label_browsers_do_not_know_is_not_obeyed(label):
     """Python codecs no browser would apply to a page (backslash escapes read as characters)

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import versions
+from pipeline.checksums import MANIFEST
 from pipeline.publish import SCHEMA_FILE
 from pipeline.schema import SCHEMA_DIR
 
 PARAMS_FILE = "params.yaml"
 CHANGELOG = "CHANGELOG.md"
-MANIFEST = "manifest.json"
 VALIDATION = "validation/validation.json"  # validate's report, copied into every release
 COMMITTED = [PARAMS_FILE, "dvc.lock", CHANGELOG, "metrics"]
 

@@ -14,17 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import versions
+from pipeline.checksums import UNREADABLE, checksum_problems
 from pipeline.ids import file_sha256
 from pipeline.publish import SCHEMA_FILE
 from pipeline.release import MANIFEST, ReleaseError, dvc, load_json, schema_change
 from pipeline.schema import schema_from
 
 # What Arrow raises on a file that is not Parquet, or is cut short.
-UNREADABLE = (pa.ArrowException, OSError)
 
 # --- pull and verify ---------------------------------------------------------------------
 
@@ -99,43 +98,6 @@ def verify(release: Path) -> list[str]:
     manifest = load_json(release / MANIFEST)
     problems, intact = checksum_problems(release, manifest)
     return problems + schema_problems(release, manifest, intact)
-
-
-def checksum_problems(release: Path, manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """Files missing, extra, or not the bytes the manifest lists (size, sha256, then rows), and
-    the listed files that are intact. A Parquet file is opened only once its sha256 matched: a
-    truncated or foreign file is reported as different, never read."""
-    listed = {entry["path"]: entry for entry in manifest["files"]}
-    present = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()} - {
-        MANIFEST
-    }
-    problems = [f"{path}: not in the manifest" for path in sorted(present - set(listed))]
-    intact = []
-    for path, entry in sorted(listed.items()):
-        found = file_problems(release / path, path, entry)
-        problems += found
-        if not found:
-            intact.append(path)
-    return problems, intact
-
-
-def file_problems(file: Path, path: str, entry: dict[str, Any]) -> list[str]:
-    """How one file differs from its manifest entry ([] when it does not)."""
-    if not file.exists():
-        return [f"{path}: missing"]
-    problems = []
-    if file.stat().st_size != entry["bytes"]:
-        problems.append(f"{path}: {file.stat().st_size} bytes, manifest says {entry['bytes']}")
-    if file_sha256(file) != entry["sha256"]:
-        return [*problems, f"{path}: sha256 differs from the manifest"]
-    if "rows" in entry:
-        try:
-            rows = pq.ParquetFile(file).metadata.num_rows
-        except UNREADABLE as e:  # the manifest's own checksum names a broken file
-            return [*problems, f"{path}: not a readable Parquet file ({e})"]
-        if rows != entry["rows"]:
-            problems.append(f"{path}: row count differs from the manifest")
-    return problems
 
 
 def schema_problems(release: Path, manifest: dict[str, Any], intact: list[str]) -> list[str]:

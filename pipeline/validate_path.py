@@ -8,6 +8,7 @@ table someone hands over, it decides nothing.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 from pipeline import figures, report
 from pipeline import params as params_mod
 from pipeline import quarantine as q
+from pipeline.checksums import MANIFEST, UNREADABLE, checksum_problems
 from pipeline.record_checks import Found, RecordChecks
 from pipeline.report import Problem, Report
 from pipeline.schema import record_schema
@@ -63,20 +65,16 @@ def column_problems(files: list[Path], root: Path) -> list[Problem]:
 def manifest_problems(path: Path) -> list[Problem]:
     """A release folder's files against its manifest's sha256, sizes and rows ([] for a folder
     or a file without a manifest): a truncated shard is named as altered, not just unreadable."""
-    from pipeline.release import MANIFEST, load_json
-    from pipeline.released import checksum_problems
-
     if not (path / MANIFEST).is_file():
         return []
-    problems, _ = checksum_problems(path, load_json(path / MANIFEST))
+    manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    problems, _ = checksum_problems(path, manifest)
     return [Problem("manifest", line) for line in problems]
 
 
 def unreadable(files: list[Path], root: Path) -> dict[Path, Problem]:
     """The files Arrow cannot read as Parquet (cut short, empty, not Parquet), each with its
     problem; the checks then read the others."""
-    from pipeline.released import UNREADABLE
-
     broken = {}
     for file in files:
         try:

@@ -33,6 +33,7 @@ from pipeline.card_stats import (
 )
 from pipeline.citation import bibtex, citation_cff
 from pipeline.manifest import DATA_DIR, Release, hf_features
+from pipeline.params import PublishParams
 from pipeline.schema import RecordSchema, record_schema
 from pipeline.versions import tag  # the git tag, and the Hub revision, of a version
 
@@ -95,15 +96,9 @@ import datasets
 
 ds = datasets.load_dataset("parquet", data_dir="path/to/release/data")  # splits from file names
 ds = datasets.load_dataset("path/to/release")  # the same, through this card's `configs`
-ds = datasets.load_dataset("REPO_ID", revision="{tag(pub.version)}")  # from the Hub, this version
-```
+{_hub_line(pub)}```
 
-Or get this version's files from the project's DVC remote (git tag `{tag(pub.version)}`):
-
-```bash
-corpus pull {pub.version} --to path/to/release  # in a checkout; verified against manifest.json
-dvc get GIT_REPO_URL data/release --rev {tag(pub.version)} -o path/to/release  # DVC alone
-```
+{_version_files(pub)}
 
 `croissant.json` describes the same files in [Croissant](https://mlcommons.org/croissant/)
 1.0, for tools that read it:
@@ -116,9 +111,34 @@ records = mlc.Dataset(jsonld="path/to/release/croissant.json").records(record_se
 """
 
 
+def _hub_line(pub: PublishParams) -> str:
+    if pub.version is None:
+        return ""
+    return f'ds = datasets.load_dataset("REPO_ID", revision="{tag(pub.version)}")  # from the Hub\n'
+
+
+def _version_files(pub: PublishParams) -> str:
+    """Where a release's files are kept; for a build that is no release, that it is none."""
+    if pub.version is None:
+        after = f"release {pub.previous}" if pub.previous else "no release yet"
+        return (
+            f"**This build is no release.** It follows {after} with changes that no version "
+            "holds: train on it, cite it or share it as a version only once `corpus release` "
+            "has made one (`corpus releases` lists them)."
+        )
+    return f"""Or get this version's files from the project's DVC remote (tag `{tag(pub.version)}`):
+
+```bash
+corpus pull {pub.version} --to path/to/release  # in a checkout; verified against manifest.json
+dvc get GIT_REPO_URL data/release --rev {tag(pub.version)} -o path/to/release  # DVC alone
+```"""
+
+
 def card_text(r: Release, stats: Stats, images: dict[str, str]) -> str:
     pub, schema = r.params.publish, record_schema()
     previous = f"follows {pub.previous}" if pub.previous else "the first release"
+    if pub.version is None:
+        previous = f"a build after {pub.previous}, no release" if pub.previous else "no release"
     annotators = "\n".join(
         f"| {slot} | `{a['annotator']}` | {a.get('model', '')} |"
         for slot, a in r.annotators.items()
@@ -129,9 +149,9 @@ def card_text(r: Release, stats: Stats, images: dict[str, str]) -> str:
     return f"""---
 {card_yaml(r)}---
 
-# {pub.name} {pub.version}
+# {pub.name} {pub.build_version}
 
-Version **{pub.version}** ({previous}). News and opinion articles, cleaned, annotated and
+Version **{pub.build_version}** ({previous}). News and opinion articles, cleaned, annotated and
 validated by corpus-pipeline {__version__}, record schema `{schema.name}` {schema.version}. Every
 article that went in is either here or quarantined with a reason (exact duplicates included);
 the counts below add up.

@@ -156,7 +156,7 @@ def changelog_section(r: Release, stats: Stats) -> str:
     withdrawn = ", ".join(f"`{reason}` {n}" for reason, n in sorted(stats.withdrawn.items()))
     text = f"""## Changelog
 
-{pub.version} against {pub.previous}; one row per changed record, with the reason and both
+{pub.build_version} against {pub.previous}; one row per changed record, with the reason and both
 content hashes, in `{CHANGES_FILE}`:
 
 | change | records |

@@ -16,14 +16,16 @@ from pipeline.versions import tag  # the git tag, and the Hub revision, of a ver
 
 def bibtex(r: Release) -> str:
     pub = r.params.publish
-    key = f"{pub.name}_{pub.version}".replace("-", "_").replace(".", "_")
+    key = f"{pub.name}_{pub.build_version}"
+    key = key.replace("-", "_").replace(".", "_").replace("+", "_")
+    published = f"Dataset release {tag(pub.version)}" if pub.version else "Unreleased build"
     return f"""@misc{{{key},
   author       = {{{" and ".join("{" + a + "}" for a in pub.authors)}}},
   title        = {{{pub.name}}},
-  version      = {{{pub.version}}},
+  version      = {{{pub.build_version}}},
   year         = {{{pub.year}}},
   url          = {{{pub.homepage}}},
-  howpublished = {{Dataset release {tag(pub.version)}}},
+  howpublished = {{{published}}},
   note         = {{corpus-pipeline {__version__}, input hash {r.input_hash[:16]}}},
 }}"""
 
@@ -35,7 +37,7 @@ def citation_cff(r: Release) -> str:
         "message": "If you use this dataset, please cite it as below.",
         "type": "dataset",
         "title": pub.name,
-        "version": pub.version,
+        "version": pub.build_version,
         "authors": [{"name": a} for a in pub.authors],
         "url": pub.homepage,
     }

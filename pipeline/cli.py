@@ -263,8 +263,10 @@ def summary() -> None:
         console.print("No release yet: run `corpus run`.")
         return
     counts = manifest["counts"]
+    unreleased = manifest["version"].endswith(params_mod.UNRELEASED)
+    kind = "Build (no release)" if unreleased else "Release"
     console.print(
-        f"Release [bold]{manifest['name']} {manifest['version']}[/bold] in {manifest_path.parent}: "
+        f"{kind} [bold]{manifest['name']} {manifest['version']}[/bold] in {manifest_path.parent}: "
         f"{counts['articles']} articles = {counts['published']} published + "
         f"{counts['quarantined']} quarantined; {len(manifest['files'])} files, "
         f"input hash {manifest['input']['sha256'][:12]}."

@@ -196,9 +196,9 @@ def croissant(release: Path, r: Release) -> dict[str, Any]:
         "name": pub.name,
         "description": (
             f"News and opinion articles, cleaned, annotated and validated by corpus-pipeline "
-            f"(record schema {schema.name} {schema.version}); release {pub.version}."
+            f"(record schema {schema.name} {schema.version}); release {pub.build_version}."
         ),
-        "version": pub.version,
+        "version": pub.build_version,
         "datePublished": str(pub.year),  # the citation year (a param): never the clock
         "license": pub.license_link if pub.license == "other" else pub.license,
         "url": pub.homepage,
@@ -223,7 +223,7 @@ def croissant(release: Path, r: Release) -> dict[str, Any]:
 def citation_text(r: Release) -> str:
     pub = r.params.publish
     authors = ", ".join(pub.authors)
-    return f"{authors} ({pub.year}). {pub.name}, version {pub.version}. {pub.homepage}"
+    return f"{authors} ({pub.year}). {pub.name}, version {pub.build_version}. {pub.homepage}"
 
 
 def write_croissant(release: Path, r: Release) -> None:

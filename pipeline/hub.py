@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.ids import file_sha256
-from pipeline.versions import tag  # the Hub tag of a version is its git tag: v0.1.0
+from pipeline.params import UNRELEASED
+from pipeline.versions import tag  # the Hub tag of a version is its git tag: v1.0.0
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
@@ -40,6 +41,11 @@ def release_files(release: Path) -> tuple[str, list[UploadFile]]:
     if not manifest_path.is_file():
         raise HubError(f"{release} has no {MANIFEST}: not a release folder")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest["version"].endswith(UNRELEASED):
+        raise HubError(
+            f"{release} is a build that is no release (version {manifest['version']}): make one "
+            "with `corpus release`, or push a version `corpus pull` gives"
+        )
     files = []
     for entry in manifest["files"]:
         path = release / entry["path"]
@@ -90,7 +96,7 @@ def push_to_hub(
     api.create_repo(repo_id, repo_type=REPO_TYPE, exist_ok=True)
     existing = {t.name for t in api.list_repo_refs(repo_id, repo_type=REPO_TYPE).tags}
     if tag(version) in existing:
-        raise HubError(f"{repo_id} already has {tag(version)}: bump publish.version")
+        raise HubError(f"{repo_id} already has {tag(version)}: versions are never overwritten")
     if revision:
         api.create_branch(repo_id, repo_type=REPO_TYPE, branch=revision, exist_ok=True)
     commit = api.upload_folder(

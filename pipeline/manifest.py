@@ -63,7 +63,7 @@ def manifest(release: Path, r: Release) -> dict:
         files.append(entry)
     return {
         "name": r.params.publish.name,
-        "version": r.params.publish.version,
+        "version": r.params.publish.build_version,
         "pipeline_version": __version__,
         "schema": {
             "name": schema.name,

@@ -22,6 +22,7 @@ from pipeline.params_errors import describe, did_you_mean
 
 DEFAULT_PATH = Path("params.yaml")
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
+UNRELEASED = "+unreleased"  # the build metadata of a build that is no release
 
 # Strict: "lots" is no batch size and "5" no number. YAML is validated as JSON, where a list is
 # the only way to write a tuple, so lists are accepted for tuple fields.
@@ -283,7 +284,7 @@ class ValidateParams:
 @section
 class PublishParams:
     name: str
-    version: str
+    version: str | None  # set by `corpus release`; None: a build that is no release
     previous: str | None  # the version this one follows; None: the first release
     accepted_drift: str | None  # why drift from `previous` beyond validate.drift was accepted
     license: str  # a Hub licence id; `other` needs license_name and license_link
@@ -298,6 +299,15 @@ class PublishParams:
     # A split's files are doubled (from `buckets`) until each holds about this many rows or
     # fewer: publish holds one file in memory while it writes it.
     max_rows_per_file: int
+
+    @property
+    def build_version(self) -> str:
+        """The version this build carries: `version` for a release; any other build is the
+        release it follows plus `+unreleased` (semver build metadata), so a build between two
+        releases never claims a version whose contents it does not have."""
+        if self.version is not None:
+            return self.version
+        return f"{self.previous or '0.0.0'}{UNRELEASED}"
 
     @field_validator("version", "previous")
     @classmethod

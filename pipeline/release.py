@@ -23,6 +23,7 @@ from typing import Any
 
 from pipeline import versions
 from pipeline.checksums import MANIFEST
+from pipeline.params import UNRELEASED
 from pipeline.publish import SCHEMA_FILE
 from pipeline.schema import SCHEMA_DIR
 
@@ -213,8 +214,24 @@ def make_release(
         # next `corpus release` refuses the dirty tree this one left.
         restore(repo)
         raise
-    made.pushed = push(repo, remote, say)
+    try:
+        made.pushed = push(repo, remote, say)  # the tagged release, before the next build
+    finally:
+        start_next(repo, made, say)
     return made
+
+
+def start_next(repo: Path, made: Made, say: Callable[[str], None]) -> None:
+    """After the release's commit and tag, a commit that makes the builds that follow no release
+    (`publish.version: null`, `previous` the new version), as Maven's release plugin prepares the
+    next iteration: a build with other seeds would otherwise carry the version it is not."""
+    set_publish(repo, version=None, previous=made.version, accepted_drift=None)
+    rebuild(repo)
+    paths = [p for p in COMMITTED if (repo / p).exists()]
+    versions.git(repo, "add", "--", *paths)
+    message = f"After {made.version}: builds are no release until the next one"
+    versions.git(repo, "commit", "-q", "-m", message, "--", *paths)
+    say(f"Builds from here on are {made.version}{UNRELEASED} until the next `corpus release`.")
 
 
 def _release(repo, params, previous, version, accept_drift, say) -> Made:
@@ -314,6 +331,7 @@ def push(repo: Path, remote: str | None, say: Callable[[str], None]) -> bool:
     result = dvc(repo, "push", *(["-r", remote] if remote else []))
     if result.returncode != 0:
         raise ReleaseError(
-            f"tagged, but dvc push failed; run `dvc push` again:\n{result.stdout}{result.stderr}"
+            f"tagged, but dvc push failed; push the tag's data again with "
+            f"`dvc push --all-tags`:\n{result.stdout}{result.stderr}"
         )
     return True

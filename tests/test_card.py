@@ -53,11 +53,13 @@ RECORDS = [
 def build_release(
     folder: Path,
     records: list[dict],
-    params: Params = PARAMS,
+    params: Params | None = None,
     changes: list[dict] | None = None,
 ) -> Release:
     """A release as publish lays it out: one Parquet file per split, `changes.parquet` (when
-    given), the card, `croissant.json`, then `manifest.json`."""
+    given), the card, `croissant.json`, then `manifest.json`. The params are a release's,
+    1.0.0 (`RELEASED`), unless given."""
+    params = params or RELEASED
     schema = record_schema().arrow()
     splits = []
     for name in ("train", "validation", "test"):
@@ -97,6 +99,11 @@ def build_release(
 
 def with_publish(params: Params = PARAMS, **publish) -> Params:
     return replace(params, publish=replace(params.publish, **publish))
+
+
+# The params `corpus release` builds version 1.0.0 with (params.yaml has no version: a build
+# between releases is no release).
+RELEASED = with_publish(version="1.0.0")
 
 
 def card_of(release: Path) -> tuple[dict, str]:
@@ -140,7 +147,7 @@ def test_version_and_previous_in_title_and_changelog(tmp_path):
     first = tmp_path / "first"
     build_release(first, RECORDS)
     _, body = card_of(first)
-    assert body.lstrip().startswith(f"# {PARAMS.publish.name} {PARAMS.publish.version}\n")
+    assert body.lstrip().startswith(f"# {PARAMS.publish.name} 1.0.0\n")
     assert "the first release" in body
     assert section(body, "Changelog").strip() == "First release: 4 records."
 
@@ -154,11 +161,11 @@ def test_version_and_previous_in_title_and_changelog(tmp_path):
         {"id": ids[2], "change": "text_changed", "reason": None}
         | {"old_content_sha256": "b" * 64, "new_content_sha256": "c" * 64},
     ]
-    build_release(second, RECORDS, with_publish(version="0.2.0", previous="0.1.0"), changes)
+    build_release(second, RECORDS, with_publish(version="1.1.0", previous="1.0.0"), changes)
     _, body = card_of(second)
-    assert "# corpus-pipeline-news 0.2.0" in body and "follows 0.1.0" in body
+    assert "# corpus-pipeline-news 1.1.0" in body and "follows 1.0.0" in body
     changelog = section(body, "Changelog")
-    assert "0.2.0 against 0.1.0" in changelog
+    assert "1.1.0 against 1.0.0" in changelog
     for kind, n in [("added", 1), ("withdrawn", 1), ("text_changed", 1), ("metadata_changed", 0)]:
         assert f"| `{kind}` | {n} |" in changelog
     assert "`takedown` 1" in changelog
@@ -168,8 +175,8 @@ def test_load_snippets_work_as_written(release):
     _, body = card_of(release)
     load = section(body, "Load")
     assert 'load_dataset("parquet", data_dir="path/to/release/data")' in load
-    assert f"corpus pull {PARAMS.publish.version} --to" in load
-    assert f'revision="v{PARAMS.publish.version}"' in load
+    assert "corpus pull 1.0.0 --to" in load
+    assert 'revision="v1.0.0"' in load
     ds = datasets.load_dataset("parquet", data_dir=str(release / "data"))
     assert {name: len(split) for name, split in ds.items()} == {
         "train": 2,
@@ -228,7 +235,7 @@ def test_filters_and_redaction_are_stated(tmp_path):
 
 
 def test_citation_has_version_year_and_url(release):
-    pub = PARAMS.publish
+    pub = RELEASED.publish
     _, body = card_of(release)
     bibtex = section(body, "Citation")
     for value in (pub.version, str(pub.year), pub.homepage, *pub.authors):
@@ -245,3 +252,22 @@ def test_card_lists_limitations_and_every_column(release):
     assert section(body, "Limitations").count("\n- ") >= 4
     for field in record_schema().fields:
         assert f"| `{field.name}` |" in body
+
+
+@pytest.mark.parametrize(
+    ("previous", "version"), [(None, "0.0.0+unreleased"), ("1.2.0", "1.2.0+unreleased")]
+)
+def test_a_build_that_is_no_release_says_so_everywhere(tmp_path, previous, version):
+    # Between two releases (or before the first) params.yaml has no version: a build with other
+    # seeds must not carry the version of the release it follows.
+    build_release(tmp_path, RECORDS, with_publish(version=None, previous=previous))
+    _, body = card_of(tmp_path)
+    assert body.lstrip().startswith(f"# {PARAMS.publish.name} {version}\n")
+    load = section(body, "Load")
+    assert "This build is no release" in load
+    assert "corpus pull" not in load and "revision=" not in load
+    assert json.loads((tmp_path / "manifest.json").read_text())["version"] == version
+    assert json.loads((tmp_path / "croissant.json").read_text())["version"] == version
+    cff = yaml.safe_load((tmp_path / "CITATION.cff").read_text())
+    assert cff["version"] == version
+    assert "Unreleased build" in section(body, "Citation")

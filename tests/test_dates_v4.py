@@ -47,3 +47,24 @@ def test_dates_v4_drops_what_names_no_time_on_the_calendar(text, no_dates, dates
     assert [m for m in v3 if m[0] in no_dates] == [(t, None) for t in no_dates]
     # ... are gone in v4, and every other mention is v3's
     assert _mentions("dates_v4", text) == [m for m in v3 if m[0] not in no_dates] == dates
+
+
+def test_dates_v4_dates_a_span_within_one_year_by_that_year():
+    text = (
+        "Sales fell at the end of 2004 and should recover by mid-2005, as they have every year "
+        "since 2001 and between 1996 and 1998. In the first six months of 2005 and the third "
+        "quarter of 2004 the rate was flat; in spring 2006 it rose."
+    )
+    v3 = dict(_mentions("dates_v3", text))
+    v4 = dict(_mentions("dates_v4", text))
+    within = {
+        "the end of 2004": "2004",
+        "mid-2005": "2005",
+        "the first six months of 2005": "2005",
+        "the third quarter of 2004": "2004",
+        "spring 2006": "2006",
+    }
+    assert {span: v3[span] for span in within} == dict.fromkeys(within)
+    assert {span: v4[span] for span in within} == within
+    # spans that reach past one year keep v3's date
+    assert v4["between 1996 and 1998"] is None and v4["2001"] == "2001"

@@ -163,7 +163,7 @@ def test_new_article_is_published(project, first_run):
 
 def test_publish_param_change_reruns_publish_only(project, first_run):
     params = project / "params.yaml"
-    params.write_text(params.read_text().replace("version: 0.1.0", "version: 0.1.1"))
+    params.write_text(params.read_text().replace("  version: null", "  version: 0.1.1", 1))
     assert stages_run(dvc(project, "repro")) == ["publish"]
     assert manifest(project)["version"] == "0.1.1"
 

@@ -68,7 +68,7 @@ def test_dry_run_lists_every_file_with_size_and_sha256(release, no_network):
     assert lines[:3] == [
         f"repo: {REPO} (type dataset, created if missing)",
         "revision: main",
-        "tag: v0.1.0",
+        "tag: v1.0.0",
     ]
     files = sorted(p for p in release.rglob("*") if p.is_file())
     total = sum(p.stat().st_size for p in files)
@@ -103,13 +103,13 @@ def test_push_uploads_the_manifest_files_and_tags_the_version(release, fake_api)
     expected = sorted([f["path"] for f in manifest["files"]] + ["manifest.json"])
     assert upload["allow_patterns"] == expected
     assert (upload["repo_id"], upload["repo_type"], upload["revision"]) == (REPO, "dataset", None)
-    assert calls["create_tag"]["tag"] == "v0.1.0" and calls["create_tag"]["revision"] == "c0ffee"
+    assert calls["create_tag"]["tag"] == "v1.0.0" and calls["create_tag"]["revision"] == "c0ffee"
     assert len(lines) == 4 + len(expected)
 
 
 def test_a_version_already_on_the_hub_is_not_overwritten(release, fake_api):
-    fake_api.tags = ["v0.1.0"]
-    with pytest.raises(HubError, match="already has v0.1.0"):
+    fake_api.tags = ["v1.0.0"]
+    with pytest.raises(HubError, match="already has v1.0.0"):
         push_to_hub(release, REPO, revision="releases", dry_run=False, token=None)
     assert "upload_folder" not in [name for name, _ in fake_api.calls]
 
@@ -122,7 +122,15 @@ def test_corpus_push_hub_dry_run_prints_every_file(release, no_network):
     result = CliRunner().invoke(app, ["push-hub", REPO, "--release", str(release), "--dry-run"])
     assert result.exit_code == 0, result.output
     words = result.output.split()
-    assert "v0.1.0" in words
+    assert "v1.0.0" in words
     for path in (p for p in release.rglob("*") if p.is_file()):
         rel = path.relative_to(release).as_posix()
         assert {rel, str(path.stat().st_size), file_sha256(path)} <= set(words), rel
+
+
+def test_a_build_that_is_no_release_is_not_pushed(tmp_path, no_network):
+    from tests.test_card import with_publish
+
+    build_release(tmp_path / "build", RECORDS, with_publish(version=None, previous="1.0.0"))
+    with pytest.raises(HubError, match=r"no release \(version 1\.0\.0\+unreleased\)"):
+        push_to_hub(tmp_path / "build", REPO, revision=None, dry_run=True, token=None)

@@ -28,6 +28,9 @@ WORDS = rule_data.read("date_words", version=1)
 DATE_WORDS = frozenset(WORDS["words"])
 DATE_SHAPES = re.compile("|".join(WORDS["shapes"]), re.IGNORECASE)
 AGES = re.compile("|".join(WORDS["ages"]), re.IGNORECASE)
+WITHIN_YEAR = frozenset(WORDS["within_year"])
+_YEAR = re.compile(r"\d{4}")
+_WORD = re.compile(r"[a-z]+\d?|\d+")  # "mid-2005": mid, 2005; "Q3": q3
 BARE_YEAR = re.compile(r"(?:the\s+year\s+)?(?P<year>\d{4})", re.IGNORECASE)
 _STREET_NAME_WORDS = 3  # "1600 Pennsylvania Avenue", "10 Downing Street", "1 Old Kent Road"
 
@@ -90,3 +93,13 @@ def is_date(ent: Span) -> bool:
     words = [token.lower_ for token in ent]
     pairs = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
     return not DATE_WORDS.isdisjoint(words) or not NAMED_DAYS.isdisjoint(pairs)
+
+
+def year_within(ent: Span, latest_year: int) -> str | None:
+    """The year ("2004") of a span that lies within one year: one four-digit year up to
+    `latest_year`, every other word one of `within_year` ("the end of 2004", "mid-2005")."""
+    words = _WORD.findall(ent.text.lower())
+    years = [w for w in words if _YEAR.fullmatch(w) and int(w) <= latest_year]
+    if len(years) != 1 or not all(w in WITHIN_YEAR for w in words if w != years[0]):
+        return None
+    return years[0]

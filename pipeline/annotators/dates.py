@@ -18,7 +18,8 @@ YYYY) or null.
   or a day of a month in a clause without a verb (a tour's list of dates) is null too.
 - `dates_v4`: v3 without the DATE entities that name no time on the calendar (ages, age bands,
   a match's halves, scores, identifiers: `date_guards.is_date`); v3 published them, with a
-  null date.
+  null date. A span within one year ("the end of 2004", "mid-2005") has that year as its date
+  (v3: null).
 
 Params: those of the shared spaCy parse; v3 and v4 also `annotate.dates`. v1 reads the entities of
 `corpus_entity_fixes_v1`, v2 those of `corpus_entity_fixes_v2` (the repairs rarely touch dates,
@@ -34,7 +35,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from pipeline.annotators import Columns, Context, batch_annotator
-from pipeline.annotators.date_guards import date_span, is_date, names_no_date
+from pipeline.annotators.date_guards import date_span, is_date, names_no_date, year_within
 from pipeline.annotators.entities import FIXES_V1, FIXES_V2, FIXES_V3
 from pipeline.annotators.nlp import entity_docs, languages, model
 from pipeline.annotators.relative_dates import DAY, MONTHS, clean, resolve_date
@@ -128,6 +129,8 @@ def mentioned_dates(
         iso = None
         if latest_year is None or not names_no_date(e, latest_year):
             iso = normalize_date(e.text)
+            if iso is None and calendar_only:  # v4: "the end of 2004" is 2004
+                iso = year_within(e, latest_year)
             if iso is None and published is not None:
                 iso = resolve_date(e, published, tense_required=latest_year is not None)
         out.append({"text": e.text, "date": iso, "start": e.start_char, "end": e.end_char})

@@ -7,6 +7,7 @@ One project serves the module; the tests run in file order and each says what it
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -18,6 +19,7 @@ import boto3
 import datasets
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from moto.server import ThreadedMotoServer
 
 pytestmark = pytest.mark.e2e
@@ -149,6 +151,18 @@ def test_versions_are_tags_listed_with_their_summary(v111):
     assert changelog.index("## 1.1.1") < changelog.index("## 1.1.0") < changelog.index("## 1.0.0")
 
 
+def test_after_a_release_the_builds_are_no_release(v111):
+    # the tag holds the version; the commit after it makes the builds that follow no release
+    tagged = yaml.safe_load(sh(v111, "git", "show", "v1.1.1:params.yaml").stdout)["publish"]
+    assert (tagged["version"], tagged["previous"]) == ("1.1.1", "1.1.0")
+    now = yaml.safe_load((v111 / "params.yaml").read_text())["publish"]
+    assert (now["version"], now["previous"]) == (None, "1.1.1")
+    build = json.loads((v111 / "data" / "release" / "manifest.json").read_text())
+    assert build["version"] == "1.1.1+unreleased"
+    assert sh(v111, "git", "status", "--porcelain").stdout == ""
+    assert "up to date" in sh(v111, sys.executable, "-m", "dvc", "status").stdout
+
+
 def test_dvc_metrics_diff_compares_the_validation_figures_of_two_versions(v111):
     result = sh(v111, sys.executable, "-m", "dvc", "metrics", "diff", "v1.0.0", "v1.1.0")
     lines = [line for line in result.stdout.splitlines() if "metrics/validate.json" in line]
@@ -161,6 +175,7 @@ def test_each_version_pulls_from_s3_verifies_and_loads(clone, tmp_path, version)
     dest = tmp_path / version
     result = corpus(clone, "pull", version, "--to", str(dest))
     assert "every file matches the manifest" in result.stdout
+    assert json.loads((dest / "manifest.json").read_text())["version"] == version
     ds = datasets.load_dataset("parquet", data_dir=str(dest / "data"))
     sources = {s for split in ds.values() for s in split["source"]}
     assert ("harbour.txt" in sources) == (version != "1.0.0")

@@ -83,7 +83,7 @@ def test_a_value_the_field_cannot_hold_is_not_replaced_by_a_later_key():
         (["Ann Lee", "Bo Chan"], "Ann Lee; Bo Chan"),
         ([{"@type": "Person", "name": "Ann Lee"}, {"name": "Bo Chan"}], "Ann Lee; Bo Chan"),
         ([{"id": 7}], None),  # not a name: kept in metadata as it is
-        ({"name": "Ann Lee"}, None),
+        ({"name": "Ann Lee"}, "Ann Lee"),  # schema.org's Person, one of them
         ("Ann Lee", "Ann Lee"),
         ("GREG BEACHAM, AP Sports Writer", "GREG BEACHAM"),  # as the HTML reader gives it
         (["Kooman, F.", "Jill Disis, Associated Press"], "Kooman, F.; Jill Disis"),
@@ -102,7 +102,7 @@ def test_jsonl_export_with_other_names_keeps_every_untaken_key():
         "author": ["Wikinews"],
         "date_created": "2017-07-18",
         "date": "03/04/2017",  # decides the date (listed first) and is unreadable: kept as written
-        "source": {"id": "wikinews", "name": "Wikinews"},  # no publisher name a field can hold
+        "source": {"id": "wikinews", "name": "Wikinews"},  # NewsAPI's shape: the name is taken
         "text": "Afghan team honored\n\nThe team won.",
     }
     (article,) = read_jsonl(json.dumps(row), DEFAULTS.ingest)
@@ -111,13 +111,12 @@ def test_jsonl_export_with_other_names_keeps_every_untaken_key():
         "url": "https://en.wikinews.org/wiki/A",
         "author": "Wikinews",
         "published_date": None,
-        "publisher": None,
+        "publisher": "Wikinews",
     }
     assert article["extra"] == {
         "id": "GUM_news_afghan",
         "date_created": "2017-07-18",
         "date": "03/04/2017",
-        "source": {"id": "wikinews", "name": "Wikinews"},
     }
 
 

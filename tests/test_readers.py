@@ -291,6 +291,38 @@ def test_json_export_one_object_or_an_array():
     assert broken.reason == "bad_row" and broken.detail.startswith("not JSON")
 
 
+def test_json_export_as_an_api_answer_or_json_lines_and_names_as_objects():
+    from pipeline.readers.table import read_json
+
+    newsapi = {  # NewsAPI's answer: the articles in one array, the publisher an object
+        "status": "ok",
+        "totalResults": 2,
+        "articles": [
+            {
+                "source": {"id": None, "name": "Harbour News"},
+                "author": {"name": "Ann Lee"},
+                "title": "Pier reopens",
+                "content": "The pier reopened on Monday.",
+                "publishedAt": "2024-03-05T09:00:00Z",
+            },
+            {"title": "No text", "description": "Only a summary."},
+        ],
+    }
+    first, second = read_json(json.dumps(newsapi), DEFAULTS.ingest)
+    assert (first["text"], first["author"], first["publisher"], first["published_date"]) == (
+        "The pier reopened on Monday.",
+        "Ann Lee",
+        "Harbour News",
+        "2024-03-05",
+    )
+    assert second.reason == "bad_row"
+    lines = "\n".join(json.dumps({"title": t, "text": f"{t} text."}) for t in ("One", "Two"))
+    assert [a["title"] for a in read_json(lines, DEFAULTS.ingest)] == ["One", "Two"]
+    # an object with its own text is one article, whatever arrays it holds
+    (one,) = read_json(json.dumps({"text": "Body.", "tags": [{"a": 1}]}), DEFAULTS.ingest)
+    assert one["text"] == "Body."
+
+
 # Windows line endings (CRLF, as Notepad and Excel save): front matter and the .txt headline
 # are found as with LF.
 CRLF_FRONT_MATTER = [

@@ -103,13 +103,16 @@ def _text(value: Any) -> str | None:
     return str(value).strip() or None
 
 
+def _named(value: Any) -> str | None:
+    """A name given as text or as an object with a `name` (schema.org's Person and
+    Organization, NewsAPI's `source`, WordPress's author); anything else is no name."""
+    return _text(value.get("name") if isinstance(value, Mapping) else value)
+
+
 def _names(value: Any) -> str | None:
     """An export's author(s) as the HTML reader gives them: names only (`byline.py`: no job
     titles or wire services after them), joined with AUTHOR_SEPARATOR."""
-    if isinstance(value, list):
-        names = [_text(v.get("name") if isinstance(v, Mapping) else v) for v in value]
-    else:
-        names = [_text(value)]  # a lone object is no name: kept in metadata as it is
+    names = [_named(v) for v in (value if isinstance(value, list) else [value])]
     if not names or None in names:
         return None  # a list holding something that is not a name: kept in metadata as it is
     return AUTHOR_SEPARATOR.join(person for name in names for person in byline_names(name, None))
@@ -123,7 +126,12 @@ def _article_text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-_VALUE = {"text": _article_text, "author": _names, "published_date": export_date}
+_VALUE = {
+    "text": _article_text,
+    "author": _names,
+    "published_date": export_date,
+    "publisher": _named,
+}
 
 
 def value_of(field: str, value: Any) -> str | None:

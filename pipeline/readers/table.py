@@ -67,17 +67,33 @@ def object_article(value: Any, where: str, number: int, params: IngestParams) ->
 
 
 def read_json(text: str, params: IngestParams) -> list[Article | Rejected]:
-    """A JSON export: one article object (news-please writes one a file) or an array of them
-    (an API's answer), each read as a JSONL line is, numbered from 1."""
+    """A JSON export: one article object (news-please writes one a file), an array of them, or
+    an API's answer holding the array ({"status": "ok", "articles": [...]}: NewsAPI), each read
+    as a JSONL line is, numbered from 1. A file of JSON Lines saved as .json is read as JSONL."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":  # a second value after the first: JSON Lines
+            return read_jsonl(text, params)
         return [Rejected(q.BAD_ROW, f"not JSON ({exc.msg}, line {exc.lineno})")]
-    items = data if isinstance(data, list) else [data]
+    items = data if isinstance(data, list) else wrapped_articles(data, params) or [data]
     return [
         object_article(item, f"item {number}", number, params)
         for number, item in enumerate(items, start=1)
     ]
+
+
+def wrapped_articles(data: Any, params: IngestParams) -> list[Any] | None:
+    """The array of objects an API's answer wraps, when the answer has no article text of its
+    own and exactly one such array; None otherwise (the object is then one article)."""
+    if not isinstance(data, dict) or take(data, params.fields.text, "text", folded(data)):
+        return None
+    arrays = [
+        value
+        for value in data.values()
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+    ]
+    return arrays[0] if len(arrays) == 1 else None
 
 
 # Spreadsheets save "CSV" with the separator of their locale: `;` where the decimal mark is `,`.

@@ -124,9 +124,13 @@ def register(app: typer.Typer, console: Console) -> None:
         token: Annotated[str | None, typer.Option(envvar="HF_TOKEN", help="Hub token.")] = None,
     ) -> None:
         """Upload a release to the Hugging Face Hub, tagged with its version."""
-        from pipeline.hub import push_to_hub
+        from pipeline.hub import HubError, push_to_hub
 
-        for line in push_to_hub(release_dir, repo_id, revision=None, dry_run=dry_run, token=token):
+        try:
+            lines = push_to_hub(release_dir, repo_id, revision=None, dry_run=dry_run, token=token)
+        except HubError as e:  # a folder that is no release, altered, or a tag the Hub has
+            _fail(console, str(e))
+        for line in lines:
             console.print(line, highlight=False, markup=False)
 
 

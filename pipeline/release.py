@@ -203,6 +203,7 @@ def make_release(
         check_version(repo, version)  # malformed or taken: refused before anything is rebuilt
     check_clean_tree(repo)
     check_up_to_date(repo)
+    check_remote(repo, remote)
     from pipeline.params import load
 
     params = load(repo / PARAMS_FILE)
@@ -321,6 +322,19 @@ def commit_and_tag(repo: Path, made: Made) -> None:
     versions.git(repo, "add", "--", *paths)
     versions.git(repo, "commit", "-q", "-m", f"Release {made.version}", "--", *paths)
     versions.git(repo, "tag", "-a", versions.tag(made.version), "-m", summary_line(made))
+
+
+def check_remote(repo: Path, remote: str | None) -> None:
+    """Refuse a `--remote` DVC does not know before anything is tagged: the tag would stay, and
+    its data would not be pushed where it was meant to go."""
+    if remote is None:
+        return
+    known = [line.split()[0] for line in dvc(repo, "remote", "list").stdout.splitlines() if line]
+    if remote not in known:
+        raise ReleaseError(
+            f"no DVC remote {remote!r} (known: {', '.join(known) or 'none'}): "
+            "`dvc remote add` it, or give one of those"
+        )
 
 
 def push(repo: Path, remote: str | None, say: Callable[[str], None]) -> bool:

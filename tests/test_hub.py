@@ -134,3 +134,16 @@ def test_a_build_that_is_no_release_is_not_pushed(tmp_path, no_network):
     build_release(tmp_path / "build", RECORDS, with_publish(version=None, previous="1.0.0"))
     with pytest.raises(HubError, match=r"no release \(version 1\.0\.0\+unreleased\)"):
         push_to_hub(tmp_path / "build", REPO, revision=None, dry_run=True, token=None)
+
+
+def test_corpus_push_hub_refuses_a_build_in_one_line(tmp_path, no_network):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from tests.test_card import with_publish
+
+    build_release(tmp_path / "build", RECORDS, with_publish(version=None, previous="1.0.0"))
+    result = CliRunner().invoke(app, ["push-hub", REPO, "--release", str(tmp_path / "build")])
+    assert result.exit_code == 1
+    assert "no release (version 1.0.0+unreleased)" in result.output
+    assert "Traceback" not in result.output

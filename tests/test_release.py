@@ -261,6 +261,14 @@ def test_a_dirty_tree_is_refused(v111):
     assert result.returncode == 1 and "uncommitted changes" in result.stdout
 
 
+def test_an_unknown_remote_is_refused_before_anything_is_tagged(v111):
+    tags = sh(v111, "git", "tag", "--list").stdout
+    result = corpus(v111, "release", "--remote", "s4", ok=False)
+    assert result.returncode == 1 and "no DVC remote 's4' (known: s3" in result.stdout
+    assert sh(v111, "git", "tag", "--list").stdout == tags
+    assert sh(v111, "git", "status", "--porcelain").stdout == ""
+
+
 def test_a_stale_pipeline_is_refused(v111):
     seed = v111 / "seeds" / "late.txt"
     seed.write_text(seed.read_text() + "\nA late paragraph.\n")

@@ -166,6 +166,7 @@ V1_V2 = (
     "dates_v3",
     "quotes_v5",
     "dates_v4",
+    "entities_v4",
 )
 
 

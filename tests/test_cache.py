@@ -170,11 +170,11 @@ def test_an_interrupted_run_resumes_where_it_stopped(
     with pytest.raises(KeyboardInterrupt):
         run(write_stage_rows, rows, tmp_path / "stopped", cached)
     monkeypatch.setattr(nlp_mod, "docs", parse)
-    done = puts["entities_v3"]
+    done = puts["entities_v4"]
     assert done == 1  # the first batch of 2 (one English text) was finished and stored
     puts.clear()
     run(write_stage_rows, rows, tmp_path / "resumed", cached)
-    assert puts["entities_v3"] == ENGLISH - done
+    assert puts["entities_v4"] == ENGLISH - done
 
 
 def test_a_parse_stopped_mid_batch_keeps_the_parses_already_made(

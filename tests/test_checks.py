@@ -86,7 +86,7 @@ def test_spacy_columns_are_null_exactly_for_other_languages():
         "quotes is null for a 'en' article (quotes_v5: en only)"
     ]
     assert list(check({**french, "people": ["Anna Smith"]})) == [
-        "people is set for a 'fr' article (entities_v3: en only)"
+        "people is set for a 'fr' article (entities_v4: en only)"
     ]
     # No language-bound annotator chosen (the bench's cheap path): no such check.
     slots = {

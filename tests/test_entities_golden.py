@@ -32,6 +32,7 @@ ANNOTATORS = (
     "dates_v3",
     "quotes_v5",
     "dates_v4",
+    "entities_v4",
 )
 PUBLISHED = "2024-10-10"
 # Hand-written inputs for the v2 rules, besides the seed article and the test seeds.

@@ -14,6 +14,9 @@ short form ("Scholz") merged into the full name used elsewhere in the article ("
   names go ("n’t" as a place, "Twitter @handle" as a person, a URL) and a name the model ran
   into an unclosed bracket ends before it ("Shanghai Composite (SHCOMP" -> "Shanghai
   Composite"). `quotes` and `dates` keep v2's entities.
+- `entities_v4`: v3 without a PERSON that is a title alone: the model tags "Mr" of "Mr Fogg"
+  apart from "Fogg", and "Said Mr" at a sentence's start; v3 listed "Mr" and "Said Mr" among
+  `people`.
 
 Params: those of the shared spaCy parse (`annotate.spacy_model`, `annotate.spacy_batch_size`).
 """
@@ -32,6 +35,7 @@ from pipeline.annotators.nlp import entity_docs, languages, model
 FIXES_V1 = "corpus_entity_fixes_v1"
 FIXES_V2 = "corpus_entity_fixes_v2"
 FIXES_V3 = "corpus_entity_fixes_v3"
+FIXES_V4 = "corpus_entity_fixes_v4"
 assert entity_fixes and entity_rules  # imported for their spaCy factories
 
 
@@ -77,3 +81,8 @@ def entities_v2(records: list[dict[str, Any]], context: Context) -> list[Columns
 @batch_annotator("entities", "entities_v3", model=model, languages=languages)
 def entities_v3(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return _canonical_places(context, FIXES_V3)
+
+
+@batch_annotator("entities", "entities_v4", model=model, languages=languages)
+def entities_v4(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    return _canonical_places(context, FIXES_V4)

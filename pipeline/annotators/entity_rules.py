@@ -1,5 +1,7 @@
 """`corpus_entity_fixes_v2`: the entity repairs `entities_v2`, `quotes_v2` to `quotes_v4` and
-`dates_v2` see; `corpus_entity_fixes_v3` (`entities_v3`, at the end) adds `_as_name`.
+`dates_v2` see; `corpus_entity_fixes_v3` (`entities_v3`, at the end) adds `_as_name`;
+`corpus_entity_fixes_v4` (`entities_v4`) drops a PERSON that is an honorific alone
+(`_title_only`, `rules/honorifics.yaml`).
 
 Measured, not tuned: `bench/entities_eval.py` scores them against GUM's gold names on articles
 they were not written on (README, "Entity evaluation"); each rule was kept only if it did not
@@ -34,6 +36,7 @@ from pipeline.annotators.entity_fixes import _one_label_per_name, _surnames, _ti
 PLACES = rule_data.read("places", version=1)
 ORGS = rule_data.read("organizations", version=1)
 TITLES = frozenset(rule_data.read("titles", version=1)["titles"])
+HONORIFICS = frozenset(rule_data.read("honorifics", version=1)["honorifics"])
 PLACE_HEADS = frozenset(PLACES["place_heads"])
 PLACE_MODIFIERS = frozenset(PLACES["place_modifiers"])
 ORG_HEADS = frozenset(ORGS["org_heads"])
@@ -241,6 +244,28 @@ class EntityRulesV3(EntityRules):
         super().__call__(doc)
         doc.ents = [span for e in doc.ents if (span := _as_name(e)) is not None]
         return doc
+
+
+@Language.factory("corpus_entity_fixes_v4")
+class EntityRulesV4(EntityRulesV3):
+    """`corpus_entity_fixes_v3`, then no PERSON that is only a title (`entities_v4`)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        super().__call__(doc)
+        doc.ents = [e for e in doc.ents if not _title_only(e)]
+        return doc
+
+
+def _title_only(ent: Span) -> bool:
+    """A PERSON with no name in it: honorifics (`rules/honorifics.yaml`), and the verb the
+    model ran into one ("Mr" of "Mr Fogg", whose "Fogg" the model tagged apart; "Said Mr" at a
+    sentence's start). The person's name, when the model found it, is its own entity."""
+    words = [t for t in ent if not t.is_punct]
+    return (
+        ent.label_ == "PERSON"
+        and any(t.lower_ in HONORIFICS for t in words)
+        and all(t.lower_ in HONORIFICS or t.tag_.startswith("VB") for t in words)
+    )
 
 
 def _as_name(ent: Span) -> Span | None:

@@ -30,3 +30,15 @@ def test_an_honorific_alone_is_no_person_and_a_surname_that_is_a_title_stays():
     assert [e for e in v4["entities"]] == [
         e for e in v3["entities"] if not (e["label"] == "PERSON" and e["text"] in ("Mr", "Said Mr"))
     ]
+
+
+def test_a_name_ends_before_a_spaced_dash_and_a_place_needs_a_letter():
+    text = (
+        "Jerry Springer - The show's star - met Leadplex Inc - that firm - in Leeds. "
+        "The Jean-Paul Gaultier shop is in Paris."
+    )
+    names = {(e["text"], e["label"]) for e in _columns("entities_v4", text)["entities"]}
+    texts = {t for t, _ in names}
+    assert all(" - " not in t and not t.endswith((" -", "-")) for t in texts), texts
+    assert any("Jean-Paul" in t for t in texts)
+    assert all(any(c.isalpha() for c in t) for t, label in names if label != "CARDINAL")

@@ -16,7 +16,8 @@ short form ("Scholz") merged into the full name used elsewhere in the article ("
   Composite"). `quotes` and `dates` keep v2's entities.
 - `entities_v4`: v3 without a PERSON that is a title alone: the model tags "Mr" of "Mr Fogg"
   apart from "Fogg", and "Said Mr" at a sentence's start; v3 listed "Mr" and "Said Mr" among
-  `people`.
+  `people`. A name ends before a dash set off by spaces ("Jerry Springer - The"), and a
+  person, organisation or place without a letter is none ("½", an ISBN, "7:39.89").
 
 Params: those of the shared spaCy parse (`annotate.spacy_model`, `annotate.spacy_batch_size`).
 """

@@ -1,7 +1,8 @@
 """`corpus_entity_fixes_v2`: the entity repairs `entities_v2`, `quotes_v2` to `quotes_v4` and
 `dates_v2` see; `corpus_entity_fixes_v3` (`entities_v3`, at the end) adds `_as_name`;
 `corpus_entity_fixes_v4` (`entities_v4`) drops a PERSON that is an honorific alone
-(`_title_only`, `rules/honorifics.yaml`).
+(`_title_only`, `rules/honorifics.yaml`), ends a name before a spaced dash and drops a "name"
+without a letter (`_before_dash`).
 
 Measured, not tuned: `bench/entities_eval.py` scores them against GUM's gold names on articles
 they were not written on (README, "Entity evaluation"); each rule was kept only if it did not
@@ -252,8 +253,31 @@ class EntityRulesV4(EntityRulesV3):
 
     def __call__(self, doc: Doc) -> Doc:
         super().__call__(doc)
-        doc.ents = [e for e in doc.ents if not _title_only(e)]
+        named = (_before_dash(e) for e in doc.ents if not _title_only(e))
+        doc.ents = [e for e in named if e is not None]
         return doc
+
+
+_DASHES = frozenset("-–—")
+_LETTERED = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
+
+
+def _before_dash(ent: Span) -> Span | None:
+    """A name ends before a dash set off by spaces ("Jerry Springer - The" -> "Jerry Springer":
+    no name holds one; "Jean-Paul" has none); a person, organisation or place with no letter is
+    none ("7:39.89", an ISBN; products and works may be numbers: "747", "1984")."""
+    if ent.label_ not in _NAMES:
+        return ent
+    end = next(
+        (t.i for t in ent[1:] if t.text in _DASHES and t.i > 0 and ent.doc[t.i - 1].whitespace_),
+        ent.end,
+    )
+    while end > ent.start and _trailing(ent.doc[end - 1], ent):
+        end -= 1
+    span = Span(ent.doc, ent.start, end, label=ent.label_) if end > ent.start else None
+    if span is None or (ent.label_ in _LETTERED and not any(c.isalpha() for c in span.text)):
+        return None
+    return span
 
 
 def _title_only(ent: Span) -> bool:

@@ -28,6 +28,12 @@ INGEST = PARAMS.ingest
             "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>",
             "a | b\n1 | 2",
         ),
+        # two or more <br> are a paragraph break, one is a line break
+        ("<p>One<br><br>Two</p>", "One\n\nTwo"),
+        (
+            "One.<br>\n<br> Two,<br>still two.<br><br><br>Three.",
+            "One.\n\nTwo,\nstill two.\n\nThree.",
+        ),
     ],
 )
 def test_markup_text(html, text):
@@ -37,7 +43,11 @@ def test_markup_text(html, text):
 
 @pytest.mark.parametrize(
     "text",
-    ["Plain text.\n\nTwo paragraphs.", "If x < y and y > z, then x < z.", "A <b or c> d"],
+    [
+        "Plain text.\n\nTwo paragraphs.",
+        "If x < y and y > z, then x < z.",
+        "A <b or c> d",
+    ],
 )
 def test_plain_text_is_not_markup(text):
     assert not is_markup(text)

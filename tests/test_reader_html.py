@@ -128,6 +128,20 @@ def test_line_break_inside_a_paragraph_is_kept(article_html: str) -> None:
     assert "next month,\nonce the council" in read_one(article_html)["text"]
 
 
+STORY = [
+    "The ferry will run twice a day from June, the harbour board said after its meeting.",
+    "Tickets go on sale next week, and residents of the island travel at half price.",
+    "The board will review the timetable in the autumn, once it has a summer of figures.",
+]
+
+
+@pytest.mark.parametrize("sep", ["<br><br>", "<br>\n<br>", "<br/> <br/><br/>"])
+def test_two_line_breaks_are_a_paragraph_break(sep: str) -> None:
+    # Older sites and forums separate paragraphs with <br><br> and no <p> at all.
+    text = read_one(page(f'<div class="story">{sep.join(STORY)}</div>'))["text"]
+    assert text.split("\n\n")[:3] == STORY
+
+
 def test_fragment_without_html_element_is_read(html_dir: Path) -> None:
     article = read_one((html_dir / "fragment.html").read_text(encoding="utf-8"))
     assert article["text"].split("\n\n") == [

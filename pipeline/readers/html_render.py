@@ -2,7 +2,8 @@
 
 Blocks (paragraphs, headings, quotes, lists, tables, code) are separated by one blank line
 ("\\n\\n"); list items and table rows are lines of their block ("\\n", cells joined by " | ");
-<lb> (from <br>) is a line break; a code block keeps its lines.
+<lb> (from <br>) is a line break, and two or more in a row (only whitespace between) are a
+paragraph break; a code block keeps its lines.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def _walk(el: etree._Element, context: str, w: _Writer) -> None:
         w.text(brk)
     else:
         brk = _break(tag, context)
+        if tag == "lb" and context == "block" and _follows_line_break(el):
+            # Pages without <p> (older sites, forums) mark paragraphs with <br><br>.
+            brk = "\n\n"
         if brk:
             w.brk(brk)
     if tag == "cell" and el.getprevious() is not None:
@@ -96,6 +100,12 @@ def _break(tag: str, context: str) -> str:
     if tag in _BLOCKS:
         return "\n" if context == "line" else "\n\n"
     return ""
+
+
+def _follows_line_break(el: etree._Element) -> bool:
+    """Whether `el` comes right after an <lb>, with nothing but whitespace between."""
+    previous = el.getprevious()
+    return previous is not None and previous.tag == "lb" and not (previous.tail or "").strip()
 
 
 def _is_code_block(el: etree._Element) -> bool:

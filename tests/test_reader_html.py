@@ -142,6 +142,16 @@ def test_two_line_breaks_are_a_paragraph_break(sep: str) -> None:
     assert text.split("\n\n")[:3] == STORY
 
 
+def test_preformatted_text_keeps_its_lines() -> None:
+    poem = "<pre>Roses are red,\n  violets are blue,\nsugar is sweet.</pre>"
+    shell = "<pre>curl -O https://example.org/data.csv\nwc -l data.csv</pre>"
+    text = read_one(page(f"<article><p>{STORY[0]}</p>{poem}<p>{STORY[1]}</p>{shell}</article>"))[
+        "text"
+    ]
+    assert "Roses are red,\nviolets are blue,\nsugar is sweet." in text
+    assert "curl -O https://example.org/data.csv\nwc -l data.csv" in text
+
+
 def test_fragment_without_html_element_is_read(html_dir: Path) -> None:
     article = read_one((html_dir / "fragment.html").read_text(encoding="utf-8"))
     assert article["text"].split("\n\n") == [

@@ -7,7 +7,8 @@ Params: `ingest.html` (`HtmlParams` in pipeline/params.py); `read_html(text)` al
 
 Main-content extraction is trafilatura's; this module decides what it is given and what is kept.
 
-1. The page is parsed once (lxml, through trafilatura's tolerant loader).
+1. The page is parsed once (lxml, through trafilatura's tolerant loader). The lines of a <pre>
+   without <code> become <br> elements, so that they stay lines (`_pre_lines_as_breaks`).
 2. Obvious non-content is pruned before extraction (pipeline/readers/html_prune.py): hidden
    elements, <nav>, <aside>, <footer>, dialogs, navigation roles, and elements whose class or
    id names them as boilerplate: Mozilla Readability's "unlikely candidates" rule.
@@ -133,6 +134,7 @@ _DOCUMENT = re.compile(r"<(?:!doctype|html|head|body)[\s>]", re.IGNORECASE)
 
 def extract_text(tree: HtmlElement, options: HtmlParams) -> tuple[str, str]:
     """(main text, which pass produced it) of a parsed page; "" when nothing was found."""
+    _pre_lines_as_breaks(tree)
     source, how = tree, "unpruned"
     if options.prune_boilerplate:
         source, how = prune(deepcopy(tree), options.include_captions), "pruned"
@@ -146,6 +148,40 @@ def extract_text(tree: HtmlElement, options: HtmlParams) -> tuple[str, str]:
         if _adds_little(text, more, options):
             text, how = more, f"{how}+recall"
     return text, how
+
+
+def _pre_lines_as_breaks(tree: HtmlElement) -> None:
+    """Line breaks of a <pre> without <code> as <br> elements, in place.
+
+    trafilatura turns such a <pre> (a poem, shell commands) into a <quote>, whose text is then
+    rendered as running text; a <pre> with <code> becomes a code block, which keeps its lines.
+    """
+    for pre in tree.iter("pre"):
+        if next(pre.iter("code"), None) is None:
+            for el in list(pre.iter()):
+                _split_text(el)
+                if el is not pre:
+                    _split_tail(el)
+
+
+def _split_text(el: HtmlElement) -> None:
+    first, *lines = (el.text or "").split("\n")
+    el.text = first
+    for i, line in enumerate(lines):
+        el.insert(i, _line_break(el, line))
+
+
+def _split_tail(el: HtmlElement) -> None:
+    first, *lines = (el.tail or "").split("\n")
+    el.tail = first
+    for line in reversed(lines):
+        el.addnext(_line_break(el, line))
+
+
+def _line_break(near: HtmlElement, tail: str) -> HtmlElement:
+    br = near.makeelement("br", {})
+    br.tail = tail
+    return br
 
 
 def pruning_lost_article(pruned: str, whole: str, options: HtmlParams) -> bool:

@@ -34,6 +34,12 @@ INGEST = PARAMS.ingest
             "One.<br>\n<br> Two,<br>still two.<br><br><br>Three.",
             "One.\n\nTwo,\nstill two.\n\nThree.",
         ),
+        ("<pre>a = 1\nb = 2</pre>", "a = 1\nb = 2"),
+        # pretty-printed: every tag on a line of its own
+        ("<p>\n  One.\n</p>\n<p>\n  Two.\n</p>", "One.\n\nTwo."),
+        ("<p>“Yes,” she said.</p>", "“Yes,” she said."),
+        ('Read <a href="https://example.org/a"> the report </a> first.', "Read the report first."),
+        ("<strong>Results </strong>", "Results"),
     ],
 )
 def test_markup_text(html, text):
@@ -47,6 +53,10 @@ def test_markup_text(html, text):
         "Plain text.\n\nTwo paragraphs.",
         "If x < y and y > z, then x < z.",
         "A <b or c> d",
+        # tags named in running text are words of the text
+        "The post mentions the <br> tag and the </b> tag in passing.",
+        'Lines are broken with <br>. Use "<p>" or (<div>) for blocks, and `</li>`.',
+        "Close it with </p> and open the next with <p> as usual.",
     ],
 )
 def test_plain_text_is_not_markup(text):
@@ -59,6 +69,12 @@ def test_exports_read_html_bodies_as_text():
     assert row["text"] == "The council met.\n\nIt agreed & voted."
     (row,) = read_csv('title,text\n"T","' + body + '"\n', INGEST)
     assert row["text"] == "The council met.\n\nIt agreed & voted."
+
+
+def test_an_export_text_that_names_tags_keeps_them():
+    text = "The guide mentions the <br> tag and the </b> tag, then moves on."
+    (row,) = read_jsonl(json.dumps({"title": "T", "text": text}), INGEST)
+    assert row["text"] == text
 
 
 def test_an_html_body_without_text_is_no_text():

@@ -5,11 +5,13 @@ WordPress exports, RSS `content:encoded` and news APIs give an article's body as
 words. Such a text is rendered as an HTML page's main content is (`html_render.render`, on
 trafilatura's element names): blocks apart by a blank line, list items and table rows a line
 each, scripts and styles dropped. A blank line of the source stays a paragraph break: exports
-that mark paragraphs with blank lines and words with <em> are common too.
+that mark paragraphs with blank lines and words with <em> are common too. A plain text that
+names tags in its sentences ("the <br> tag") is not HTML (`is_markup`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import lxml.html
@@ -34,8 +36,40 @@ _RENAMED = {
 _DROPPED = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg"})
 
 
+# What sets a tag named in a sentence apart from its neighbours: "the <br> tag", "(<p>)".
+_PROSE_BEFORE = frozenset(" \t\"'`([{“‘«")
+_PROSE_AFTER = frozenset(" \t\"'`)]}”’»,.;:!?")
+
+
+# An element with an attribute value (<a href="...">): code, not prose.
+_ATTRIBUTE = re.compile(r"<[a-z][a-z0-9]*\s+[a-z][\w:-]*\s*=\s*[\"']", re.IGNORECASE)
+
+
+# The start of an inline element: not markup by itself ("a <b or c>"), but its place is telling.
+_INLINE_START = re.compile(r"<(?:a|b|i|em|strong|span|u|sup|sub)\b[^<>]*>", re.IGNORECASE)
+
+
 def is_markup(text: str) -> bool:
-    return _MARKUP.search(text) is not None
+    """Whether `text` is HTML: it has a tag that marks up its text rather than being named in it."""
+    if _MARKUP.search(text) is None:
+        return False
+    if _ATTRIBUTE.search(text):
+        return True  # "<a href='x'> Title </a>": the closing tag is spaced, the element is not
+    # "<strong>Title </strong>": the end is spaced, the start touches the text.
+    tags = itertools.chain(_MARKUP.finditer(text), _INLINE_START.finditer(text))
+    return any(not _named_in_prose(text, tag) for tag in tags)
+
+
+def _named_in_prose(text: str, tag: re.Match[str]) -> bool:
+    """Whether `tag` is a word of a sentence: a space or quotes on both sides, within a line.
+
+    Markup touches what it marks up ("<p>One", "two</b>", "one<br>two") or has a line of its
+    own (pretty-printed HTML, a text that starts with a tag); a plain text that writes about HTML
+    ("the <br> tag", "close it with </p>.") would lose those words if read as HTML.
+    """
+    before = text[tag.start() - 1] if tag.start() else "\n"
+    after = text[tag.end()] if tag.end() < len(text) else " "
+    return before in _PROSE_BEFORE and after in _PROSE_AFTER
 
 
 def markup_text(text: str) -> str:

@@ -63,6 +63,13 @@ def register(app: typer.Typer, console: Console) -> None:
             Path | None, typer.Option(help="Folder to create (default: ./VERSION).")
         ] = None,
         repo: Annotated[str, typer.Option(help="Repository path or git URL.")] = ".",
+        remote_url: Annotated[
+            str | None,
+            typer.Option(
+                help="Where the repository's default DVC remote is (a folder or URL), when it "
+                "is a relative path DVC cannot find from a git URL on another machine."
+            ),
+        ] = None,
     ) -> None:
         """Fetch a version (from the DVC remote) and verify every file against its manifest."""
         from pipeline.release import ReleaseError
@@ -70,7 +77,7 @@ def register(app: typer.Typer, console: Console) -> None:
 
         dest = to or Path(version.removeprefix("v"))  # v1.0.0 lands in ./1.0.0, as 1.0.0 does
         try:
-            problems = pull_release(version, dest, repo)
+            problems = pull_release(version, dest, repo, remote_url)
         except ReleaseError as e:
             _fail(console, str(e))
         _report(console, dest, problems)

@@ -28,9 +28,10 @@ from pipeline.schema import schema_from
 # --- pull and verify ---------------------------------------------------------------------
 
 
-def pull(version: str, dest: Path, repo: str = ".") -> list[str]:
+def pull(version: str, dest: Path, repo: str = ".", remote_url: str | None = None) -> list[str]:
     """Fetch release `version` of `repo` (a path or git URL) into `dest`; the verification
-    problems ([] when it is intact)."""
+    problems ([] when it is intact). `remote_url`: where the repository's default DVC remote
+    is, when DVC cannot tell from `repo` (see `remote_options`)."""
     try:
         version = versions.normalize(version)  # 1.0.0 or v1.0.0, the tag's spelling
     except versions.VersionError as e:
@@ -40,7 +41,7 @@ def pull(version: str, dest: Path, repo: str = ".") -> list[str]:
         raise ReleaseError(f"{dest} is not empty: pull into a new folder")
     created = first_missing(dest)
     try:
-        fetch(version, dest, repo)
+        fetch(version, dest, repo, remote_url)
     except BaseException:
         # A half-done fetch leaves empty data/, images/... behind, and a retry would refuse
         # the folder as not empty: take away what this pull made, and nothing else.
@@ -49,8 +50,18 @@ def pull(version: str, dest: Path, repo: str = ".") -> list[str]:
     return verify(dest)
 
 
-def fetch(version: str, dest: Path, repo: str) -> None:
+RELATIVE_REMOTE_HINT = (
+    "\nIf the repository's default DVC remote is a relative path (as shipped: "
+    "../corpus-pipeline-remote beside the repository), DVC looks for it inside its temporary "
+    "clone of {repo}: say where it is, `--remote-url /path/to/corpus-pipeline-remote` (with "
+    "`dvc get`: `--remote-config url=/path/to/corpus-pipeline-remote`), or pull from a "
+    "checkout (`--repo /path/to/checkout`)."
+)
+
+
+def fetch(version: str, dest: Path, repo: str, remote_url: str | None = None) -> None:
     """`dvc get` the release folder at the version's tag into `dest`."""
+    options = remote_options(repo, versions.tag(version), remote_url)
     result = dvc(
         Path.cwd(),
         "get",
@@ -60,9 +71,69 @@ def fetch(version: str, dest: Path, repo: str) -> None:
         versions.tag(version),
         "-o",
         str(dest),
+        *options,  # after the positionals: --remote-config takes every word that follows
     )
     if result.returncode != 0:
-        raise ReleaseError(f"dvc get of {versions.tag(version)} failed:\n{result.stderr.strip()}")
+        hint = "" if remote_url or checkout(repo) else RELATIVE_REMOTE_HINT.format(repo=repo)
+        raise ReleaseError(
+            f"dvc get of {versions.tag(version)} failed:\n{result.stderr.strip()}{hint}"
+        )
+
+
+def checkout(repo: str) -> bool:
+    """Whether `repo` is a DVC working copy on this machine, which DVC opens where it is (its
+    own config, relative remote urls included, holds)."""
+    return (Path(repo) / ".dvc").is_dir()
+
+
+def local_git(repo: str) -> Path | None:
+    """The folder of a git repository on this machine given as a path or a file:// URL (bare
+    or not); None for any other URL."""
+    if repo.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        return Path(unquote(urlparse(repo).path))
+    return Path(repo) if "://" not in repo and Path(repo).is_dir() else None
+
+
+def remote_options(repo: str, rev: str, remote_url: str | None) -> list[str]:
+    """`dvc get` options that say where the default remote is, when DVC would not find it.
+
+    DVC clones a git URL into a temporary folder and resolves a relative remote url (the
+    shipped `../../corpus-pipeline-remote`, relative to .dvc/) against that clone, where it
+    is not. So: `remote_url` when given; else, for a git repository on this machine that is
+    not a checkout (a file:// URL, a bare repository), the default remote's url at `rev`
+    resolved against the repository's own folder, as DVC resolves it in a checkout of it.
+    Absolute paths and URLs (s3://...) need nothing."""
+    if remote_url is not None:
+        url = remote_url if "://" in remote_url else str(Path(remote_url).expanduser().resolve())
+        return ["--remote-config", f"url={url}"]
+    folder = local_git(repo)
+    if folder is None or checkout(repo):
+        return []
+    url = default_remote_url(folder, rev)
+    if url is None or "://" in url or Path(url).expanduser().is_absolute():
+        return []
+    return ["--remote-config", f"url={(folder / '.dvc' / url).resolve()}"]
+
+
+def default_remote_url(folder: Path, rev: str) -> str | None:
+    """The url of the default DVC remote in `.dvc/config` at `rev`, as written."""
+    import subprocess
+
+    from configobj import ConfigObj, ConfigObjError
+
+    shown = subprocess.run(
+        ["git", "-C", str(folder), "show", f"{rev}:.dvc/config"], capture_output=True, text=True
+    )
+    if shown.returncode != 0:
+        return None
+    try:
+        config = ConfigObj(shown.stdout.splitlines())
+    except ConfigObjError:
+        return None
+    name = config.get("core", {}).get("remote")
+    return config.get(f'remote "{name}"', {}).get("url") if name else None
 
 
 def first_missing(dest: Path) -> Path | None:

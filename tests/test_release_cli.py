@@ -126,3 +126,70 @@ def test_a_failed_pull_removes_only_what_it_created(tmp_path, failing_get, dest)
         pull("1.0.0", tmp_path / dest)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "keep.txt"]
     assert not any((tmp_path / "empty").iterdir())  # a retry into it is not refused
+
+
+def _dvc(cwd: Path, *args: str) -> None:
+    import sys
+
+    subprocess.run([sys.executable, "-m", "dvc", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture
+def relative_remote(tmp_path) -> Path:
+    """A DVC repository as shipped: its default remote the relative `../corpus-pipeline-remote`
+    beside it (url `../../corpus-pipeline-remote` from .dvc/), a release tagged v1.0.0 pushed
+    there, and an empty cache."""
+    repo = tmp_path / "project"
+    (repo / "data" / "release").mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "user.email", "test@example.org")
+    git(repo, "config", "user.name", "Pull Test")
+    _dvc(repo, "init", "-q")
+    (repo / ".dvc" / "config").write_text(
+        "[core]\n    remote = local\n['remote \"local\"']\n    url = ../../corpus-pipeline-remote\n"
+    )
+    (repo / "data" / "release" / "manifest.json").write_text('{"files": []}\n')
+    _dvc(repo, "add", "-q", "data/release")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "A release")
+    git(repo, "tag", "v1.0.0")
+    _dvc(repo, "push", "-q")
+    shutil.rmtree(repo / ".dvc" / "cache")
+    assert (tmp_path / "corpus-pipeline-remote").is_dir()
+    return repo
+
+
+@pytest.mark.parametrize("spelling", ["file_url", "bare"])
+def test_pull_from_a_git_url_finds_a_relative_default_remote(relative_remote, tmp_path, spelling):
+    # Before, DVC resolved ../../corpus-pipeline-remote inside its temporary clone of the URL:
+    # "No storage files available" (or No such file or directory: '/corpus-pipeline-remote/...')
+    from pipeline.released import fetch
+
+    if spelling == "bare":
+        url = str(tmp_path / "project.git")
+        git(tmp_path, "clone", "-q", "--bare", str(relative_remote), url)  # the remote beside it
+    else:
+        url = relative_remote.as_uri()
+    fetch("1.0.0", tmp_path / "out", url)
+    assert (tmp_path / "out" / "manifest.json").read_text() == '{"files": []}\n'
+
+
+def test_pull_with_remote_url_uses_that_remote(relative_remote, tmp_path):
+    from pipeline.released import fetch
+
+    shutil.move(tmp_path / "corpus-pipeline-remote", tmp_path / "elsewhere")
+    with pytest.raises(release.ReleaseError, match="--remote-url"):
+        fetch("1.0.0", tmp_path / "out", relative_remote.as_uri())
+    fetch(
+        "1.0.0", tmp_path / "out2", relative_remote.as_uri(), remote_url=str(tmp_path / "elsewhere")
+    )
+    assert (tmp_path / "out2" / "manifest.json").exists()
+
+
+def test_a_failed_pull_from_a_remote_git_url_says_how_to_name_the_remote(tmp_path, failing_get):
+    from pipeline.released import pull
+
+    with pytest.raises(release.ReleaseError) as failed:
+        pull("1.0.0", tmp_path / "out", "https://git.invalid/corpus-pipeline.git")
+    assert "--remote-url" in str(failed.value) and "relative" in str(failed.value)
+    assert "--remote-config" not in failing_get[0]  # nothing to resolve it against

@@ -48,8 +48,13 @@ def dvc(repo: Path, *args: str, capture: bool = True) -> subprocess.CompletedPro
 
 
 def schema_change(old: dict[str, Any] | None, new: dict[str, Any]) -> str:
-    """none, additive (columns added, or descriptions changed) or breaking (a column removed,
-    its type or requiredness changed)."""
+    """none, additive (columns added, or constrained more tightly) or breaking (a column
+    removed, its type or requiredness changed), for a reader of the old schema.
+
+    Descriptions, titles and other annotations are "none": they change no column a reader
+    reads, and validate and `corpus diff` classify with the same function (`pipeline.drift`).
+    Such an edit is still releasable, as a patch: its `schema.json`, card and Croissant differ
+    from the previous release's (`changed_files`)."""
     if old is None or old == new:
         return "none"
     from pipeline.drift import schema_change as classify  # the one classifier (validate's)
@@ -69,16 +74,53 @@ def change_kind(changes: dict[str, int], schema: str) -> str | None:
     return None
 
 
-def propose(previous: str | None, changes: dict[str, int], schema: str) -> str:
+def propose(
+    previous: str | None, changes: dict[str, int], schema: str, files: list[str] | None = None
+) -> str:
+    """The next version: from the record and schema changes, else a patch when the release's
+    files differ from the previous release's (`files`: the card or metadata only)."""
     if previous is None:
         return versions.bump(None, "minor")
-    kind = change_kind(changes, schema)
+    kind = change_kind(changes, schema) or ("patch" if files else None)
     if kind is None:
         raise ReleaseError(
-            f"nothing changed since {previous}: no record, no schema change. Change the seeds "
-            "or the params, `corpus run`, then release"
+            f"nothing changed since {previous}: no record, no schema change, and every file of "
+            f"the release is byte for byte {previous}'s. Change the seeds or the params, "
+            "`corpus run`, then release"
         )
     return versions.bump(previous, kind)
+
+
+# What each file of a release is, for a changelog that says what a patch changed.
+FILE_KINDS = (
+    ("data/", "data files"),
+    (SCHEMA_FILE, "schema descriptions"),  # column changes are a schema change, not this
+    ("README.md", "card and metadata"),
+    ("CITATION.cff", "card and metadata"),
+    ("croissant.json", "card and metadata"),
+    ("images/", "card and metadata"),
+    ("validation/", "validation report"),
+    ("changes.parquet", "changes file"),
+)
+
+
+def describe_files(paths: list[str]) -> str:
+    """'card and metadata only', 'schema descriptions, card and metadata only'..."""
+    kinds: list[str] = []
+    for path in paths:
+        kind = next((k for prefix, k in FILE_KINDS if path.startswith(prefix)), path)
+        if kind not in kinds:
+            kinds.append(kind)
+    order = [k for _, k in FILE_KINDS]
+    kinds.sort(key=lambda k: order.index(k) if k in order else len(order))
+    return f"{', '.join(kinds)} only"
+
+
+def differing_files(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The files two manifests list with different sha256, or that only one lists."""
+    old = {f["path"]: f["sha256"] for f in before["files"]}
+    new = {f["path"]: f["sha256"] for f in after["files"]}
+    return sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
 
 
 # --- checks -----------------------------------------------------------------------------
@@ -181,6 +223,7 @@ class Made:
     schema: str
     drift: list[str] = field(default_factory=list)
     pushed: bool = False
+    files: list[str] = field(default_factory=list)  # set when no record changed: what did
 
 
 def load_json(path: Path) -> dict[str, Any]:
@@ -246,7 +289,10 @@ def _release(repo, params, previous, version, accept_drift, say) -> Made:
     old_schema = load_json(old[SCHEMA_FILE]) if SCHEMA_FILE in old else None
     schema = schema_change(old_schema, load_json(SCHEMA_DIR / "record.schema.json"))
     changes = {k: v for k, v in manifest["changes"].items() if isinstance(v, int)}
-    proposed = propose(previous, changes, schema)
+    files: list[str] = []
+    if previous is not None and change_kind(changes, schema) is None:
+        files = changed_files(repo, previous, old, say)
+    proposed = propose(previous, changes, schema, files)
     version = version or proposed
     check_version(repo, version, proposed)
     problems = drift_problems(old, release, repo)
@@ -259,10 +305,41 @@ def _release(repo, params, previous, version, accept_drift, say) -> Made:
         )
     set_publish(repo, version=version)
     rebuild(repo)
-    made = Made(version, previous, changes, schema, problems)
+    made = Made(version, previous, changes, schema, problems, files=files)
     write_changelog(repo, made, accept_drift)
     commit_and_tag(repo, made)
     return made
+
+
+def changed_files(
+    repo: Path, previous: str, old: dict[str, Path], say: Callable[[str], None]
+) -> list[str]:
+    """The files of the release that differ from release `previous`'s ([] when it is the same
+    release), when no record and no column changed.
+
+    The build cannot be compared as it is: its card, citation, Croissant and changes file name
+    its own version and the one it follows. So the tree is built once more as `previous` was
+    (its version, the version it followed, its accepted drift, from its manifest) and that
+    build's manifest compared with `previous`'s, file by file (sha256): what differs is what
+    the tree changed (params of the card, the schema's descriptions, the card's code). The
+    build and params.yaml are set back for the release (which rebuilds) or `restore`."""
+    before = load_json(old[MANIFEST])
+    publish = before.get("params", {}).get("publish", {})
+    say(f"No record changed: building {previous} again to compare its files.")
+    params = repo / PARAMS_FILE
+    text = params.read_text(encoding="utf-8")
+    try:
+        set_publish(
+            repo,
+            version=publish.get("version", previous),
+            previous=publish.get("previous"),
+            accepted_drift=publish.get("accepted_drift"),
+        )
+        rebuild(repo)
+        again = load_json(repo / versions.RELEASE_PATH / MANIFEST)
+    finally:
+        params.write_text(text, encoding="utf-8")  # the release rebuilds; a refusal restores
+    return differing_files(before, again)
 
 
 def restore(repo: Path) -> None:
@@ -294,7 +371,8 @@ def summary_line(made: Made) -> str:
     c = made.changes
     parts = [f"{c.get(k, 0)} {k.replace('_', ' ')}" for k in versions_order() if c.get(k)]
     since = f" since {made.previous}" if made.previous else ""
-    return f"{made.version}: {', '.join(parts) or 'no record changes'}{since}"
+    what = ", ".join(parts) or (describe_files(made.files) if made.files else "no record changes")
+    return f"{made.version}: {what}{since}"
 
 
 def versions_order() -> tuple[str, ...]:
@@ -310,6 +388,8 @@ def write_changelog(repo: Path, made: Made, accept_drift: str | None) -> None:
     lines = [f"## {made.version}", "", f"- {summary_line(made)}."]
     if made.schema != "none":
         lines.append(f"- Schema change: {made.schema}.")
+    if made.files:
+        lines.append(f"- Files changed: {', '.join(f'`{f}`' for f in made.files)}.")
     if made.drift:
         lines.append(f"- Drift accepted ({accept_drift}):")
         lines += [f"  - {p}" for p in made.drift]

@@ -298,3 +298,46 @@ def test_drift_is_refused_with_the_figures_then_accepted_and_recorded(v111, tmp_
     rows = pq.read_table(dest / "changes.parquet").to_pylist()
     assert [(r["change"], r["reason"]) for r in rows] == [("withdrawn", "takedown")]
     assert rows[0]["id"] == ids["harbour.txt"]
+
+
+def test_a_build_identical_to_the_last_release_is_refused(v111):
+    # After 1.2.0 (the test before) the committed build is 1.2.0's: nothing to release.
+    result = corpus(v111, "release", "--version", "1.2.1", ok=False)
+    assert result.returncode == 1 and "nothing changed since 1.2.0" in result.stdout
+    assert "byte for byte" in result.stdout
+    assert sh(v111, "git", "status", "--porcelain").stdout == ""
+    assert "v1.2.1" not in sh(v111, "git", "tag", "--list").stdout
+
+
+def _manifest_files(release: Path) -> dict[str, str]:
+    manifest = json.loads((release / "manifest.json").read_text())
+    return {f["path"]: f["sha256"] for f in manifest["files"]}
+
+
+def test_a_card_only_change_is_released_as_a_patch(v111, tmp_path):
+    # Before, no record and no schema change was "nothing changed", though the card differed.
+    params = v111 / "params.yaml"
+    link = "https://corpus-pipeline.invalid/LICENSE"
+    params.write_text(params.read_text().replace(link, f"{link}-2"))
+    commit_build(v111, "A new licence link")
+    result = corpus(v111, "release")
+    assert "Released 1.2.1: card and metadata only since 1.2.0" in result.stdout, result.stdout
+    entry = (v111 / "CHANGELOG.md").read_text().split("## 1.2.0")[0]
+    assert "card and metadata only" in entry and "README.md" in entry
+    corpus(v111, "pull", "1.2.0", "--to", str(tmp_path / "1.2.0"))
+    corpus(v111, "pull", "1.2.1", "--to", str(tmp_path / "1.2.1"))
+    assert f"{link}-2" in (tmp_path / "1.2.1" / "README.md").read_text()
+    before, after = _manifest_files(tmp_path / "1.2.0"), _manifest_files(tmp_path / "1.2.1")
+    data = [p for p in before if p.startswith("data/")]
+    assert data and all(before[p] == after[p] for p in data)
+
+
+def test_a_schema_description_change_is_released_as_a_patch(v111):
+    path = v111 / "schemas" / "record.schema.json"
+    schema = json.loads(path.read_text())
+    schema["properties"]["text"]["description"] = "The article's text, as published."
+    path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
+    commit_build(v111, "Describe the text column better")
+    result = corpus(v111, "release", "--version", "1.2.2")
+    assert "Released 1.2.2: schema descriptions" in result.stdout, result.stdout
+    assert "Schema change" not in (v111 / "CHANGELOG.md").read_text().split("## 1.2.1")[0]

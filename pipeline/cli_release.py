@@ -122,9 +122,13 @@ def register(app: typer.Typer, console: Console) -> None:
     @app.command("push-hub")
     def push_hub(
         repo_id: Annotated[str, typer.Argument(help="Hub dataset repository, owner/name.")],
-        release_dir: Annotated[Path, typer.Option("--release", help="Release folder.")] = Path(
-            "data/release"
-        ),
+        release_dir: Annotated[
+            Path | None, typer.Option("--release", help="Release folder (default data/release).")
+        ] = None,
+        version: Annotated[
+            str | None,
+            typer.Option(help="A released version X.Y.Z, from DVC's cache (or its remote)."),
+        ] = None,
         dry_run: Annotated[
             bool, typer.Option(help="Print what would be uploaded; send nothing.")
         ] = False,
@@ -132,11 +136,22 @@ def register(app: typer.Typer, console: Console) -> None:
     ) -> None:
         """Upload a release to the Hugging Face Hub, tagged with its version."""
         from pipeline.hub import HubError, push_to_hub
+        from pipeline.versions import VersionError, materialize
 
-        try:
-            lines = push_to_hub(release_dir, repo_id, revision=None, dry_run=dry_run, token=token)
-        except HubError as e:  # a folder that is no release, altered, or a tag the Hub has
-            _fail(console, str(e))
+        if version is not None and release_dir is not None:
+            _fail(console, "give --version or --release, not both", 2)
+        with tempfile.TemporaryDirectory(prefix="corpus-hub-") as scratch:
+            try:
+                # After `corpus release`, data/release is the next (unreleased) build: a
+                # version comes from the cache, as `corpus pull` would give it.
+                folder = (
+                    materialize(REPO, version.removeprefix("v"), Path(scratch))
+                    if version is not None
+                    else release_dir or Path("data/release")
+                )
+                lines = push_to_hub(folder, repo_id, revision=None, dry_run=dry_run, token=token)
+            except (HubError, VersionError) as e:  # no release, altered, a tag the Hub has
+                _fail(console, str(e))
         for line in lines:
             console.print(line, highlight=False, markup=False)
 

@@ -44,7 +44,7 @@ def release_files(release: Path) -> tuple[str, list[UploadFile]]:
     if manifest["version"].endswith(UNRELEASED):
         raise HubError(
             f"{release} is a build that is no release (version {manifest['version']}): make one "
-            "with `corpus release`, or push a version `corpus pull` gives"
+            "with `corpus release`, or push a version: `corpus push-hub REPO --version X.Y.Z`"
         )
     files = []
     for entry in manifest["files"]:

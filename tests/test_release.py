@@ -163,6 +163,16 @@ def test_after_a_release_the_builds_are_no_release(v111):
     assert "up to date" in sh(v111, sys.executable, "-m", "dvc", "status").stdout
 
 
+def test_push_hub_takes_a_version_from_the_cache(v111):
+    # after a release, data/release is the next build: push-hub takes the version itself
+    plan = corpus(v111, "push-hub", "someone/news", "--version", "1.1.0", "--dry-run").stdout
+    assert "tag: v1.1.0" in plan and "manifest.json" in plan
+    refused = corpus(v111, "push-hub", "someone/news", "--dry-run", ok=False)
+    assert refused.returncode == 1 and "no release (version 1.1.1+unreleased)" in refused.stdout
+    unknown = corpus(v111, "push-hub", "someone/news", "--version", "9.9.9", "--dry-run", ok=False)
+    assert unknown.returncode == 1 and "no release 9.9.9" in unknown.stdout
+
+
 def test_dvc_metrics_diff_compares_the_validation_figures_of_two_versions(v111):
     result = sh(v111, sys.executable, "-m", "dvc", "metrics", "diff", "v1.0.0", "v1.1.0")
     lines = [line for line in result.stdout.splitlines() if "metrics/validate.json" in line]

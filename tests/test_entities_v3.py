@@ -6,7 +6,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc, Span
 
-from pipeline.annotators import Context, entity_rules, load_all
+from pipeline.annotators import Context, entity_names, load_all
 from tests.defaults import PARAMS
 
 
@@ -68,5 +68,5 @@ def _ent(words: list[str], label: str, start: int = 0, end: int | None = None) -
     ],
 )
 def test_spans_as_names(words, label, name):
-    found = entity_rules._as_name(_ent(words, label))
+    found = entity_names._as_name(_ent(words, label))
     assert (found.text if found is not None else None) == name

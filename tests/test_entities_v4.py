@@ -1,5 +1,5 @@
 """`entities_v4`: a PERSON that is an honorific alone is no name (pipeline/annotators/entities.py,
-entity_rules._title_only)."""
+entity_names._title_only)."""
 
 from __future__ import annotations
 

@@ -29,7 +29,14 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from pipeline.annotators import Columns, Context, batch_annotator, entity_fixes, entity_rules
+from pipeline.annotators import (
+    Columns,
+    Context,
+    batch_annotator,
+    entity_fixes,
+    entity_names,
+    entity_rules,
+)
 from pipeline.annotators.names import name_of, person_names, ranked
 from pipeline.annotators.nlp import entity_docs, languages, model
 
@@ -37,7 +44,7 @@ FIXES_V1 = "corpus_entity_fixes_v1"
 FIXES_V2 = "corpus_entity_fixes_v2"
 FIXES_V3 = "corpus_entity_fixes_v3"
 FIXES_V4 = "corpus_entity_fixes_v4"
-assert entity_fixes and entity_rules  # imported for their spaCy factories
+assert entity_fixes and entity_rules and entity_names  # imported for their spaCy factories
 
 
 def entity_columns(doc: Doc, place_name: Callable[[str], str] = lambda name: name) -> Columns:

@@ -1,0 +1,123 @@
+"""Spans that are no names, dropped or cut after `corpus_entity_fixes_v2`'s repairs
+(`entity_rules.py`): `corpus_entity_fixes_v3` (`entities_v3`, and the entities `dates_v3` and
+`dates_v4` read) and `corpus_entity_fixes_v4` (`entities_v4`).
+
+- v3 (`_as_name`): lower-case stop words, web and e-mail addresses, a name run into a bracket
+  it does not close, spaces and punctuation a name ran on to.
+- v4: v3, then no PERSON that is an honorific alone (`_title_only`, `rules/honorifics.yaml`),
+  a name ends before a dash set off by spaces, and a person, organisation or place needs a
+  letter (`_before_dash`).
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from pipeline.annotators import rule_data
+from pipeline.annotators.entity_rules import _NAMES, EntityRules
+
+HONORIFICS = frozenset(rule_data.read("honorifics", version=1)["honorifics"])
+
+
+@Language.factory("corpus_entity_fixes_v3")
+class EntityRulesV3(EntityRules):
+    """`corpus_entity_fixes_v2`, then spans that are no names dropped or cut (`entities_v3`)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        super().__call__(doc)
+        doc.ents = [span for e in doc.ents if (span := _as_name(e)) is not None]
+        return doc
+
+
+@Language.factory("corpus_entity_fixes_v4")
+class EntityRulesV4(EntityRulesV3):
+    """`corpus_entity_fixes_v3`, then no PERSON that is only a title (`entities_v4`)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        super().__call__(doc)
+        named = (_before_dash(e) for e in doc.ents if not _title_only(e))
+        doc.ents = [e for e in named if e is not None]
+        return doc
+
+
+_DASHES = frozenset("-–—")
+_LETTERED = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
+
+
+def _before_dash(ent: Span) -> Span | None:
+    """A name ends before a dash set off by spaces ("Jerry Springer - The" -> "Jerry Springer":
+    no name holds one; "Jean-Paul" has none); a person, organisation or place with no letter is
+    none ("7:39.89", an ISBN; products and works may be numbers: "747", "1984")."""
+    if ent.label_ not in _NAMES:
+        return ent
+    end = next(
+        (t.i for t in ent[1:] if t.text in _DASHES and t.i > 0 and ent.doc[t.i - 1].whitespace_),
+        ent.end,
+    )
+    while end > ent.start and _trailing(ent.doc[end - 1], ent):
+        end -= 1
+    span = Span(ent.doc, ent.start, end, label=ent.label_) if end > ent.start else None
+    if span is None or (ent.label_ in _LETTERED and not any(c.isalpha() for c in span.text)):
+        return None
+    return span
+
+
+def _title_only(ent: Span) -> bool:
+    """A PERSON with no name in it: honorifics (`rules/honorifics.yaml`), and the verb the
+    model ran into one ("Mr" of "Mr Fogg", whose "Fogg" the model tagged apart; "Said Mr" at a
+    sentence's start). The person's name, when the model found it, is its own entity."""
+    words = [t for t in ent if not t.is_punct]
+    return (
+        ent.label_ == "PERSON"
+        and any(t.lower_ in HONORIFICS for t in words)
+        and all(t.lower_ in HONORIFICS or t.tag_.startswith("VB") for t in words)
+    )
+
+
+def _as_name(ent: Span) -> Span | None:
+    """`ent` as a name (dates, numbers and amounts are left as they are), or None when it is
+    none: lower-case stop words only (the model tags a curly "n’t" before a full stop GPE), or
+    a web address, an e-mail address or "someone @ somewhere" among its words ("Twitter
+    @handle", "NJ @ PNC Bank Arts Center"; a handle alone, "@POTUS", and a domain, "Gawker.com",
+    name an account and a site and stay). A name the model ran into a bracket it does not close
+    ends before it ("Shanghai Composite (SHCOMP"), and spaces and punctuation it ran on to are
+    not part of it ("MacBook Pro\n\n", "King Edward IV.")."""
+    if ent.label_ not in _NAMES:
+        return ent
+    if all(t.is_stop and t.is_lower for t in ent if not t.is_punct):
+        return None
+    if any(_address(t) for t in ent) or (len(ent) > 1 and any(t.text[0] == "@" for t in ent)):
+        return None
+    unclosed: list[int] = []  # token indices of the brackets still open
+    for t in ent:
+        if t.text in _OPENING:
+            unclosed.append(t.i)
+        elif t.text in _CLOSING and unclosed:
+            unclosed.pop()
+    end = unclosed[0] if unclosed else ent.end
+    while end > ent.start and _trailing(ent.doc[end - 1], ent):
+        end -= 1
+    return Span(ent.doc, ent.start, end, label=ent.label_) if end > ent.start else None
+
+
+def _address(token: Token) -> bool:
+    text = token.lower_
+    return token.like_email or "://" in text or text.startswith("www.")
+
+
+def _trailing(token: Token, ent: Span) -> bool:
+    """Space or punctuation the name does not end with. "!" and "?" may ("Kerrang!"); so may a
+    closing bracket or quotation mark whose opening one is written before it in the name
+    ("'Look Around You'", "Representatives.[72]": "[" is inside a token)."""
+    if token.is_space:
+        return True
+    if not token.is_punct or set(token.text) <= set("!?"):
+        return False
+    before = ent.doc.text[ent.start_char : token.idx]
+    return not any(mark in before for mark in _PAIRS.get(token.text, ""))
+
+
+# A closing mark -> the marks that open it.
+_PAIRS = {")": "(", "]": "[", "}": "{", "'": "'‘", '"': '"“', "’": "‘'", "”": '“"'}
+_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")

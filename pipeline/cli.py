@@ -263,8 +263,7 @@ def summary() -> None:
         console.print("No release yet: run `corpus run`.")
         return
     counts = manifest["counts"]
-    unreleased = manifest["version"].endswith(params_mod.UNRELEASED)
-    kind = "Build (no release)" if unreleased else "Release"
+    kind = "Build (no release)" if params_mod.is_unreleased(manifest["version"]) else "Release"
     console.print(
         f"{kind} [bold]{manifest['name']} {manifest['version']}[/bold] in {manifest_path.parent}: "
         f"{counts['articles']} articles = {counts['published']} published + "

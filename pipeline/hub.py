@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.ids import file_sha256
-from pipeline.params import UNRELEASED
+from pipeline.params import is_unreleased
 from pipeline.versions import tag  # the Hub tag of a version is its git tag: v1.0.0
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def release_files(release: Path) -> tuple[str, list[UploadFile]]:
     if not manifest_path.is_file():
         raise HubError(f"{release} has no {MANIFEST}: not a release folder")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if manifest["version"].endswith(UNRELEASED):
+    if is_unreleased(manifest["version"]):
         raise HubError(
             f"{release} is a build that is no release (version {manifest['version']}): make one "
             "with `corpus release`, or push a version: `corpus push-hub REPO --version X.Y.Z`"

@@ -24,6 +24,12 @@ DEFAULT_PATH = Path("params.yaml")
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 UNRELEASED = "+unreleased"  # the build metadata of a build that is no release
 
+
+def is_unreleased(version: str) -> bool:
+    """A build's version (`PublishParams.build_version`) names no release."""
+    return version.endswith(UNRELEASED)
+
+
 # Strict: "lots" is no batch size and "5" no number. YAML is validated as JSON, where a list is
 # the only way to write a tuple, so lists are accepted for tuple fields.
 _STRICT = ConfigDict(extra="forbid", strict=True)

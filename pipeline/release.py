@@ -201,10 +201,7 @@ def start_next(repo: Path, made: Made, say: Callable[[str], None]) -> None:
     next iteration: a build with other seeds would otherwise carry the version it is not."""
     set_publish(repo, version=None, previous=made.version, accepted_drift=None)
     rebuild(repo)
-    paths = [p for p in COMMITTED if (repo / p).exists()]
-    versions.git(repo, "add", "--", *paths)
-    message = f"After {made.version}: builds are no release until the next one"
-    versions.git(repo, "commit", "-q", "-m", message, "--", *paths)
+    commit(repo, f"After {made.version}: builds are no release until the next one")
     say(f"Builds from here on are {made.version}{UNRELEASED} until the next `corpus release`.")
 
 
@@ -327,10 +324,15 @@ def write_changelog(repo: Path, made: Made, accept_drift: str | None) -> None:
     path.write_text(f"{head}\n\n" + "\n".join(lines) + "\n" + rest, encoding="utf-8")
 
 
-def commit_and_tag(repo: Path, made: Made) -> None:
+def commit(repo: Path, message: str) -> None:
+    """Commit what a release changes (`COMMITTED`), and nothing else of the tree."""
     paths = [p for p in COMMITTED if (repo / p).exists()]
     versions.git(repo, "add", "--", *paths)
-    versions.git(repo, "commit", "-q", "-m", f"Release {made.version}", "--", *paths)
+    versions.git(repo, "commit", "-q", "-m", message, "--", *paths)
+
+
+def commit_and_tag(repo: Path, made: Made) -> None:
+    commit(repo, f"Release {made.version}")
     versions.git(repo, "tag", "-a", versions.tag(made.version), "-m", summary_line(made))
 
 

@@ -211,7 +211,7 @@ def test_no_quote_marks_no_quotes(quotes):
 # --- quotation marks alone (no spaCy) --------------------------------------------------------
 
 
-def _quoted(text: str) -> list[str]:
+def _quoted(text: str, lost_breaks: bool = False) -> list[str]:
     out = []
 
     def walk(nodes):
@@ -219,7 +219,7 @@ def _quoted(text: str) -> list[str]:
             out.append(text[slice(*node.content)])
             walk(node.children)
 
-    walk(quote_tree(text))
+    walk(quote_tree(text, lost_breaks))
     return out
 
 

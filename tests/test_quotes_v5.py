@@ -6,20 +6,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.annotators import Context, load_all
-from pipeline.annotators.quote_marks import quote_tree
 from tests.defaults import PARAMS
-
-
-def _quoted(text: str, lost_breaks: bool) -> list[str]:
-    out = []
-
-    def walk(nodes):
-        for node in nodes:
-            out.append(text[slice(*node.content)])
-            walk(node.children)
-
-    walk(quote_tree(text, lost_breaks))
-    return out
+from tests.test_annotators_quotes import _quoted
 
 
 @pytest.mark.parametrize(

@@ -52,12 +52,9 @@ def _before_dash(ent: Span) -> Span | None:
     if ent.label_ not in _NAMES:
         return ent
     end = next(
-        (t.i for t in ent[1:] if t.text in _DASHES and t.i > 0 and ent.doc[t.i - 1].whitespace_),
-        ent.end,
+        (t.i for t in ent[1:] if t.text in _DASHES and ent.doc[t.i - 1].whitespace_), ent.end
     )
-    while end > ent.start and _trailing(ent.doc[end - 1], ent):
-        end -= 1
-    span = Span(ent.doc, ent.start, end, label=ent.label_) if end > ent.start else None
+    span = _cut(ent, end)
     if span is None or (ent.label_ in _LETTERED and not any(c.isalpha() for c in span.text)):
         return None
     return span
@@ -95,7 +92,12 @@ def _as_name(ent: Span) -> Span | None:
             unclosed.append(t.i)
         elif t.text in _CLOSING and unclosed:
             unclosed.pop()
-    end = unclosed[0] if unclosed else ent.end
+    return _cut(ent, unclosed[0] if unclosed else ent.end)
+
+
+def _cut(ent: Span, end: int) -> Span | None:
+    """`ent` ended at token `end`, without the spaces and punctuation before it (`_trailing`);
+    None when nothing is left."""
     while end > ent.start and _trailing(ent.doc[end - 1], ent):
         end -= 1
     return Span(ent.doc, ent.start, end, label=ent.label_) if end > ent.start else None

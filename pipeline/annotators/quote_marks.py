@@ -113,7 +113,7 @@ def quote_tree(text: str, lost_breaks: bool = False) -> list[Node]:
     roots: list[Node] = []
     paragraphs = _paragraphs(text)
     carried = False
-    number = -1
+    number = -1  # the paragraph's number, lost breaks counted (`Node.paragraph`)
     for index, (start, end) in enumerate(paragraphs):
         number += 1
         stack: list[Node] = []
@@ -136,8 +136,8 @@ def quote_tree(text: str, lost_breaks: bool = False) -> list[Node]:
                 close = _sentence_ended(text, start, i) if lost_breaks else None
                 if close is not None and _carries(stack, family):
                     _carry(stack, close, roots)
-                    stack, number = [], number + 1
-                    stack.append(Node(i, family, number, continued=True))
+                    number += 1
+                    stack = [Node(i, family, number, continued=True)]
                     continue
                 stack.append(Node(i, family, number, continued=carried and i == start))
                 continue

@@ -147,6 +147,33 @@ def test_entity_repairs_work_on_copies_of_the_shared_parse(nlp):
     assert nlp_module.entity_docs(context, "corpus_entity_fixes_v1")[0] is fixed  # once a batch
 
 
+def test_a_repair_that_adds_a_step_starts_from_the_version_below(nlp, monkeypatch):
+    """v3 and v4 each add a step to the version below: in one batch, v2's rules (its
+    SpanRuler: most of the cost) run once for the three, and each version's entities are those
+    its own component gives on a fresh copy of the parse."""
+    from pipeline.annotators.entity_rules import EntityRules
+
+    texts = [
+        "Said Mr Fogg, 31, of Leadplex Inc - that firm - to reporters at www.example.com.",
+        "Chancellor Olaf Scholz met Joe Biden - the US president - in Kiev on Monday.",
+    ]
+    calls = []
+    v2_call = EntityRules.__call__
+    monkeypatch.setattr(
+        EntityRules, "__call__", lambda self, doc: calls.append(1) or v2_call(self, doc)
+    )
+    context = Context(texts, PARAMS.annotate)
+    names = [f"corpus_entity_fixes_v{v}" for v in (4, 3, 2)]
+    shared = {name: nlp_module.entity_docs(context, name) for name in names}
+    assert len(calls) == len(texts)  # v2 once per doc, not once per version
+    ents = lambda doc: [(e.start_char, e.end_char, e.label_) for e in doc.ents]  # noqa: E731
+    for name in names:
+        fix = nlp_module.fixer(PARAMS.annotate.spacy_model, name)
+        alone = [fix(doc.copy()) for doc in nlp_module.docs(context)]
+        assert [ents(d) for d in shared[name]] == [ents(d) for d in alone], name
+    assert ents(shared[names[0]][0]) != ents(shared[names[2]][0])  # the steps change something
+
+
 def test_text_beyond_max_chars_is_not_parsed(annotate, monkeypatch):
     monkeypatch.setattr(nlp_module, "MAX_CHARS", 30)
     (columns,) = annotate("entities_v1", ["Angela Merkel visited Paris. " * 3])

@@ -20,12 +20,21 @@ from pipeline.annotators.entity_rules import _NAMES, EntityRules
 HONORIFICS = frozenset(rule_data.read("honorifics", version=1)["honorifics"])
 
 
+# Each version is the one before it, then a step of its own (`adds_to`, `added`): where one
+# batch needs several versions (entities_v4, quotes_v5 and dates_v4 read v4, v2 and v3),
+# `nlp.entity_docs` applies each step once to a copy of the version below, instead of
+# running v2's rules (the SpanRuler, most of the cost) again for every version.
 @Language.factory("corpus_entity_fixes_v3")
 class EntityRulesV3(EntityRules):
     """`corpus_entity_fixes_v2`, then spans that are no names dropped or cut (`entities_v3`)."""
 
+    adds_to = "corpus_entity_fixes_v2"
+
     def __call__(self, doc: Doc) -> Doc:
-        super().__call__(doc)
+        return EntityRulesV3.added(self, EntityRules.__call__(self, doc))
+
+    def added(self, doc: Doc) -> Doc:
+        """v3's own step, on a doc that v2 repaired."""
         doc.ents = [span for e in doc.ents if (span := _as_name(e)) is not None]
         return doc
 
@@ -34,8 +43,13 @@ class EntityRulesV3(EntityRules):
 class EntityRulesV4(EntityRulesV3):
     """`corpus_entity_fixes_v3`, then no PERSON that is only a title (`entities_v4`)."""
 
+    adds_to = "corpus_entity_fixes_v3"
+
     def __call__(self, doc: Doc) -> Doc:
-        super().__call__(doc)
+        return EntityRulesV4.added(self, EntityRulesV3.__call__(self, doc))
+
+    def added(self, doc: Doc) -> Doc:
+        """v4's own step, on a doc that v3 repaired."""
         named = (_before_dash(e) for e in doc.ents if not _title_only(e))
         doc.ents = [e for e in named if e is not None]
         return doc

@@ -109,10 +109,14 @@ def fixer(model: str, fixes: str) -> Callable[[Doc], Doc]:
 
 def entity_docs(context: Context, fixes: str) -> list[Doc]:
     """The batch's parsed docs with the entity repairs `fixes` applied (to copies: the shared
-    parse keeps spaCy's own entities for the other versions)."""
+    parse keeps spaCy's own entities for the other versions). A version that adds a step to
+    another (`adds_to`) starts from copies of that version's docs, made once per batch."""
 
     def repair() -> list[Doc]:
         fix = fixer(context.params.spacy_model, fixes)
+        base = getattr(fix, "adds_to", None)
+        if base is not None:  # the version below, shared, and this version's own step
+            return [fix.added(doc.copy()) for doc in entity_docs(context, base)]
         return [fix(doc.copy()) for doc in docs(context)]
 
     return context.get(f"{DOCS_KEY}:{fixes}", repair)

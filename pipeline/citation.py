@@ -1,6 +1,7 @@
 """How to cite a release: the BibTeX entry the dataset card shows and `CITATION.cff` (GitHub's
 and Zenodo's citation file), both from `publish`'s params and the release's input hash, so a
-citation names the exact version, and nothing in it depends on the clock.
+citation names the exact version, and nothing in it depends on the clock (a release's date is
+`publish.released`, which `corpus release` sets).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def citation_cff(r: Release) -> str:
         "type": "dataset",
         "title": pub.name,
         "version": pub.build_version,
+        **({"date-released": pub.released.isoformat()} if pub.released else {}),
         "authors": [{"name": a} for a in pub.authors],
         "url": pub.homepage,
     }

@@ -199,7 +199,8 @@ def croissant(release: Path, r: Release) -> dict[str, Any]:
             f"(record schema {schema.name} {schema.version}); release {pub.build_version}."
         ),
         "version": pub.build_version,
-        "datePublished": str(pub.year),  # the citation year (a param): never the clock
+        # The release's date, else the citation year (both params): never the clock.
+        "datePublished": pub.released.isoformat() if pub.released else str(pub.year),
         "license": pub.license_link if pub.license == "other" else pub.license,
         "url": pub.homepage,
         "creator": [{"@type": "sc:Organization", "name": a} for a in pub.authors],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -291,6 +292,9 @@ class ValidateParams:
 class PublishParams:
     name: str
     version: str | None  # set by `corpus release`; None: a build that is no release
+    # The day `corpus release` made the release (CITATION.cff's date-released, Croissant's
+    # datePublished): a param like the version, so rebuilding the tag gives the same bytes.
+    released: date | None
     previous: str | None  # the version this one follows; None: the first release
     accepted_drift: str | None  # why drift from `previous` beyond validate.drift was accepted
     license: str  # a Hub licence id; `other` needs license_name and license_link
@@ -336,6 +340,26 @@ class PublishParams:
             raise ValueError("needs train, validation and test, each at least 1")
         return buckets
 
+    @field_validator("released", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        """YAML reads 2026-03-02 as a date and "2026-03-02" (as `corpus release` writes it) as
+        a string: both are the same day."""
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date YYYY-MM-DD") from None
+        return value
+
+    @model_validator(mode="after")
+    def _released_is_a_release(self) -> PublishParams:
+        if self.released is not None and self.version is None:
+            raise ValueError(
+                "released (a date) needs a version: a build that is no release has none"
+            )
+        return self
+
     @model_validator(mode="after")
     def _other_licence_is_named(self) -> PublishParams:
         if self.license == "other" and not (self.license_name and self.license_link):
@@ -353,7 +377,8 @@ class Params:
     publish: PublishParams
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The params as JSON values (a date as YYYY-MM-DD), as the manifest records them."""
+        return TypeAdapter(Params).dump_python(self, mode="json")
 
 
 def numeric_columns() -> list[str]:

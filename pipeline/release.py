@@ -12,9 +12,11 @@ CLI (`corpus release`) only prints it.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +158,14 @@ class Made:
     files: list[str] = field(default_factory=list)  # set when no record changed: what did
 
 
+def released_on() -> str:
+    """Today's date (UTC) for `publish.released`, or that of SOURCE_DATE_EPOCH when set (the
+    reproducible-builds convention: a scripted release, a test, can fix its date)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return moment.date().isoformat()
+
+
 def load_json(path: Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
@@ -199,7 +209,7 @@ def start_next(repo: Path, made: Made, say: Callable[[str], None]) -> None:
     """After the release's commit and tag, a commit that makes the builds that follow no release
     (`publish.version: null`, `previous` the new version), as Maven's release plugin prepares the
     next iteration: a build with other seeds would otherwise carry the version it is not."""
-    set_publish(repo, version=None, previous=made.version, accepted_drift=None)
+    set_publish(repo, version=None, released=None, previous=made.version, accepted_drift=None)
     rebuild(repo)
     commit(repo, f"After {made.version}: builds are no release until the next one")
     say(f"Builds from here on are {made.version}{UNRELEASED} until the next `corpus release`.")
@@ -230,7 +240,7 @@ def _release(repo, params, previous, version, accept_drift, say) -> Made:
             + "\n  ".join(problems)
             + '\nFix the data, or accept it: `corpus release --accept-drift "why"`'
         )
-    set_publish(repo, version=version)
+    set_publish(repo, version=version, released=released_on())
     rebuild(repo)
     made = Made(version, previous, changes, schema, problems, files=files)
     write_changelog(repo, made, accept_drift)
@@ -259,6 +269,7 @@ def changed_files(
         set_publish(
             repo,
             version=publish.get("version", previous),
+            released=publish.get("released"),  # none in releases made before the param
             previous=publish.get("previous"),
             accepted_drift=publish.get("accepted_drift"),
         )

@@ -194,6 +194,9 @@ V1_V2 = (
     "quotes_v5",
     "dates_v4",
     "entities_v4",
+    "entities_v5",
+    "quotes_v6",
+    "dates_v5",
 )
 
 

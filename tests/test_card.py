@@ -103,7 +103,7 @@ def with_publish(params: Params = PARAMS, **publish) -> Params:
 
 # The params `corpus release` builds version 1.0.0 with (params.yaml has no version: a build
 # between releases is no release).
-RELEASED = with_publish(version="1.0.0")
+RELEASED = with_publish(version="1.0.0", released="2026-03-02")
 
 
 def card_of(release: Path) -> tuple[dict, str]:
@@ -245,6 +245,8 @@ def test_citation_has_version_year_and_url(release):
     assert (cff["title"], cff["version"], cff["url"]) == (pub.name, pub.version, pub.homepage)
     assert [a["name"] for a in cff["authors"]] == list(pub.authors)
     assert cff["license-url"] == pub.license_link
+    assert cff["date-released"] == pub.released.isoformat() == "2026-03-02"
+    assert json.loads((release / "croissant.json").read_text())["datePublished"] == "2026-03-02"
 
 
 def test_card_lists_limitations_and_every_column(release):
@@ -269,5 +271,5 @@ def test_a_build_that_is_no_release_says_so_everywhere(tmp_path, previous, versi
     assert json.loads((tmp_path / "manifest.json").read_text())["version"] == version
     assert json.loads((tmp_path / "croissant.json").read_text())["version"] == version
     cff = yaml.safe_load((tmp_path / "CITATION.cff").read_text())
-    assert cff["version"] == version
+    assert cff["version"] == version and "date-released" not in cff  # no release, no day
     assert "Unreleased build" in section(body, "Citation")

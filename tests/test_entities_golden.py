@@ -33,6 +33,9 @@ ANNOTATORS = (
     "quotes_v5",
     "dates_v4",
     "entities_v4",
+    "entities_v5",
+    "quotes_v6",
+    "dates_v5",
 )
 PUBLISHED = "2024-10-10"
 # Hand-written inputs for the v2 rules, besides the seed article and the test seeds.

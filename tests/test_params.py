@@ -106,6 +106,8 @@ def test_an_unknown_key_is_named_with_a_close_match(repo_raw, key, message):
         ("engine.compression", "zip", "zstd"),
         ("annotate.split", [0.9, 0.1], "mapping"),
         ("engine", 5, "mapping"),
+        ("publish.released", "yesterday", "date"),
+        ("publish.released", "2026-03-02", "needs a version"),  # params.yaml's version is null
     ],
 )
 def test_a_value_of_the_wrong_type_is_named_with_the_expected_type(repo_raw, key, value, message):

@@ -60,9 +60,13 @@ def _boto_credentials() -> dict[str, str]:
     }
 
 
+RELEASE_DAY = "2026-01-01"  # SOURCE_DATE_EPOCH below: the date `corpus release` records
+
+
 def env() -> dict[str, str]:
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    return {**os.environ, **CREDENTIALS, "PATH": path, "COLUMNS": "200"}
+    day = {"SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01T00:00:00Z
+    return {**os.environ, **CREDENTIALS, **day, "PATH": path, "COLUMNS": "200"}
 
 
 def sh(cwd: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
@@ -155,10 +159,12 @@ def test_after_a_release_the_builds_are_no_release(v111):
     # the tag holds the version; the commit after it makes the builds that follow no release
     tagged = yaml.safe_load(sh(v111, "git", "show", "v1.1.1:params.yaml").stdout)["publish"]
     assert (tagged["version"], tagged["previous"]) == ("1.1.1", "1.1.0")
+    assert tagged["released"] == RELEASE_DAY
     now = yaml.safe_load((v111 / "params.yaml").read_text())["publish"]
-    assert (now["version"], now["previous"]) == (None, "1.1.1")
+    assert (now["version"], now["released"], now["previous"]) == (None, None, "1.1.1")
     build = json.loads((v111 / "data" / "release" / "manifest.json").read_text())
     assert build["version"] == "1.1.1+unreleased"
+    assert "date-released" not in yaml.safe_load((v111 / "data/release/CITATION.cff").read_text())
     assert sh(v111, "git", "status", "--porcelain").stdout == ""
     assert "up to date" in sh(v111, sys.executable, "-m", "dvc", "status").stdout
 
@@ -186,6 +192,9 @@ def test_each_version_pulls_from_s3_verifies_and_loads(clone, tmp_path, version)
     result = corpus(clone, "pull", version, "--to", str(dest))
     assert "every file matches the manifest" in result.stdout
     assert json.loads((dest / "manifest.json").read_text())["version"] == version
+    cff = yaml.safe_load((dest / "CITATION.cff").read_text())
+    assert (cff["version"], cff["date-released"]) == (version, RELEASE_DAY)
+    assert json.loads((dest / "croissant.json").read_text())["datePublished"] == RELEASE_DAY
     ds = datasets.load_dataset("parquet", data_dir=str(dest / "data"))
     sources = {s for split in ds.values() for s in split["source"]}
     assert ("harbour.txt" in sources) == (version != "1.0.0")

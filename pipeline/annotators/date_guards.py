@@ -29,6 +29,10 @@ DATE_WORDS = frozenset(WORDS["words"])
 DATE_SHAPES = re.compile("|".join(WORDS["shapes"]), re.IGNORECASE)
 AGES = re.compile("|".join(WORDS["ages"]), re.IGNORECASE)
 WITHIN_YEAR = frozenset(WORDS["within_year"])
+# dates_v5: the ages v4 missed, spelled or spaced ("nine-month-old", "aged 17").
+AGES_V5 = re.compile(
+    "|".join([*WORDS["ages"], *rule_data.read("dates_v5", version=1)["ages"]]), re.IGNORECASE
+)
 _YEAR = re.compile(r"\d{4}")
 _WORD = re.compile(r"[a-z]+\d?|\d+")  # "mid-2005": mid, 2005; "Q3": q3
 BARE_YEAR = re.compile(r"(?:the\s+year\s+)?(?P<year>\d{4})", re.IGNORECASE)
@@ -84,9 +88,9 @@ def _named_day(ent: Span) -> bool:
     return f"{ent.doc[ent.start - 1].lower_} {first.lower_}" in NAMED_DAYS
 
 
-def is_date(ent: Span) -> bool:
+def is_date(ent: Span, ages: re.Pattern[str] = AGES) -> bool:
     """`ent` names a time on the calendar: a date word or a date in figures, and no age."""
-    if AGES.search(ent.text):
+    if ages.search(ent.text):
         return False
     if DATE_SHAPES.search(ent.text):
         return True

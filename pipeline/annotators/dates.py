@@ -20,6 +20,11 @@ YYYY) or null.
   a match's halves, scores, identifiers: `date_guards.is_date`); v3 published them, with a
   null date. A span within one year ("the end of 2004", "mid-2005") has that year as its date
   (v3: null).
+- `dates_v5`: v4 on the entities of `corpus_entity_fixes_v5` (no span across a line break: a
+  dateline's "Thursday, January 12, 2006\n\nThe Plains" was one null mention), without the
+  ages v4 missed ("nine-month-old", "aged 17"), and with the future tenses of
+  `date_tense.future_v5` ("set to take place on May 16", "launches June 28"), which v2 to v4
+  resolved to the year or week before.
 
 Params: those of the shared spaCy parse; v3 and v4 also `annotate.dates`. v1 reads the entities of
 `corpus_entity_fixes_v1`, v2 those of `corpus_entity_fixes_v2` (the repairs rarely touch dates,
@@ -35,8 +40,16 @@ from typing import Any
 from spacy.tokens import Doc
 
 from pipeline.annotators import Columns, Context, batch_annotator
-from pipeline.annotators.date_guards import date_span, is_date, names_no_date, year_within
-from pipeline.annotators.entities import FIXES_V1, FIXES_V2, FIXES_V3
+from pipeline.annotators.date_guards import (
+    AGES,
+    AGES_V5,
+    date_span,
+    is_date,
+    names_no_date,
+    year_within,
+)
+from pipeline.annotators.date_tense import future_v5
+from pipeline.annotators.entities import FIXES_V1, FIXES_V2, FIXES_V3, FIXES_V5
 from pipeline.annotators.nlp import entity_docs, languages, model
 from pipeline.annotators.relative_dates import DAY, MONTHS, clean, resolve_date
 
@@ -114,17 +127,23 @@ def _published(record: dict[str, Any]) -> date | None:
 
 
 def mentioned_dates(
-    doc: Doc, published: date | None, latest_year: int | None, calendar_only: bool = False
+    doc: Doc,
+    published: date | None,
+    latest_year: int | None,
+    calendar_only: bool = False,
+    v5: bool = False,
 ) -> Columns:
     """`dates_v2`'s columns, or with `latest_year` `dates_v3`'s: spans trimmed, null for what
     names no date (`date_guards`), and a day placed only by a tense; with `calendar_only`
-    (`dates_v4`), none for an entity that names no time on the calendar."""
+    (`dates_v4`), none for an entity that names no time on the calendar; with `v5`
+    (`dates_v5`), the ages v4 missed and the future tenses it read as past."""
+    ages, future = (AGES_V5, future_v5) if v5 else (AGES, None)
     out = []
     for ent in doc.ents:
         if ent.label_ != "DATE":
             continue
         e = ent if latest_year is None else date_span(ent)
-        if e is None or (calendar_only and not is_date(e)):
+        if e is None or (calendar_only and not is_date(e, ages)):
             continue
         iso = None
         if latest_year is None or not names_no_date(e, latest_year):
@@ -132,7 +151,7 @@ def mentioned_dates(
             if iso is None and calendar_only:  # v4: "the end of 2004" is 2004
                 iso = year_within(e, latest_year)
             if iso is None and published is not None:
-                iso = resolve_date(e, published, tense_required=latest_year is not None)
+                iso = resolve_date(e, published, latest_year is not None, future)
         out.append({"text": e.text, "date": iso, "start": e.start_char, "end": e.end_char})
     return {"dates_mentioned": out}
 
@@ -143,10 +162,11 @@ def _mentioned(
     fixes: str,
     latest_year: int | None,
     calendar_only: bool = False,
+    v5: bool = False,
 ) -> list[Columns]:
     docs = entity_docs(context, fixes)
     return [
-        mentioned_dates(doc, _published(record), latest_year, calendar_only)
+        mentioned_dates(doc, _published(record), latest_year, calendar_only, v5)
         for record, doc in zip(records, docs, strict=True)
     ]
 
@@ -164,3 +184,8 @@ def dates_v3(records: list[dict[str, Any]], context: Context) -> list[Columns]:
 @batch_annotator("dates", "dates_v4", model=model, languages=languages)
 def dates_v4(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return _mentioned(context, records, FIXES_V3, context.params.dates.latest_year, True)
+
+
+@batch_annotator("dates", "dates_v5", model=model, languages=languages)
+def dates_v5(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    return _mentioned(context, records, FIXES_V5, context.params.dates.latest_year, True, True)

@@ -18,6 +18,8 @@ short form ("Scholz") merged into the full name used elsewhere in the article ("
   apart from "Fogg", and "Said Mr" at a sentence's start; v3 listed "Mr" and "Said Mr" among
   `people`. A name ends before a dash set off by spaces ("Jerry Springer - The"), and a
   person, organisation or place without a letter is none ("½", an ISBN, "7:39.89").
+- `entities_v5`: v4 with no entity across a line break: "Joseph Cox\n\nCaudevilla" is
+  "Joseph Cox" (`corpus_entity_fixes_v5`).
 
 Params: those of the shared spaCy parse (`annotate.spacy_model`, `annotate.spacy_batch_size`).
 """
@@ -44,6 +46,7 @@ FIXES_V1 = "corpus_entity_fixes_v1"
 FIXES_V2 = "corpus_entity_fixes_v2"
 FIXES_V3 = "corpus_entity_fixes_v3"
 FIXES_V4 = "corpus_entity_fixes_v4"
+FIXES_V5 = "corpus_entity_fixes_v5"
 assert entity_fixes and entity_rules and entity_names  # imported for their spaCy factories
 
 
@@ -94,3 +97,8 @@ def entities_v3(records: list[dict[str, Any]], context: Context) -> list[Columns
 @batch_annotator("entities", "entities_v4", model=model, languages=languages)
 def entities_v4(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return _canonical_places(context, FIXES_V4)
+
+
+@batch_annotator("entities", "entities_v5", model=model, languages=languages)
+def entities_v5(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    return _canonical_places(context, FIXES_V5)

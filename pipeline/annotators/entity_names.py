@@ -1,12 +1,14 @@
 """Spans that are no names, dropped or cut after `corpus_entity_fixes_v2`'s repairs
 (`entity_rules.py`): `corpus_entity_fixes_v3` (`entities_v3`, and the entities `dates_v3` and
-`dates_v4` read) and `corpus_entity_fixes_v4` (`entities_v4`).
+`dates_v4` read), `corpus_entity_fixes_v4` (`entities_v4`) and `corpus_entity_fixes_v5`
+(`entities_v5`, and the entities `quotes_v6` and `dates_v5` read).
 
 - v3 (`_as_name`): lower-case stop words, web and e-mail addresses, a name run into a bracket
   it does not close, spaces and punctuation a name ran on to.
 - v4: v3, then no PERSON that is an honorific alone (`_title_only`, `rules/honorifics.yaml`),
   a name ends before a dash set off by spaces, and a person, organisation or place needs a
   letter (`_before_dash`).
+- v5: v4, then no entity (a date included) across a line break (`_one_line`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,51 @@ class EntityRulesV4(EntityRulesV3):
         named = (_before_dash(e) for e in doc.ents if not _title_only(e))
         doc.ents = [e for e in named if e is not None]
         return doc
+
+
+@Language.factory("corpus_entity_fixes_v5")
+class EntityRulesV5(EntityRulesV4):
+    """`corpus_entity_fixes_v4`, then no entity across a line break (`entities_v5`)."""
+
+    adds_to = "corpus_entity_fixes_v4"
+
+    def __call__(self, doc: Doc) -> Doc:
+        return EntityRulesV5.added(self, EntityRulesV4.__call__(self, doc))
+
+    def added(self, doc: Doc) -> Doc:
+        """v5's own step, on a doc that v4 repaired."""
+        doc.ents = [span for e in doc.ents if (span := _one_line(e)) is not None]
+        return doc
+
+
+# A line of at least this many characters before a single line break is wrapped prose (plain
+# text, e-mail, RFCs wrap at 60 to 80): a name may go on after it ("Anne van Kesteren and
+# Ben\nKelly"). Shorter lines are a list, a menu or a table's cells ("Color\nA12X Bionic").
+WRAPPED_LINE = 40
+
+
+def _one_line(ent: Span) -> Span | None:
+    """`ent` up to its first line break, or after it when nothing is before it: the model runs
+    a name or a date on into the next paragraph ("Joseph Cox\n\nCaudevilla", a dateline's
+    "Thursday, January 12, 2006\n\nThe Plains of Arafat") or the next item of a list, and no
+    name or date holds a paragraph break. v3 only trimmed one at a span's end."""
+    breaks = [t.i for t in ent if t.is_space and "\n" in t.text and not _wrapped(t)]
+    if not breaks:
+        return ent
+    pieces = zip((ent.start, *(i + 1 for i in breaks)), (*breaks, ent.end), strict=True)
+    for start, end in pieces:
+        if any(not t.is_space for t in ent.doc[start:end]):
+            return _cut(Span(ent.doc, start, end, label=ent.label_), end)
+    return None
+
+
+def _wrapped(space: Token) -> bool:
+    """`space` is a single line break after a long line: wrapped prose, not a new item."""
+    if space.text.count("\n") > 1:
+        return False
+    text = space.doc.text
+    line = space.idx - (text.rfind("\n", 0, space.idx) + 1)
+    return line >= WRAPPED_LINE
 
 
 _DASHES = frozenset("-–—")

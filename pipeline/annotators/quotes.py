@@ -20,6 +20,9 @@
   (`said: "One. "Two."`: v4 dropped the first part, and the second had no speaker), and with
   the verbs of `rules/quote_frame_cues.yaml` ("agreed", "continued", "reckons") as cues right
   before or after a quote, where they are speech; up the dependency tree they are not.
+- `quotes_v6`: `quotes_v5`'s rules on the entities of `corpus_entity_fixes_v5` (those of
+  `entities_v5`): a speaker is no honorific alone ("Said Mr"), stops at a spaced dash and at a
+  line break ("Joseph Cox\n\nCaudevilla" was a speaker).
 
 Step 1 is `quote_marks.py`, steps 2, 3 and 5 `attribution.py`, step 4 `speakers.py`; cue verbs
 are `rules/quote_cues.yaml`.
@@ -56,7 +59,7 @@ from typing import Any
 
 from pipeline.annotators import Columns, Context, batch_annotator
 from pipeline.annotators.attribution import quotations
-from pipeline.annotators.entities import FIXES_V1, FIXES_V2
+from pipeline.annotators.entities import FIXES_V1, FIXES_V2, FIXES_V5
 from pipeline.annotators.nlp import entity_docs, languages, model
 from pipeline.annotators.quote_marks import quote_tree
 from pipeline.annotators.speakers import (
@@ -99,3 +102,8 @@ def quotes_v4(records: list[dict[str, Any]], context: Context) -> list[Columns]:
 @batch_annotator("quotes", "quotes_v5", model=model, languages=languages)
 def quotes_v5(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return _quotes(context, FIXES_V2, FRAMES)
+
+
+@batch_annotator("quotes", "quotes_v6", model=model, languages=languages)
+def quotes_v6(records: list[dict[str, Any]], context: Context) -> list[Columns]:
+    return _quotes(context, FIXES_V5, FRAMES)

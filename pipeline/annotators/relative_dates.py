@@ -4,6 +4,7 @@ date, and the month and weekday names every `dates` version reads (`dates.py`)."
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -121,12 +122,18 @@ def _shift_month(year: int, month: int, by: int) -> tuple[int, int]:
     return n // 12, n % 12 + 1
 
 
-def resolve_date(ent: Span, published: date, tense_required: bool = False) -> str | None:
+def resolve_date(
+    ent: Span,
+    published: date,
+    tense_required: bool = False,
+    future: Callable[[Span], bool] | None = None,
+) -> str | None:
     """ISO form of a DATE entity relative to the publication date, else None. With
     `tense_required` (`dates_v3`), a weekday or a day of a month without "last" or "next" in
     a clause without a verb is None: nothing tells which side of the publication date it lies
     (a tour's list of dates). A month alone keeps the past: "Clinching in November", a
-    caption's "in early November" speak of one just gone far more often than of one to come."""
+    caption's "in early November" speak of one just gone far more often than of one to come.
+    `future` tells a clause about the future (`date_tense.future_v5`; default `_future`)."""
     text = _THE_START.sub("", clean(ent.text))
     for kind, pattern in _RELATIVE:  # noqa: B007 (kind is used after the loop)
         if match := pattern.fullmatch(text):
@@ -137,7 +144,7 @@ def resolve_date(ent: Span, published: date, tense_required: bool = False) -> st
     direction = {"past": "last", "coming": "next"}.get(g.get("dir"), g.get("dir"))
     if tense_required and direction is None and kind in _DAYS and clause_verb(ent) is None:
         return None
-    later = direction == "next" or (direction is None and _future(ent))
+    later = direction == "next" or (direction is None and (future or _future)(ent))
     if kind in ("unit", "ago"):
         return _unit_date(published, g, kind)
     if kind == "day":

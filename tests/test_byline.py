@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.readers.byline import byline_names, names_only
+from pipeline.readers.byline import byline_names, is_ui_label, names_only
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,21 @@ def test_a_site_is_named_word_for_word():
     assert byline_names("Jones, Skylar", "Sky") == ["Jones, Skylar"]
     assert byline_names("Doe, F.", "Foo F. C.") == ["Doe, F."]
     assert byline_names("Jane Doe, CNN", "CNN Business") == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Follow Author", True),
+        ("FOLLOW", True),
+        ("Sign in", True),
+        ("Log In to comment", True),
+        ("S'abonner", True),
+        ("Thomas More", False),  # words a name may hold are not in the list
+        ("Signe Inman", False),  # whole words only
+        ("Jane Doe", False),
+    ],
+)
+def test_labels_of_controls(text, label):
+    assert is_ui_label(text) is label
+    assert (byline_names(text, None) == []) is label

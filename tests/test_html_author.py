@@ -8,7 +8,7 @@ import lxml.html
 import pytest
 
 from pipeline.readers.html_author import page_author
-from pipeline.readers.html_metadata import meta_tags
+from pipeline.readers.html_metadata import meta_tags, meta_values
 
 BODY = "<p>" + "Words of the article. " * 20 + "</p>"
 
@@ -16,7 +16,7 @@ BODY = "<p>" + "Words of the article. " * 20 + "</p>"
 def page(head: str = "", byline: str = "", site: str | None = None) -> str | None:
     html = f"<html><head>{head}</head><body>{byline}<article>{BODY}</article></body></html>"
     tree = lxml.html.fromstring(html)
-    return page_author(tree, meta_tags(tree), site)
+    return page_author(tree, meta_values(tree), site)
 
 
 def ld(data: object, cdata: bool = False) -> str:
@@ -124,3 +124,39 @@ def test_job_titles_agencies_and_the_site_are_no_names() -> None:
     )
     byline = '<span class="byline">By GREG BEACHAM, AP Sports Writer</span>'
     assert page(byline=byline) == "GREG BEACHAM"
+
+
+def test_every_meta_tag_of_the_first_author_key_is_an_author() -> None:
+    # An Internet-Draft has one DC.Creator per author: the second is no less an author.
+    head = (
+        '<meta name="DC.Creator" content="Kooman, F.">'
+        '<meta name="DC.Creator" content="Jong, Michiel de">'
+        '<meta name="author" content="Someone Else">'
+    )
+    assert page(head) == "Kooman, F.; Jong, Michiel de"
+    assert page('<meta name="author" content="Ann Lee"><meta name="author" content="ann lee">') == (
+        "Ann Lee"
+    )
+
+
+def test_meta_tags_keeps_the_first_of_equal_keys() -> None:
+    tree = lxml.html.fromstring(
+        '<html><head><meta name="author" content="Ann Lee"><meta name="author" content="Bo Chan">'
+        '<meta property="og:title" content="Title"></head><body></body></html>'
+    )
+    assert meta_tags(tree) == {"author": "Ann Lee", "og:title": "Title"}
+    assert meta_values(tree)["author"] == ["Ann Lee", "Bo Chan"]
+
+
+@pytest.mark.parametrize("label", ["Follow Author", "Subscribe", "Sign in", "Share this story"])
+def test_a_control_where_a_byline_is_looked_for_is_no_author(label: str) -> None:
+    button = f'<form class="follow-author-form"><button>{label}</button></form>'
+    assert page(byline=button) is None
+    # the next candidate is the byline (both found by the same XPath, the button first)
+    assert page(byline=f'{button}<section class="post-author">By Jane Doe</section>') == (
+        "Jane Doe"
+    )
+    # a declared author that is a label gives way to the next source
+    assert page(
+        f'<meta name="author" content="{label}">', '<span class="author">Bo Chan</span>'
+    ) == ("Bo Chan")

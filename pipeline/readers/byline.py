@@ -5,7 +5,8 @@ News reporter"), a wire service ("JILL LAWLESS Associated Press"), the site ("Ji
 Business", "Troy L. Smith, Cleveland.com"), a handle ("@TomGillespie1"), credentials ("Ilana
 Muhlstein, MS, RDN"), "By" or a word that introduces them ("Analysis by"), and two names in one
 ("MEG KINNARD and ERRIN HAINES"). Word lists are in `bylines.yaml`. A part that may be a name
-stays: "Kooman, F." is one name written "Last, First", "Mac & i" the name of a magazine.
+stays: "Kooman, F." is one name written "Last, First", "Mac & i" the name of a magazine. A name
+that is the label of a button or link ("Follow Author", `ui_labels.yaml`) is no name at all.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from pipeline.rule_data import read_path
 
 RULES = read_path(Path(__file__).with_name("bylines.yaml"), version=1)
+UI_LABELS = read_path(Path(__file__).with_name("ui_labels.yaml"), version=1)["labels"]
 ROLES = frozenset(RULES["roles"])
 AGENCIES = frozenset(RULES["agencies"])
 _INTRODUCTION = re.compile(
@@ -33,13 +35,29 @@ _WORDS = re.compile(r"[^\W_]+")
 # Lower-case words a name (or a list of names) may hold.
 _NAME_PARTICLES = frozenset(RULES["name_particles"])
 _NAME_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
+_LABEL_WORDS = [_WORDS.findall(label.casefold()) for label in UI_LABELS]
 
 
 def byline_names(author: str, site: str | None) -> list[str]:
-    """The names in one declared or found `author`, `site` being the page's site name."""
+    """The names in one declared or found `author`, `site` being the page's site name; none
+    when it is a button's label."""
+    if is_ui_label(author):
+        return []
     name = without_extras(author, site)
     people = _AND.split(name)
     return people if len(people) > 1 and all(map(_person_like, people)) else [name]
+
+
+def is_ui_label(text: str) -> bool:
+    """Whether `text` holds the label of a control ("Follow Author", "Sign in"), whole words
+    and ignoring case: found where a byline is looked for, it is no author's name."""
+    words = _WORDS.findall(text.casefold())
+    return any(_holds(words, label) for label in _LABEL_WORDS)
+
+
+def _holds(words: list[str], part: list[str]) -> bool:
+    n = len(part)
+    return any(words[i : i + n] == part for i in range(len(words) - n + 1))
 
 
 def byline_line(line: str) -> list[str]:
@@ -87,8 +105,7 @@ def _names_site(part: str, site: str) -> bool:
     """`part` holds the site's name ("CNN Business" on CNN) or is a part of it ("CNN" on "CNN
     Business"), word for word: "Skylar" does not name Sky, an initial no site."""
     words, site_words = _WORDS.findall(part.casefold()), _WORDS.findall(site.casefold())
-    n = len(site_words)
-    holds_site = n > 0 and any(words[i : i + n] == site_words for i in range(len(words) - n + 1))
+    holds_site = bool(site_words) and _holds(words, site_words)
     within = all(len(w) > 1 for w in words) and set(words) <= set(site_words)  # not "F."
     return bool(words) and (holds_site or within)
 

@@ -4,8 +4,10 @@ In Mozilla Readability's order of preference:
 
 1. the `author` (or `creator`) of the page's JSON-LD article (`ARTICLE_TYPES`): a name, a
    Person or Organization's `name`, or a list of them;
-2. `<meta>` author keys (`_META_KEYS`), a profile URL not being a name;
-3. a byline element of the body, found by trafilatura's author XPaths.
+2. `<meta>` author keys (`_META_KEYS`), a profile URL not being a name; every tag of the first
+   key that gives a name (two `DC.Creator` tags are two authors);
+3. a byline element of the body, found by trafilatura's author XPaths, the first that is not a
+   control's label ("Follow Author": `byline.is_ui_label`, as for any candidate).
 
 A declared name is kept as written ("Mac & i", "Kooman, F."), with only what is no name taken
 out: URLs, e-mail addresses, a leading "By". A body byline is running text, so more goes: a
@@ -26,11 +28,11 @@ from typing import Any
 from lxml.html import HtmlElement
 from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.json_metadata import normalize_authors
-from trafilatura.metadata import extract_metainfo
+from trafilatura.utils import trim
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
 from pipeline.readers import AUTHOR_SEPARATOR
-from pipeline.readers.byline import byline_names, names_only, without_extras
+from pipeline.readers.byline import byline_names, is_ui_label, names_only, without_extras
 from pipeline.readers.html_title import squash
 
 # schema.org types of an article, as Readability lists them (its `JSON_LD_ARTICLE_TYPES`).
@@ -69,11 +71,13 @@ _EDITOR = re.compile(r"\b(?:edited|photographs?|photos?|illustrations?)\s+by\b.*
 # A later part of a body byline that is no name of its own: credentials ("Brenda Goodman, MA",
 # "PhD") or an initial split off. As the first part, capitals are an agency ("AFP") and stay.
 _CREDENTIAL = re.compile(r"^(?:[A-Z]\.?|[A-Z]{2,3}|Ph\.?\s?D\.?)$")
+_BYLINE_CHARS = 120  # longer is a paragraph of the article, not its byline
 
 
-def page_author(tree: HtmlElement, meta: dict[str, str], site: str | None) -> str | None:
-    """The page's author(s) (see the module docstring), or None. A declared author named as
-    the site is (`site`, the page's site name) is the site, as an organization is."""
+def page_author(tree: HtmlElement, meta: dict[str, list[str]], site: str | None) -> str | None:
+    """The page's author(s) (see the module docstring), or None. `meta` is every `<meta>` value
+    by key (`html_metadata.meta_values`). A declared author named as the site is (`site`, the
+    page's site name) is the site, as an organization is."""
     people, organizations = _json_ld_authors(tree)
     if site:
         organizations += [n for n in people if n.casefold() == site.casefold()]
@@ -95,9 +99,13 @@ def _declared_names(values: list[str]) -> list[str]:
     return [name for value in values if (name := _declared_name(value))]
 
 
-def _meta_name(meta: dict[str, str]) -> list[str]:
-    """The first `_META_KEYS` value that is a name, cleaned."""
-    return next(([name] for key in _META_KEYS if (name := _declared_name(meta.get(key)))), [])
+def _meta_name(meta: dict[str, list[str]]) -> list[str]:
+    """The names of the first `_META_KEYS` key that gives one, cleaned: every tag of that key
+    (an Internet-Draft has a `DC.Creator` per author)."""
+    for key in _META_KEYS:
+        if names := [name for value in meta.get(key, []) if (name := _declared_name(value))]:
+            return names
+    return []
 
 
 def _declared_name(value: str | None) -> str | None:
@@ -176,7 +184,7 @@ def _body_byline(tree: HtmlElement, site: str | None) -> list[str]:
     """The names of the byline trafilatura's author XPaths find in the body, without dates,
     editors and job titles (before trafilatura splits it: "AP Sports Writer" would be a name)."""
     subtree = prune_unwanted_nodes(deepcopy(tree), AUTHOR_DISCARD_XPATHS)
-    found = extract_metainfo(subtree, AUTHOR_XPATHS, len_limit=120)
+    found = next(_byline_candidates(subtree), None)
     if not found:
         return []
     found = _POSTED_BY.sub("", found)
@@ -188,6 +196,17 @@ def _body_byline(tree: HtmlElement, site: str | None) -> list[str]:
         return []  # "Authority control" (a class "authority-control" looks like "author")
     names = (normalize_authors(None, found) or "").split("; ") if found else []
     return names[:1] + [n for n in names[1:] if not _CREDENTIAL.match(n)]
+
+
+def _byline_candidates(tree: HtmlElement) -> Iterator[str]:
+    """The texts trafilatura's author XPaths find, in its order (`extract_metainfo`: 3 to 119
+    characters), but for the labels of controls: a button of class "follow-author-form" says
+    "Follow Author", and the element after it may be the byline."""
+    for expression in AUTHOR_XPATHS:
+        for el in expression(tree):
+            text = trim(" ".join(el.itertext()))
+            if 2 < len(text) < _BYLINE_CHARS and not is_ui_label(text):
+                yield text
 
 
 def _join(names: list[str]) -> str | None:

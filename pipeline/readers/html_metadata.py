@@ -29,7 +29,8 @@ LOGGER = logging.getLogger(__name__)
 def page_metadata(tree: HtmlElement, options: HtmlParams) -> Article:
     """Title, author, language, date, canonical URL and publisher the page declares; a URL that
     is the site's home page is no article's URL (the next the page gives is taken, or none)."""
-    meta = meta_tags(tree)
+    values = meta_values(tree)
+    meta = {key: listed[0] for key, listed in values.items()}  # as `meta_tags` gives it
     found = _declared_metadata(tree, options)
     publisher = site_name(meta.get("og:site_name") or found.get("sitename"))
     declared = declared_urls(tree, meta, found.get("url"))
@@ -44,7 +45,7 @@ def page_metadata(tree: HtmlElement, options: HtmlParams) -> Article:
     }
     return Article(
         title=choose_title(tree, meta, publisher) or squash(found.get("title")),
-        author=page_author(tree, meta, publisher),
+        author=page_author(tree, values, publisher),
         language=declared_language(tree, meta),
         published_date=_iso_date(found.get("date")),
         url=url,
@@ -96,22 +97,27 @@ def _hostname(url: str | None) -> str | None:
 
 
 def meta_tags(tree: HtmlElement) -> dict[str, str]:
-    """`<meta>` content by lower-cased key; `property` (RDFa, OpenGraph) wins over `name`.
+    """`<meta>` content by lower-cased key (`meta_values`); among equal keys the first wins."""
+    return {key: values[0] for key, values in meta_values(tree).items()}
+
+
+def meta_values(tree: HtmlElement) -> dict[str, list[str]]:
+    """Every `<meta>` content by lower-cased key, in document order (a page may name several
+    authors, one tag each); `property` (RDFa, OpenGraph) wins over `name`.
 
     One `property` may hold several keys ("og:title twitter:title"); "DC.title" is "dc:title".
-    Among equal keys the first wins.
     """
-    by_property: dict[str, str] = {}
-    by_name: dict[str, str] = {}
+    by_property: dict[str, list[str]] = {}
+    by_name: dict[str, list[str]] = {}
     for el in tree.iter("meta"):
         content = squash(el.get("content"))
         if not content:
             continue
         for key in (el.get("property") or "").split():
-            by_property.setdefault(_meta_key(key), content)
+            by_property.setdefault(_meta_key(key), []).append(content)
         for attr in ("name", "itemprop"):
             if el.get(attr):
-                by_name.setdefault(_meta_key(el.get(attr)), content)
+                by_name.setdefault(_meta_key(el.get(attr)), []).append(content)
     return {**by_name, **by_property}
 
 

@@ -82,11 +82,12 @@ def test_spacy_columns_are_null_exactly_for_other_languages():
     english = {"language": "en", "entities": [], "people": [], "quotes": [], "dates_mentioned": []}
     french = {**dict.fromkeys(english), "language": "fr"}
     assert list(check(english)) == list(check(french)) == []
+    chosen = PARAMS.annotate.annotators
     assert list(check({**english, "quotes": None})) == [
-        "quotes is null for a 'en' article (quotes_v5: en only)"
+        f"quotes is null for a 'en' article ({chosen['quotes']}: en only)"
     ]
     assert list(check({**french, "people": ["Anna Smith"]})) == [
-        "people is set for a 'fr' article (entities_v4: en only)"
+        f"people is set for a 'fr' article ({chosen['entities']}: en only)"
     ]
     # No language-bound annotator chosen (the bench's cheap path): no such check.
     slots = {

@@ -138,7 +138,7 @@ class _Article(Speakers):
         if self.text[line_start : node.open].strip(QUOTE_MARKS + " \t"):
             return None
         previous = self.text[:line_start].rstrip()
-        if not previous.endswith(":"):
+        if not previous.endswith((":", ",") if self.rules.comma_before_break else ":"):
             return None
         found = None
         for token in self.tokens(self.line(len(previous) - 1)[0], len(previous)):

@@ -22,7 +22,10 @@
   before or after a quote, where they are speech; up the dependency tree they are not.
 - `quotes_v6`: `quotes_v5`'s rules on the entities of `corpus_entity_fixes_v5` (those of
   `entities_v5`): a speaker is no honorific alone ("Said Mr"), stops at a spaced dash and at a
-  line break ("Joseph Cox\n\nCaudevilla" was a speaker).
+  line break ("Joseph Cox\n\nCaudevilla" was a speaker). A title or a name in quotation
+  marks is no quotation: words that are one entity the model found and do not end as speech
+  does ("Super Mario Run", a song's or a report's title; not `"Turkey," said I`). A cue that
+  ends the paragraph before a quote's with a comma counts, as one with a colon did.
 
 Step 1 is `quote_marks.py`, steps 2, 3 and 5 `attribution.py`, step 4 `speakers.py`; cue verbs
 are `rules/quote_cues.yaml`.
@@ -57,6 +60,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from spacy.tokens import Doc
+
 from pipeline.annotators import Columns, Context, batch_annotator
 from pipeline.annotators.attribution import quotations
 from pipeline.annotators.entities import FIXES_V1, FIXES_V2, FIXES_V5
@@ -64,6 +69,7 @@ from pipeline.annotators.nlp import entity_docs, languages, model
 from pipeline.annotators.quote_marks import quote_tree
 from pipeline.annotators.speakers import (
     FRAMES,
+    FRAMES_V6,
     OUTSIDE_QUOTES,
     WHO,
     WHO_WHICH_THAT,
@@ -104,6 +110,32 @@ def quotes_v5(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return _quotes(context, FIXES_V2, FRAMES)
 
 
+# Names the model labels that a title or a name in quotation marks may be.
+_NAME_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+)
+# How speech may end inside its marks ("Turkey," said I); a title does not.
+_SPOKEN_END = (",", ".", "!", "?", "…", ";", ":", "—", "–")
+
+
+def _named(quote: Columns, doc: Doc) -> bool:
+    """The quoted words are one name the model found ("Super Mario Run", a song, a report's
+    title) and end as no speech does: a title in quotation marks, not a quotation. (`quote`
+    leaves out a trailing comma: the text after its end tells.)"""
+    end = doc.text[quote["start"] : quote["end"] + 1].rstrip()
+    if end.endswith(_SPOKEN_END):
+        return False
+    return any(
+        e.label_ in _NAME_LABELS and e.start_char <= quote["start"] and quote["end"] <= e.end_char
+        for e in doc.ents
+    )
+
+
 @batch_annotator("quotes", "quotes_v6", model=model, languages=languages)
 def quotes_v6(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    return _quotes(context, FIXES_V5, FRAMES)
+    docs = entity_docs(context, FIXES_V5)
+    out = []
+    for text, doc in zip(context.texts, docs, strict=True):
+        found = quotations(text, doc, FRAMES_V6)
+        out.append({"quotes": [q for q in found if not _named(q, doc)]})
+    return out

@@ -7,6 +7,7 @@ the versions of `quotes`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -83,6 +84,9 @@ class SpeakerRules:
     # v5: a quote open at a sentence end goes on where the same mark opens again (quote_marks)
     lost_breaks: bool = False
     frame_verbs: frozenset[str] = frozenset()  # v5: FRAME_CUE_VERBS
+    # v6: a cue ending the paragraph before a quote's may end with a comma, as with a colon
+    # ("Rathbun stated,\n\n“Daniel was ...”")
+    comma_before_break: bool = False
 
 
 # `quotes_v1`, `quotes_v2`: "who" only, and "which" itself was published as a speaker.
@@ -102,6 +106,8 @@ FRAMES = SpeakerRules(
     lost_breaks=True,
     frame_verbs=FRAME_CUE_VERBS,
 )
+# `quotes_v6`: v5's, and a cue before a paragraph break that ends with a comma.
+FRAMES_V6 = dataclasses.replace(FRAMES, comma_before_break=True)
 
 
 class Speakers:

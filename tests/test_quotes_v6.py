@@ -38,3 +38,16 @@ def test_a_cue_that_ends_the_paragraph_before_with_a_comma():
     (quote,) = _quotes("quotes_v6", text)
     assert quote[1] == "Mark Rathbun"
     assert _quotes("quotes_v5", text) == [(quote[0], None)]
+
+
+def test_a_quote_closed_in_the_next_paragraph_goes_on_into_it():
+    text = (
+        'Hernan Gomez, the Panama coach, said, "I think we have learned a lot from this game.\n\n'
+        'It was a very emotional day for all of us."\n\n'
+        "The team flies home on Monday."
+    )
+    assert _quotes("quotes_v6", text) == [
+        ("I think we have learned a lot from this game.", "Hernan Gomez"),
+        ("It was a very emotional day for all of us.", "Hernan Gomez"),
+    ]
+    assert _quotes("quotes_v5", text) == []  # v5 dropped the quote left open

@@ -163,7 +163,7 @@ class _Article(Speakers):
     # -- everything
 
     def quotes(self) -> list[Columns]:
-        tree = quote_tree(self.text, self.rules.lost_breaks)
+        tree = quote_tree(self.text, self.rules.lost_breaks, self.rules.closed_after_break)
         found = sorted(self.candidates(tree), key=lambda c: c.start)
         masks = [(c.start, c.end) for c in found]
         kept: list[Candidate] = []

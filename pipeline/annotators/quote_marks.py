@@ -108,15 +108,30 @@ def _carry(stack: list[Node], close: int, roots: list[Node]) -> None:
     roots.append(outer)
 
 
-def quote_tree(text: str, lost_breaks: bool = False) -> list[Node]:
-    """The paired quotation marks of `text`, in text order, nested ones as children."""
+def _closes_first(text: str, paragraph: tuple[int, int], family: str) -> bool:
+    """The first mark of `family` in `paragraph` can only close a quote: the paragraph goes on
+    with one the paragraph before left open, with no opening mark ("said, “One.\n\nTwo.”")."""
+    start, end = paragraph
+    marks = (i for i in range(start, end) if text[i] in QUOTE_MARKS and _family(text[i]) == family)
+    first = next(marks, None)
+    return first is not None and _role(text, first) == "close"
+
+
+def quote_tree(
+    text: str, lost_breaks: bool = False, closed_after_break: bool = False
+) -> list[Node]:
+    """The paired quotation marks of `text`, in text order, nested ones as children. With
+    `closed_after_break` (`quotes_v6`), a quote left open at a paragraph's end also goes on
+    into the next paragraph when that one's first mark of its family can only close it."""
     roots: list[Node] = []
     paragraphs = _paragraphs(text)
     carried = False
     number = -1  # the paragraph's number, lost breaks counted (`Node.paragraph`)
+    pending: Node | None = None  # a quote carried into this paragraph with no opening mark
     for index, (start, end) in enumerate(paragraphs):
         number += 1
-        stack: list[Node] = []
+        stack: list[Node] = [] if pending is None else [pending]
+        pending = None
         marks = [
             (i, role)
             for i in range(start, end)
@@ -161,6 +176,14 @@ def quote_tree(text: str, lost_breaks: bool = False) -> list[Node]:
             ):
                 _carry(stack, end, roots)
                 carried = True
+            elif (
+                closed_after_break
+                and following is not None
+                and _closes_first(text, paragraphs[index + 1], stack[0].family)
+            ):
+                _carry(stack, end, roots)
+                # Its next part opens where the paragraph does (`open` is the mark's place).
+                pending = Node(following - 1, stack[0].family, number + 1, continued=True)
             else:
                 for lost in stack:
                     roots.extend(lost.children)

@@ -25,7 +25,9 @@
   line break ("Joseph Cox\n\nCaudevilla" was a speaker). A title or a name in quotation
   marks is no quotation: words that are one entity the model found and do not end as speech
   does ("Super Mario Run", a song's or a report's title; not `"Turkey," said I`). A cue that
-  ends the paragraph before a quote's with a comma counts, as one with a colon did.
+  ends the paragraph before a quote's with a comma counts, as one with a colon did. A quote
+  left open at a paragraph's end goes on into the next paragraph when that one's first mark
+  can only close it (`said, "One.\n\nTwo."`: v5 dropped it; `quote_marks.quote_tree`).
 
 Step 1 is `quote_marks.py`, steps 2, 3 and 5 `attribution.py`, step 4 `speakers.py`; cue verbs
 are `rules/quote_cues.yaml`.

@@ -87,6 +87,8 @@ class SpeakerRules:
     # v6: a cue ending the paragraph before a quote's may end with a comma, as with a colon
     # ("Rathbun stated,\n\n“Daniel was ...”")
     comma_before_break: bool = False
+    # v6: a quote open at a paragraph's end goes on where the next one's first mark closes it
+    closed_after_break: bool = False
 
 
 # `quotes_v1`, `quotes_v2`: "who" only, and "which" itself was published as a speaker.
@@ -107,7 +109,7 @@ FRAMES = SpeakerRules(
     frame_verbs=FRAME_CUE_VERBS,
 )
 # `quotes_v6`: v5's, and a cue before a paragraph break that ends with a comma.
-FRAMES_V6 = dataclasses.replace(FRAMES, comma_before_break=True)
+FRAMES_V6 = dataclasses.replace(FRAMES, comma_before_break=True, closed_after_break=True)
 
 
 class Speakers:

@@ -18,6 +18,7 @@ the stage's process does (`worker_env`).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import itertools
 import logging
@@ -110,6 +111,11 @@ def connect(workers: int) -> None:
     else:
         # "local": a new cluster of its own, never one another program started on this machine.
         ray.init(address="local", num_cpus=workers, runtime_env=env, **quiet)
+    # Leave the cluster at exit before Ray's own exit hook does (atexit runs the last registered
+    # first): that hook sleeps 0.5 s before it disconnects, to let the workers' last log lines
+    # reach the driver, which this job does not forward (log_to_driver=False). Then it finds
+    # nothing left to do.
+    atexit.register(ray.shutdown)
 
 
 def ordered_map(

@@ -21,7 +21,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from pipeline import engines
 from pipeline import params as params_mod
 from pipeline.engine import BatchFn, RecordFn, Reduce, check_error_share, run_batches, run_local
 from pipeline.schema import quarantine_schema, record_schema
@@ -100,11 +99,9 @@ def parse_args(
     args = parser.parse_args(argv)
     return_freed_memory()  # a stage's process starts here (tests call `run` directly)
     try:
-        params = params_mod.load(args.params)
+        return args, params_mod.load(args.params)
     except params_mod.ParamsError as e:
         parser.exit(2, f"{parser.prog}: {args.params} is not valid:\n{e}\n")
-    engines.start(params.engine, module_name(module))  # Ray: workers start while the stage reads
-    return args, params
 
 
 @contextmanager

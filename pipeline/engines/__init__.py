@@ -67,20 +67,6 @@ def kind() -> str:
     return value
 
 
-def start(engine: EngineParams | None, module: str) -> None:
-    """What the engine can do as a stage's process starts, before the stage reads its input.
-
-    On Ray: join the cluster now and start the job's workers, each importing Ray Data and the
-    stage's `module` (`ray_data.connect`; the map finds it all done). A worker takes seconds to be
-    ready for a first task (about 4 s on a 2-CPU machine), paid by every stage; begun here, that
-    runs while the stage reads its input and prepares, instead of after. The local engine has
-    nothing to do: its pool is forked at the map, with the stage's state in it."""
-    if engine is not None and kind() == "ray":
-        from pipeline.engines import ray_data
-
-        ray_data.connect(workers(engine), (module,))
-
-
 def choose(engine: EngineParams | None) -> Mapper:
     """The mapper for this run. `engine` None (a library call, a unit test): this process."""
     from pipeline.engines import local

@@ -19,9 +19,7 @@ the stage's process does (`worker_env`).
 from __future__ import annotations
 
 import atexit
-import contextlib
 import functools
-import importlib
 import itertools
 import logging
 import os
@@ -97,18 +95,8 @@ def worker_env() -> dict[str, str]:
     return {name: os.environ[name] for name in ARROW_ALLOCATOR if name in os.environ}
 
 
-def _warm_up(modules: tuple[str, ...]) -> None:
-    """A job worker's first task: import what the map's tasks will need (Ray Data itself, then
-    the splitter's modules), while the stage's process still reads its input. An import that
-    fails here fails again in the map, which reports it."""
-    for name in ("ray.data", *modules):
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
-
-
-def connect(workers: int, modules: tuple[str, ...] = ()) -> None:
-    """Join the cluster at RAY_ADDRESS, else start a local one of `workers` CPUs (once), and
-    start the job's `workers` worker processes, importing `modules` (`_warm_up`)."""
+def connect(workers: int) -> None:
+    """Join the cluster at RAY_ADDRESS, else start a local one of `workers` CPUs (once)."""
     import ray
 
     if ray.is_initialized():
@@ -126,16 +114,8 @@ def connect(workers: int, modules: tuple[str, ...] = ()) -> None:
     # Leave the cluster at exit before Ray's own exit hook does (atexit runs the last registered
     # first): that hook sleeps 0.5 s before it disconnects, to let the workers' last log lines
     # reach the driver, which this job does not forward (log_to_driver=False). Then it finds
-    # nothing left to do. Registered once however often a process joins (tests do).
-    atexit.unregister(ray.shutdown)
+    # nothing left to do.
     atexit.register(ray.shutdown)
-    # Ray starts a job's worker processes at its first task, not at ray.init, and one takes
-    # seconds to be ready (Ray's worker start, then `import ray.data` and pandas: about 4 s on a
-    # 2-CPU machine). One task per worker starts them now; the map's tasks then run in the same
-    # processes, which Ray keeps for the job's next tasks.
-    warm = ray.remote(num_cpus=1)(_warm_up)
-    for _ in range(workers):
-        warm.remote(modules)
 
 
 def ordered_map(

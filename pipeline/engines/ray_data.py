@@ -114,7 +114,8 @@ def connect(workers: int) -> None:
     # Leave the cluster at exit before Ray's own exit hook does (atexit runs the last registered
     # first): that hook sleeps 0.5 s before it disconnects, to let the workers' last log lines
     # reach the driver, which this job does not forward (log_to_driver=False). Then it finds
-    # nothing left to do.
+    # nothing left to do. Registered once however often a process joins (tests do).
+    atexit.unregister(ray.shutdown)
     atexit.register(ray.shutdown)
 
 

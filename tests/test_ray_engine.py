@@ -244,3 +244,19 @@ def test_stages_on_a_cluster_they_join_write_the_local_bytes(
     assert local == joined
     assert (tmp_path / "ray" / ".corpus-cache" / "results.sqlite").is_file()
     assert output_bytes(tmp_path / "local" / "run") == output_bytes(tmp_path / "ray" / "run")
+
+
+def test_a_cluster_the_stage_starts_gives_its_workers_the_stage_allocator(monkeypatch):
+    """After the module's clusters: with no RAY_ADDRESS a stage starts a cluster of its own,
+    which inherits this process's environment (pipeline/__init__.py's allocator) with no job
+    runtime_env (`ray_data.connect`), so its workers allocate as the stage does."""
+    from pipeline.engines import ray_data
+
+    ray.shutdown()
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    try:
+        ray_data.connect(2)
+        assert not ray.get_runtime_context().runtime_env  # none: the cluster's own workers
+        assert job_workers_arrow_pool() == ["jemalloc"]
+    finally:
+        ray.shutdown()

@@ -103,14 +103,17 @@ def connect(workers: int) -> None:
         return
     address = os.environ.get("RAY_ADDRESS")
     quiet = {"log_to_driver": False, "include_dashboard": False, "configure_logging": False}
-    env = {"env_vars": worker_env()}
     if address:
         with tempfile.TemporaryDirectory(prefix="corpus-ray-") as folder:
-            job = {"working_dir": _job_files(Path(folder)), **env}
+            job = {"working_dir": _job_files(Path(folder)), "env_vars": worker_env()}
             ray.init(address=address, runtime_env=job, **quiet)
     else:
         # "local": a new cluster of its own, never one another program started on this machine.
-        ray.init(address="local", num_cpus=workers, runtime_env=env, **quiet)
+        # Its processes inherit this one's environment, the Arrow allocator (`worker_env`)
+        # included, so the job needs no runtime_env: with one, the workers the cluster starts
+        # with itself (one a CPU, ready by the map) could not run the job's tasks, and Ray would
+        # start as many again, each taking seconds to import Ray and Ray Data.
+        ray.init(address="local", num_cpus=workers, **quiet)
     # Leave the cluster at exit before Ray's own exit hook does (atexit runs the last registered
     # first): that hook sleeps 0.5 s before it disconnects, to let the workers' last log lines
     # reach the driver, which this job does not forward (log_to_driver=False). Then it finds

@@ -110,9 +110,10 @@ def connect(workers: int) -> None:
     else:
         # "local": a new cluster of its own, never one another program started on this machine.
         # Its processes inherit this one's environment, the Arrow allocator (`worker_env`)
-        # included, so the job needs no runtime_env: with one, the workers the cluster starts
-        # with itself (one a CPU, ready by the map) could not run the job's tasks, and Ray would
-        # start as many again, each taking seconds to import Ray and Ray Data.
+        # included, so the job needs no runtime_env. With one, Ray started each of the job's
+        # workers through its setup_worker.py (one more Python, importing Ray first), and none of
+        # the workers the cluster starts with itself (one a CPU) could serve the job: 5 worker
+        # processes started after ingest joined, against 2 without (bench/README.md).
         ray.init(address="local", num_cpus=workers, **quiet)
     # Leave the cluster at exit before Ray's own exit hook does (atexit runs the last registered
     # first): that hook sleeps 0.5 s before it disconnects, to let the workers' last log lines

@@ -20,13 +20,13 @@ YYYY) or null.
   a match's halves, scores, identifiers: `date_guards.is_date`); v3 published them, with a
   null date. A span within one year ("the end of 2004", "mid-2005") has that year as its date
   (v3: null).
-- `dates_v5`: v4 on the entities of `corpus_entity_fixes_v5` (no span across a line break: a
+- `dates_v5`: v4 on the entities of `corpus_entity_fixes_v5` (no span across a paragraph break: a
   dateline's "Thursday, January 12, 2006\n\nThe Plains" was one null mention), without the
   ages v4 missed ("nine-month-old", "aged 17"), and with the future tenses of
   `date_tense.future_v5` ("set to take place on May 16", "launches June 28"), which v2 to v4
   resolved to the year or week before.
 
-Params: those of the shared spaCy parse; v3 and v4 also `annotate.dates`. v1 reads the entities of
+Params: those of the shared spaCy parse; v3 to v5 also `annotate.dates`. v1 reads the entities of
 `corpus_entity_fixes_v1`, v2 those of `corpus_entity_fixes_v2` (the repairs rarely touch dates,
 but each version is whole).
 """

@@ -29,10 +29,10 @@ DATE_WORDS = frozenset(WORDS["words"])
 DATE_SHAPES = re.compile("|".join(WORDS["shapes"]), re.IGNORECASE)
 AGES = re.compile("|".join(WORDS["ages"]), re.IGNORECASE)
 WITHIN_YEAR = frozenset(WORDS["within_year"])
-# dates_v5: the ages v4 missed, spelled or spaced ("nine-month-old", "aged 17").
-AGES_V5 = re.compile(
-    "|".join([*WORDS["ages"], *rule_data.read("dates_v5", version=1)["ages"]]), re.IGNORECASE
-)
+# dates_v5's words (its ages here, its tenses in `date_tense`): the ages v4 missed, spelled or
+# spaced ("nine-month-old", "aged 17").
+RULES_V5 = rule_data.read("dates_v5", version=1)
+AGES_V5 = re.compile("|".join([*WORDS["ages"], *RULES_V5["ages"]]), re.IGNORECASE)
 _YEAR = re.compile(r"\d{4}")
 _WORD = re.compile(r"[a-z]+\d?|\d+")  # "mid-2005": mid, 2005; "Q3": q3
 BARE_YEAR = re.compile(r"(?:the\s+year\s+)?(?P<year>\d{4})", re.IGNORECASE)

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 from spacy.tokens import Span, Token
 
-from pipeline.annotators import rule_data
+from pipeline.annotators.date_guards import RULES_V5
 from pipeline.annotators.relative_dates import _future, clause_verb
 
-RULES = rule_data.read("dates_v5", version=1)
-FUTURE_TO = frozenset(RULES["future_to"])
-PRESENT_AUX = frozenset(RULES["present_aux"])
+FUTURE_TO = frozenset(RULES_V5["future_to"])
+PRESENT_AUX = frozenset(RULES_V5["present_aux"])
 _PRESENT = frozenset({"VBZ", "VBP"})
 
 

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
@@ -22,54 +24,64 @@ from pipeline.annotators.entity_rules import _NAMES, EntityRules
 HONORIFICS = frozenset(rule_data.read("honorifics", version=1)["honorifics"])
 
 
-# Each version is the one before it, then a step of its own (`adds_to`, `added`): where one
-# batch needs several versions (entities_v4, quotes_v5 and dates_v4 read v4, v2 and v3),
-# `nlp.entity_docs` applies each step once to a copy of the version below, instead of
-# running v2's rules (the SpanRuler, most of the cost) again for every version.
-@Language.factory("corpus_entity_fixes_v3")
-class EntityRulesV3(EntityRules):
-    """`corpus_entity_fixes_v2`, then spans that are no names dropped or cut (`entities_v3`)."""
+def _names(doc: Doc) -> Doc:
+    """v3's step: spans that are no names dropped or cut (`_as_name`)."""
+    doc.ents = [span for e in doc.ents if (span := _as_name(e)) is not None]
+    return doc
 
-    adds_to = "corpus_entity_fixes_v2"
+
+def _no_titles_or_dashes(doc: Doc) -> Doc:
+    """v4's step: no PERSON that is only a title, a name ends before a spaced dash."""
+    named = (_before_dash(e) for e in doc.ents if not _title_only(e))
+    doc.ents = [e for e in named if e is not None]
+    return doc
+
+
+def _within_lines(doc: Doc) -> Doc:
+    """v5's step: no entity across a paragraph break (`_one_line`)."""
+    doc.ents = [span for e in doc.ents if (span := _one_line(e)) is not None]
+    return doc
+
+
+class _Steps(EntityRules):
+    """A version of the repairs that is v2's, then `steps` in order: each version is the one
+    before it plus a step of its own (`added`, on the docs of `adds_to`). Where one batch needs
+    several versions, `nlp.entity_docs` applies each step once to a copy of the version below,
+    instead of running v2's rules (the SpanRuler, most of the cost) again for every version."""
+
+    adds_to: str
+    steps: tuple[Callable[[Doc], Doc], ...]
 
     def __call__(self, doc: Doc) -> Doc:
-        return EntityRulesV3.added(self, EntityRules.__call__(self, doc))
+        doc = EntityRules.__call__(self, doc)
+        for step in self.steps:
+            doc = step(doc)
+        return doc
 
     def added(self, doc: Doc) -> Doc:
-        """v3's own step, on a doc that v2 repaired."""
-        doc.ents = [span for e in doc.ents if (span := _as_name(e)) is not None]
-        return doc
+        """This version's own step, on a doc that `adds_to` repaired."""
+        return self.steps[-1](doc)
+
+
+@Language.factory("corpus_entity_fixes_v3")
+class EntityRulesV3(_Steps):
+    """`corpus_entity_fixes_v2`, then spans that are no names dropped or cut (`entities_v3`)."""
+
+    adds_to, steps = "corpus_entity_fixes_v2", (_names,)
 
 
 @Language.factory("corpus_entity_fixes_v4")
-class EntityRulesV4(EntityRulesV3):
+class EntityRulesV4(_Steps):
     """`corpus_entity_fixes_v3`, then no PERSON that is only a title (`entities_v4`)."""
 
-    adds_to = "corpus_entity_fixes_v3"
-
-    def __call__(self, doc: Doc) -> Doc:
-        return EntityRulesV4.added(self, EntityRulesV3.__call__(self, doc))
-
-    def added(self, doc: Doc) -> Doc:
-        """v4's own step, on a doc that v3 repaired."""
-        named = (_before_dash(e) for e in doc.ents if not _title_only(e))
-        doc.ents = [e for e in named if e is not None]
-        return doc
+    adds_to, steps = "corpus_entity_fixes_v3", (*EntityRulesV3.steps, _no_titles_or_dashes)
 
 
 @Language.factory("corpus_entity_fixes_v5")
-class EntityRulesV5(EntityRulesV4):
+class EntityRulesV5(_Steps):
     """`corpus_entity_fixes_v4`, then no entity across a line break (`entities_v5`)."""
 
-    adds_to = "corpus_entity_fixes_v4"
-
-    def __call__(self, doc: Doc) -> Doc:
-        return EntityRulesV5.added(self, EntityRulesV4.__call__(self, doc))
-
-    def added(self, doc: Doc) -> Doc:
-        """v5's own step, on a doc that v4 repaired."""
-        doc.ents = [span for e in doc.ents if (span := _one_line(e)) is not None]
-        return doc
+    adds_to, steps = "corpus_entity_fixes_v4", (*EntityRulesV4.steps, _within_lines)
 
 
 # A line of at least this many characters before a single line break is wrapped prose (plain

@@ -67,6 +67,7 @@ from spacy.tokens import Doc
 from pipeline.annotators import Columns, Context, batch_annotator
 from pipeline.annotators.attribution import quotations
 from pipeline.annotators.entities import FIXES_V1, FIXES_V2, FIXES_V5
+from pipeline.annotators.entity_rules import _NAMES as NAME_LABELS
 from pipeline.annotators.nlp import entity_docs, languages, model
 from pipeline.annotators.quote_marks import quote_tree
 from pipeline.annotators.speakers import (
@@ -81,10 +82,36 @@ from pipeline.annotators.speakers import (
 __all__ = ["quotations", "quote_tree"]
 
 
-def _quotes(context: Context, fixes: str, rules: SpeakerRules = WHO) -> list[Columns]:
-    """The batch's quotes, on the entities of `fixes`, with the speaker rules `rules`."""
-    docs = entity_docs(context, fixes)
-    return [{"quotes": quotations(t, d, rules)} for t, d in zip(context.texts, docs, strict=True)]
+# Names the model labels that a title or a name in quotation marks may be: the entity repairs'
+# names, and events and laws ("the Super Bowl", "the Patriot Act").
+_NAME_LABELS = NAME_LABELS | {"EVENT", "LAW"}
+# How speech may end inside its marks ("Turkey," said I); a title does not.
+_SPOKEN_END = (",", ".", "!", "?", "…", ";", ":", "—", "–")
+
+
+def _named(quote: Columns, doc: Doc) -> bool:
+    """The quoted words are one name the model found ("Super Mario Run", a song, a report's
+    title) and end as no speech does: a title in quotation marks, not a quotation. (`quote`
+    leaves out a trailing comma: the text after its end tells.)"""
+    end = doc.text[quote["start"] : quote["end"] + 1].rstrip()
+    if end.endswith(_SPOKEN_END):
+        return False
+    return any(
+        e.label_ in _NAME_LABELS and e.start_char <= quote["start"] and quote["end"] <= e.end_char
+        for e in doc.ents
+    )
+
+
+def _quotes(
+    context: Context, fixes: str, rules: SpeakerRules = WHO, titles_apart: bool = False
+) -> list[Columns]:
+    """The batch's quotes, on the entities of `fixes`, with the speaker rules `rules`; with
+    `titles_apart` (v6), none that is a title or a name in quotation marks (`_named`)."""
+    out = []
+    for text, doc in zip(context.texts, entity_docs(context, fixes), strict=True):
+        found = quotations(text, doc, rules)
+        out.append({"quotes": [q for q in found if not (titles_apart and _named(q, doc))]})
+    return out
 
 
 @batch_annotator("quotes", "quotes_v1", model=model, languages=languages)
@@ -112,32 +139,6 @@ def quotes_v5(records: list[dict[str, Any]], context: Context) -> list[Columns]:
     return _quotes(context, FIXES_V2, FRAMES)
 
 
-# Names the model labels that a title or a name in quotation marks may be.
-_NAME_LABELS = frozenset(
-    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
-)
-# How speech may end inside its marks ("Turkey," said I); a title does not.
-_SPOKEN_END = (",", ".", "!", "?", "…", ";", ":", "—", "–")
-
-
-def _named(quote: Columns, doc: Doc) -> bool:
-    """The quoted words are one name the model found ("Super Mario Run", a song, a report's
-    title) and end as no speech does: a title in quotation marks, not a quotation. (`quote`
-    leaves out a trailing comma: the text after its end tells.)"""
-    end = doc.text[quote["start"] : quote["end"] + 1].rstrip()
-    if end.endswith(_SPOKEN_END):
-        return False
-    return any(
-        e.label_ in _NAME_LABELS and e.start_char <= quote["start"] and quote["end"] <= e.end_char
-        for e in doc.ents
-    )
-
-
 @batch_annotator("quotes", "quotes_v6", model=model, languages=languages)
 def quotes_v6(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    docs = entity_docs(context, FIXES_V5)
-    out = []
-    for text, doc in zip(context.texts, docs, strict=True):
-        found = quotations(text, doc, FRAMES_V6)
-        out.append({"quotes": [q for q in found if not _named(q, doc)]})
-    return out
+    return _quotes(context, FIXES_V5, FRAMES_V6, titles_apart=True)

@@ -30,7 +30,7 @@ def page_metadata(tree: HtmlElement, options: HtmlParams) -> Article:
     """Title, author, language, date, canonical URL and publisher the page declares; a URL that
     is the site's home page is no article's URL (the next the page gives is taken, or none)."""
     values = meta_values(tree)
-    meta = {key: listed[0] for key, listed in values.items()}  # as `meta_tags` gives it
+    meta = first_values(values)
     found = _declared_metadata(tree, options)
     publisher = site_name(meta.get("og:site_name") or found.get("sitename"))
     declared = declared_urls(tree, meta, found.get("url"))
@@ -98,7 +98,12 @@ def _hostname(url: str | None) -> str | None:
 
 def meta_tags(tree: HtmlElement) -> dict[str, str]:
     """`<meta>` content by lower-cased key (`meta_values`); among equal keys the first wins."""
-    return {key: values[0] for key, values in meta_values(tree).items()}
+    return first_values(meta_values(tree))
+
+
+def first_values(values: dict[str, list[str]]) -> dict[str, str]:
+    """The first of each key's `meta_values`."""
+    return {key: listed[0] for key, listed in values.items()}
 
 
 def meta_values(tree: HtmlElement) -> dict[str, list[str]]:

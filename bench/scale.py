@@ -52,6 +52,7 @@ from bench.make_corpus import REPO, CorpusMissing, build
 from bench.peers import texts_jsonl
 from bench.run import OUT, git_state, machine
 from bench.scale_tables import equal_row, median_row, ratio_row, show, wall
+from pipeline.engines.ray_data import SAME_ENV
 
 SPEEDUP_MIN = 1.8
 ADD_MAX, PARAM_MAX, RESTART_MAX, RSS_MAX = 0.05, 0.10, 0.20, 0.10
@@ -99,7 +100,8 @@ class Bench:
     def env(self, engine: str = "local", workers: int | None = None) -> dict[str, str]:
         env = sr.stage_env(self.src, engine, workers or self.workers)
         if engine == "ray" and self.ray_address:
-            env["RAY_ADDRESS"] = self.ray_address
+            # The cluster runs from the stages' environment (`ray_cluster`): nothing to ship.
+            env.update({"RAY_ADDRESS": self.ray_address, SAME_ENV: "1"})
         return env
 
     def warm_up(self) -> None:
@@ -160,7 +162,7 @@ class Bench:
                 self.ceilings.append({"round": r, **ceiling.measure_round(
                     self.ceiling_commands, first, self.say)})  # fmt: skip
                 continue
-            cluster = sr.ray_cluster(self.workers, self.say) if engine == "ray" else None
+            cluster = sr.ray_cluster(self.workers, self.src, self.say) if engine == "ray" else None
             with cluster or contextlib.nullcontext("") as self.ray_address:
                 for _, workers in group:
                     self.full(engine, workers, name=run_name(engine, workers, r))

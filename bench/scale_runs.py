@@ -30,6 +30,7 @@ import yaml
 
 from bench.make_corpus import REPO
 from bench.run import STAGES, child_env, relocate
+from pipeline.engines.ray_data import worker_env
 
 STAGE_NAMES = [s.name for s in STAGES]
 CACHE_FILE = Path(".corpus-cache") / "results.sqlite"  # params.yaml's engine.cache_dir
@@ -101,10 +102,12 @@ def stage_env(src: Path, engine: str, workers: int) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def ray_cluster(cpus: int, say: Callable[[str], None]) -> Iterator[str]:
+def ray_cluster(cpus: int, src: Path, say: Callable[[str], None]) -> Iterator[str]:
     """A local Ray cluster of `cpus` CPUs for the Ray runs, started once (`ray start --head`),
     stopped after: its address, which the stages get as RAY_ADDRESS. A stage that starts a
-    cluster of its own pays 10 to 20 s for it here, each time; a cluster's users pay it once."""
+    cluster of its own pays 10 to 20 s for it here, each time; a cluster's users pay it once.
+    It starts from the stages' environment (`src` on the path, the Arrow allocator), so its
+    workers import the pipeline as they do and the stages ship nothing (`SAME_ENV`)."""
     ray = Path(sys.executable).with_name("ray")
     port = 6390  # not Ray's default 6379: another cluster on this machine is left alone
     started = time.perf_counter()
@@ -114,7 +117,8 @@ def ray_cluster(cpus: int, say: Callable[[str], None]) -> Iterator[str]:
     subprocess.run(
         [str(ray), "start", "--head", f"--num-cpus={cpus}", f"--port={port}",
          "--include-dashboard=false", "--disable-usage-stats"],
-        check=True, capture_output=True, env=child_env({"RAY_AUTH_MODE": "disabled"}),
+        check=True, capture_output=True,
+        env=child_env({"RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(src), **worker_env()}),
     )  # fmt: skip
     say(f"  ray: cluster of {cpus} CPUs started in {time.perf_counter() - started:.1f} s")
     try:

@@ -6,9 +6,10 @@ DVC runs each stage as its own process. A stage that finds no RAY_ADDRESS starts
 cluster of its own (`ray_data.connect`) and stops it when it exits: five clusters a run. So
 `corpus run` starts one head node for the run instead (`ray start --head --block`, in a process
 group of its own), gives every stage its address in RAY_ADDRESS, and stops the group when the run
-ends, however it ends. On the seed article here, `corpus run --force --engine ray` takes 35 s so,
-against 49 to 55 s with a cluster per stage (`CORPUS_ENGINE=ray dvc repro --force`); 11 s on the
-local engine.
+ends, however it ends. The head starts from the run's environment and folder, so the stages
+ship no code to it (`ray_data.SAME_ENV`). On the seed article here, `corpus run --force --engine
+ray` took 35 s so, against 49 to 55 s with a cluster per stage (`CORPUS_ENGINE=ray dvc repro
+--force`); 11 s on the local engine.
 
 The head runs with token authentication (RAY_AUTH_MODE=token): a head node listens on every
 interface, and a Ray cluster without a token runs any code sent to it. The token is made for the
@@ -116,7 +117,11 @@ def head_node(cpus: int, env: dict[str, str]) -> Iterator[str]:
 @contextlib.contextmanager
 def local_cluster(cpus: int) -> Iterator[dict[str, str]]:
     """The run's cluster: a head node with a token made for it; yields the environment a stage
-    needs to join it (RAY_ADDRESS and the token)."""
+    needs to join it (RAY_ADDRESS and the token). The head starts from this process's
+    environment (the Arrow allocator of `pipeline/__init__.py` included) and folder, as the
+    stages do: they say so (`SAME_ENV`), and ship no code to it."""
+    from pipeline.engines.ray_data import SAME_ENV
+
     token = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
     with head_node(cpus, {**os.environ, **token}) as address:
-        yield {"RAY_ADDRESS": address, **token}
+        yield {"RAY_ADDRESS": address, SAME_ENV: "1", **token}

@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("ray")
 
 from pipeline.cli_ray import listening, local_cluster  # noqa: E402
+from pipeline.engines.ray_data import SAME_ENV  # noqa: E402
 
 # A driver as a stage is one: it joins the cluster RAY_ADDRESS names, with the run's environment.
 DRIVER = "import ray; ray.init(); print(ray.get(ray.remote(lambda: 6 * 7).remote()))"
@@ -26,7 +27,8 @@ def driver(env: dict[str, str]) -> subprocess.CompletedProcess:
 def test_the_run_cluster_takes_its_token_only_and_stops_with_the_run():
     outside = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
     with local_cluster(1) as joining:
-        assert set(joining) == {"RAY_ADDRESS", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN"}
+        assert set(joining) == {"RAY_ADDRESS", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN", SAME_ENV}
+        assert joining[SAME_ENV] == "1"  # started from this environment: nothing to ship
         port = int(joining["RAY_ADDRESS"].rsplit(":", 1)[1])
         joined = driver({**outside, **joining})
         assert joined.stdout.strip() == "42", joined.stderr[-2000:]

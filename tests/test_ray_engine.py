@@ -260,3 +260,38 @@ def test_a_cluster_the_stage_starts_gives_its_workers_the_stage_allocator(monkey
         assert job_workers_arrow_pool() == ["jemalloc"]
     finally:
         ray.shutdown()
+
+
+def test_stages_on_a_cluster_of_their_own_environment_ship_nothing(
+    messy_seeds_dir, tmp_path, monkeypatch
+):
+    """`corpus run`'s cluster (`cli_ray.local_cluster`) starts from the stages' environment and
+    folder and says so (`SAME_ENV`): the job ships no code (no runtime_env), its workers import
+    the package the stage imports and allocate as it does, and the bytes are the local engine's."""
+    from pipeline.engines.ray_data import SAME_ENV
+
+    ray.shutdown()
+    params, stages = with_workers(PARAMS, 2), ("ingest", "clean")
+    monkeypatch.setenv("CORPUS_ENGINE", "local")
+    local = run_stages(messy_seeds_dir, tmp_path / "local", params, stages)
+    monkeypatch.setenv("CORPUS_ENGINE", "ray")
+    with head_node(2, dict(os.environ)) as address:
+        monkeypatch.setenv("RAY_ADDRESS", address)
+        monkeypatch.setenv(SAME_ENV, "1")
+        try:
+            on_ray = run_stages(messy_seeds_dir, tmp_path / "ray", params, stages)
+            assert not ray.get_runtime_context().runtime_env
+            assert job_workers_arrow_pool() == ["jemalloc"]
+        finally:
+            ray.shutdown()
+    assert local == on_ray
+    assert output_bytes(tmp_path / "local") == output_bytes(tmp_path / "ray")
+
+
+def test_a_worker_importing_another_pipeline_than_the_stage_refuses_the_batch():
+    """With `SAME_ENV` nothing is shipped, so a worker of a cluster started from another folder
+    or environment would run other code: each task compares, and stops the stage."""
+    from pipeline.engines import ray_data
+
+    with pytest.raises(RuntimeError, match="imports the pipeline from"):
+        ray_data._apply(None, "/elsewhere/pipeline", pa.table({"seq": [], "batch": []}))

@@ -10,7 +10,10 @@ holds the whole corpus.
 
 The cluster: `RAY_ADDRESS` when set (the pipeline package and the schemas it reads are shipped
 to it as the job's `working_dir`; the workers need the same locked environment), else a local
-cluster of `workers` CPUs started by the stage and stopped when its process exits. A process
+cluster of `workers` CPUs started by the stage and stopped when its process exits. A cluster
+started on this machine from this environment for a whole run (`corpus run --engine ray`, the
+bench) says so with `CORPUS_RAY_SAME_ENV=1` beside its address: its workers import this package
+from where the stage does, so nothing is shipped, and each task checks that they did. A process
 that already called `ray.init` (a test, a notebook) keeps its own cluster. Workers keep what they
 load between tasks, so spaCy is loaded once per worker process, and allocate Arrow memory as
 the stage's process does (`worker_env`).
@@ -35,6 +38,8 @@ from pipeline import ARROW_ALLOCATOR
 from pipeline.engine import Piece, Splitter
 from pipeline.schema import SCHEMA_DIR
 
+# Set, with RAY_ADDRESS, by whoever started that cluster on this machine from this environment.
+SAME_ENV = "CORPUS_RAY_SAME_ENV"
 WINDOW = 256  # input batches per Ray dataset: 65,536 articles at the default batch size
 _PIECE = pa.schema(
     [
@@ -61,8 +66,20 @@ def _from_ipc(data: bytes) -> pa.RecordBatch:
     return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
 
 
-def _apply(split: Splitter, table: pa.Table) -> pa.Table:
-    """The Ray Data UDF: each row's batch through the splitter, each piece as one row."""
+def _package() -> str:
+    """Where this process imports the pipeline package from."""
+    return str(Path(__file__).resolve().parent.parent)
+
+
+def _apply(split: Splitter, package: str | None, table: pa.Table) -> pa.Table:
+    """The Ray Data UDF: each row's batch through the splitter, each piece as one row. With
+    `package`, the worker must import the pipeline from there, as the stage does."""
+    if package is not None and _package() != package:
+        raise RuntimeError(
+            f"{SAME_ENV}=1, but this Ray worker imports the pipeline from {_package()} "
+            f"where the stage does from {package}: start the cluster from the stage's "
+            f"environment and folder, or unset {SAME_ENV} to ship the package to it"
+        )
     rows = []
     for seq, data in zip(table["seq"].to_pylist(), table["batch"].to_pylist(), strict=True):
         rows_in, good, bad, extras = split(_from_ipc(data))
@@ -103,7 +120,12 @@ def connect(workers: int) -> None:
         return
     address = os.environ.get("RAY_ADDRESS")
     quiet = {"log_to_driver": False, "include_dashboard": False, "configure_logging": False}
-    if address:
+    if address and os.environ.get(SAME_ENV) == "1":
+        # Its workers inherit the environment of the `ray start` that began it, and Ray puts
+        # this process's working folder first on their path: no runtime_env, so no
+        # setup_worker.py before each worker and no upload (bench/README.md).
+        ray.init(address=address, **quiet)
+    elif address:
         with tempfile.TemporaryDirectory(prefix="corpus-ray-") as folder:
             job = {"working_dir": _job_files(Path(folder)), "env_vars": worker_env()}
             ray.init(address=address, runtime_env=job, **quiet)
@@ -134,7 +156,8 @@ def ordered_map(
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)  # one INFO line per dataset
-    udf = functools.partial(_apply, split)
+    same_env = bool(os.environ.get("RAY_ADDRESS")) and os.environ.get(SAME_ENV) == "1"
+    udf = functools.partial(_apply, split, _package() if same_env else None)
     seq = 0
     iterator = iter(batches)
     while window := list(itertools.islice(iterator, WINDOW)):

@@ -44,7 +44,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pipeline import figures, report, table_checks
+from pipeline import engines, figures, report, table_checks
 from pipeline import params as params_mod
 from pipeline.record_checks import FirstIdWins
 from pipeline.schema import record_schema
@@ -108,6 +108,7 @@ def run(
     params: params_mod.Params,
 ) -> dict:
     first_id_wins = FirstIdWins()
+    engines.import_meanwhile("great_expectations")  # table_checks' library, needed after the map
     counts = map_stage(
         STAGE,
         CheckBatch(params),  # per-record verdicts kept between runs (validate_cache.py)

@@ -163,3 +163,27 @@ def test_an_unknown_engine_or_worker_count_is_named(monkeypatch, var, value):
     monkeypatch.setenv(var, value)
     with pytest.raises(EngineError, match=var):
         choose(PARAMS.engine)
+
+
+@pytest.mark.parametrize(("engine", "imported"), [("ray", True), ("local", False)])
+def test_a_module_needed_after_the_map_is_imported_meanwhile_on_ray_only(
+    engine, imported, tmp_path, monkeypatch
+):
+    """On Ray the stage's process waits for the cluster: it imports then what it needs next (a
+    thread). The local engine forks workers, so no thread imports there."""
+    import sys
+    import threading
+
+    from pipeline.engines import import_meanwhile
+
+    name = f"corpus_meanwhile_{engine}"
+    (tmp_path / f"{name}.py").write_text("LOADED = True\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("CORPUS_ENGINE", engine)
+    import_meanwhile("corpus_no_such_module", name)  # a missing module: left to the stage
+    import_meanwhile(name)
+    for thread in threading.enumerate():
+        if thread.name == "import-meanwhile":
+            thread.join(timeout=30)
+    assert (name in sys.modules) is imported
+    sys.modules.pop(name, None)

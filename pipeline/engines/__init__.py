@@ -19,7 +19,9 @@ changes how fast a stage runs, never what it writes. `CORPUS_WORKERS` overrides
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 
 import pyarrow as pa
@@ -81,3 +83,22 @@ def choose(engine: EngineParams | None) -> Mapper:
     if n == 1:
         return local.serial
     return lambda split, batches: local.pool_map(split, batches, n)
+
+
+def import_meanwhile(*modules: str) -> None:
+    """On the Ray engine, start importing `modules` in a thread of this process: what the stage
+    needs after its map (great-expectations: about 5 s), imported while the process waits for
+    the cluster's workers instead of after them. Not on the local engine, which forks its
+    workers: a fork while another thread holds an import lock can leave the child deadlocked.
+    An import that fails here is left to the stage's own import, which raises it there."""
+    if kind() != "ray":
+        return
+
+    def load() -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except Exception:  # noqa: BLE001 (raised again where the stage imports it)
+                return
+
+    threading.Thread(target=load, name="import-meanwhile", daemon=True).start()

@@ -66,6 +66,10 @@ def _from_ipc(data: bytes) -> pa.RecordBatch:
     return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
 
 
+def _same_env() -> bool:
+    return bool(os.environ.get("RAY_ADDRESS")) and os.environ.get(SAME_ENV) == "1"
+
+
 def _package() -> str:
     """Where this process imports the pipeline package from."""
     return str(Path(__file__).resolve().parent.parent)
@@ -120,7 +124,7 @@ def connect(workers: int) -> None:
         return
     address = os.environ.get("RAY_ADDRESS")
     quiet = {"log_to_driver": False, "include_dashboard": False, "configure_logging": False}
-    if address and os.environ.get(SAME_ENV) == "1":
+    if _same_env():
         # Its workers inherit the environment of the `ray start` that began it, and Ray puts
         # this process's working folder first on their path: no runtime_env, so no
         # setup_worker.py before each worker and no upload (bench/README.md).
@@ -156,8 +160,7 @@ def ordered_map(
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)  # one INFO line per dataset
-    same_env = bool(os.environ.get("RAY_ADDRESS")) and os.environ.get(SAME_ENV) == "1"
-    udf = functools.partial(_apply, split, _package() if same_env else None)
+    udf = functools.partial(_apply, split, _package() if _same_env() else None)
     seq = 0
     iterator = iter(batches)
     while window := list(itertools.islice(iterator, WINDOW)):

@@ -107,3 +107,21 @@ def test_a_missing_row_gives_no_ratio():
     ]
     cheap, full = compare.ratios(rows)
     assert cheap["wall"] is None and cheap["met_wall"] is None and full["cpu"] is None
+
+
+def test_spacy_components_times_each_component_annotate_keeps(spacy_model):
+    """bench.spacy_components: the tokenizer and every component annotate keeps, each timed
+    once; ner alone against ner after the parser, entity by entity."""
+    import spacy
+
+    from bench.spacy_components import component_seconds, ner_alone
+    from pipeline.annotators.nlp import EXCLUDE
+
+    model, batch = spacy_model
+    nlp = spacy.load(model, exclude=list(EXCLUDE))
+    seconds = component_seconds(nlp, TEXTS, batch)
+    assert list(seconds) == ["tokenizer", *nlp.pipe_names]
+    assert all(s >= 0 for s in seconds.values())
+    differ, total = ner_alone(nlp, model, TEXTS, batch)
+    # One sentence each: no sentence end for the parser to give ner, so nothing differs.
+    assert total >= 6 and differ == 0  # Blair, Paris, Time Warner, Arsenal ...

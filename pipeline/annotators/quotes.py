@@ -68,7 +68,7 @@ from pipeline.annotators import Columns, Context, batch_annotator
 from pipeline.annotators.attribution import quotations
 from pipeline.annotators.entities import FIXES_V1, FIXES_V2, FIXES_V5
 from pipeline.annotators.entity_rules import _NAMES as NAME_LABELS
-from pipeline.annotators.nlp import entity_docs, languages, model
+from pipeline.annotators.nlp import MAX_CHARS, entity_docs, languages, model
 from pipeline.annotators.quote_marks import quote_tree
 from pipeline.annotators.speakers import (
     FRAMES,
@@ -89,11 +89,12 @@ _NAME_LABELS = NAME_LABELS | {"EVENT", "LAW"}
 _SPOKEN_END = (",", ".", "!", "?", "…", ";", ":", "—", "–")
 
 
-def _named(quote: Columns, doc: Doc) -> bool:
+def _named(quote: Columns, doc: Doc, text: str) -> bool:
     """The quoted words are one name the model found ("Super Mario Run", a song, a report's
     title) and end as no speech does: a title in quotation marks, not a quotation. (`quote`
-    leaves out a trailing comma: the text after its end tells.)"""
-    end = doc.text[quote["start"] : quote["end"] + 1].rstrip()
+    leaves out a trailing comma: the text after its end tells.) `text` is what `doc` parsed
+    from: read from it, as `doc.text` would be built again from every token at each call."""
+    end = text[quote["start"] : min(quote["end"] + 1, MAX_CHARS)].rstrip()
     if end.endswith(_SPOKEN_END):
         return False
     return any(
@@ -110,7 +111,7 @@ def _quotes(
     out = []
     for text, doc in zip(context.texts, entity_docs(context, fixes), strict=True):
         found = quotations(text, doc, rules)
-        out.append({"quotes": [q for q in found if not (titles_apart and _named(q, doc))]})
+        out.append({"quotes": [q for q in found if not (titles_apart and _named(q, doc, text))]})
     return out
 
 

@@ -93,6 +93,10 @@ def import_meanwhile(*modules: str) -> None:
     An import that fails here is left to the stage's own import, which raises it there."""
     if kind() != "ray":
         return
+    # The map's own imports first, in this thread (Ray Data brings pandas, pydantic, ...): the
+    # two threads then never import one module at once, which could end in a partly
+    # initialised module or in the interpreter's import-deadlock error.
+    import ray.data  # noqa: F401
 
     def load() -> None:
         for module in modules:

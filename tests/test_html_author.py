@@ -8,7 +8,7 @@ import lxml.html
 import pytest
 
 from pipeline.readers.html_author import page_author
-from pipeline.readers.html_metadata import meta_tags, meta_values
+from pipeline.readers.html_metadata import first_values, meta_values
 
 BODY = "<p>" + "Words of the article. " * 20 + "</p>"
 
@@ -139,12 +139,12 @@ def test_every_meta_tag_of_the_first_author_key_is_an_author() -> None:
     )
 
 
-def test_meta_tags_keeps_the_first_of_equal_keys() -> None:
+def test_first_values_keep_the_first_of_equal_keys() -> None:
     tree = lxml.html.fromstring(
         '<html><head><meta name="author" content="Ann Lee"><meta name="author" content="Bo Chan">'
         '<meta property="og:title" content="Title"></head><body></body></html>'
     )
-    assert meta_tags(tree) == {"author": "Ann Lee", "og:title": "Title"}
+    assert first_values(meta_values(tree)) == {"author": "Ann Lee", "og:title": "Title"}
     assert meta_values(tree)["author"] == ["Ann Lee", "Bo Chan"]
 
 

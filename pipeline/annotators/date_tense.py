@@ -20,7 +20,7 @@ from __future__ import annotations
 from spacy.tokens import Span, Token
 
 from pipeline.annotators.date_guards import RULES_V5
-from pipeline.annotators.relative_dates import _future, clause_verb
+from pipeline.annotators.relative_dates import auxiliaries, clause_verb, future_aux
 
 FUTURE_TO = frozenset(RULES_V5["future_to"])
 PRESENT_AUX = frozenset(RULES_V5["present_aux"])
@@ -33,11 +33,11 @@ def future_v5(ent: Span) -> bool:
     verb = clause_verb(ent)
     if verb is None:
         return False
-    if _future(ent):
+    aux = auxiliaries(verb)
+    if future_aux(verb, aux):
         return True
     if not _governs(verb, ent):
         return False
-    aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
     if any(a.lower_ == "to" for a in aux) and verb.head.lower_ in FUTURE_TO:
         return not _past(verb.head)
     return _present(verb, aux)

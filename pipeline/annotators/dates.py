@@ -33,11 +33,14 @@ but each version is whole).
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from pipeline.annotators import Columns, Context, batch_annotator
 from pipeline.annotators.date_guards import (
@@ -126,66 +129,72 @@ def _published(record: dict[str, Any]) -> date | None:
         return None
 
 
+@dataclass(frozen=True)
+class DateRules:
+    """What a version of `dates` from v2 on reads and does (`mentioned_dates`)."""
+
+    fixes: str  # the entity repairs whose DATE entities it reads
+    # v3 on: spans trimmed, null for what names no date (`annotate.dates.latest_year`), and a
+    # day placed only by a tense
+    year_bound: bool = False
+    calendar_only: bool = False  # v4 on: none for an entity that names no time on the calendar
+    ages: re.Pattern[str] = AGES  # v5: AGES_V5, the ages v4 missed
+    future: Callable[[Span], bool] | None = None  # v5: `future_v5`, the tenses v4 read as past
+
+
+V2 = DateRules(FIXES_V2)
+V3 = DateRules(FIXES_V3, year_bound=True)
+V4 = dataclasses.replace(V3, calendar_only=True)
+V5 = dataclasses.replace(V4, fixes=FIXES_V5, ages=AGES_V5, future=future_v5)
+
+
 def mentioned_dates(
-    doc: Doc,
-    published: date | None,
-    latest_year: int | None,
-    calendar_only: bool = False,
-    v5: bool = False,
+    doc: Doc, published: date | None, latest_year: int | None, rules: DateRules = V2
 ) -> Columns:
-    """`dates_v2`'s columns, or with `latest_year` `dates_v3`'s: spans trimmed, null for what
-    names no date (`date_guards`), and a day placed only by a tense; with `calendar_only`
-    (`dates_v4`), none for an entity that names no time on the calendar; with `v5`
-    (`dates_v5`), the ages v4 missed and the future tenses it read as past."""
-    ages, future = (AGES_V5, future_v5) if v5 else (AGES, None)
+    """`dates_v2`'s columns, or with `latest_year` (`rules.year_bound`) those of `dates_v3` and
+    later, as `rules` says."""
     out = []
     for ent in doc.ents:
         if ent.label_ != "DATE":
             continue
         e = ent if latest_year is None else date_span(ent)
-        if e is None or (calendar_only and not is_date(e, ages)):
+        if e is None or (rules.calendar_only and not is_date(e, rules.ages)):
             continue
         iso = None
         if latest_year is None or not names_no_date(e, latest_year):
             iso = normalize_date(e.text)
-            if iso is None and calendar_only:  # v4: "the end of 2004" is 2004
+            if iso is None and rules.calendar_only:  # v4: "the end of 2004" is 2004
                 iso = year_within(e, latest_year)
             if iso is None and published is not None:
-                iso = resolve_date(e, published, latest_year is not None, future)
+                iso = resolve_date(e, published, latest_year is not None, rules.future)
         out.append({"text": e.text, "date": iso, "start": e.start_char, "end": e.end_char})
     return {"dates_mentioned": out}
 
 
-def _mentioned(
-    context: Context,
-    records: list[dict[str, Any]],
-    fixes: str,
-    latest_year: int | None,
-    calendar_only: bool = False,
-    v5: bool = False,
-) -> list[Columns]:
-    docs = entity_docs(context, fixes)
+def _mentioned(context: Context, records: list[dict[str, Any]], rules: DateRules) -> list[Columns]:
+    latest_year = context.params.dates.latest_year if rules.year_bound else None
+    docs = entity_docs(context, rules.fixes)
     return [
-        mentioned_dates(doc, _published(record), latest_year, calendar_only, v5)
+        mentioned_dates(doc, _published(record), latest_year, rules)
         for record, doc in zip(records, docs, strict=True)
     ]
 
 
 @batch_annotator("dates", "dates_v2", model=model, languages=languages)
 def dates_v2(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    return _mentioned(context, records, FIXES_V2, None)
+    return _mentioned(context, records, V2)
 
 
 @batch_annotator("dates", "dates_v3", model=model, languages=languages)
 def dates_v3(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    return _mentioned(context, records, FIXES_V3, context.params.dates.latest_year)
+    return _mentioned(context, records, V3)
 
 
 @batch_annotator("dates", "dates_v4", model=model, languages=languages)
 def dates_v4(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    return _mentioned(context, records, FIXES_V3, context.params.dates.latest_year, True)
+    return _mentioned(context, records, V4)
 
 
 @batch_annotator("dates", "dates_v5", model=model, languages=languages)
 def dates_v5(records: list[dict[str, Any]], context: Context) -> list[Columns]:
-    return _mentioned(context, records, FIXES_V5, context.params.dates.latest_year, True, True)
+    return _mentioned(context, records, V5)

@@ -109,9 +109,16 @@ def _wrapped(space: Token) -> bool:
     """`space` is a single line break after a long line: wrapped prose, not a new item."""
     if space.text.count("\n") > 1:
         return False
-    text = space.doc.text
-    line = space.idx - (text.rfind("\n", 0, space.idx) + 1)
-    return line >= WRAPPED_LINE
+    return space.idx - _line_start(space) >= WRAPPED_LINE
+
+
+def _line_start(token: Token) -> int:
+    """Where the line of `token` starts: after the last line break of the tokens before it
+    (`doc.text` would be built again from every token of the article at each call)."""
+    for before in reversed(token.doc[: token.i]):
+        if "\n" in (ws := before.text_with_ws):
+            return before.idx + ws.rindex("\n") + 1
+    return 0
 
 
 _DASHES = frozenset("-–—")

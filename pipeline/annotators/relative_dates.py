@@ -99,9 +99,15 @@ def clause_verb(ent: Span) -> Token | None:
 def _future(ent: Span) -> bool:
     """The clause the date belongs to speaks of the future: "will meet on Tuesday"."""
     verb = clause_verb(ent)
-    if verb is None:
-        return False
-    aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    return verb is not None and future_aux(verb, auxiliaries(verb))
+
+
+def auxiliaries(verb: Token) -> list[Token]:
+    return [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+
+
+def future_aux(verb: Token, aux: list[Token]) -> bool:
+    """`verb`, with its auxiliaries `aux`, is a future: "will meet", "is going to meet"."""
     return any(a.lower_ in _FUTURE_AUX for a in aux) or (
         verb.tag_ == "VB" and any(a.lower_ == "to" for a in aux) and verb.head.lower_ == "going"
     )

@@ -96,11 +96,6 @@ def _hostname(url: str | None) -> str | None:
         return None
 
 
-def meta_tags(tree: HtmlElement) -> dict[str, str]:
-    """`<meta>` content by lower-cased key (`meta_values`); among equal keys the first wins."""
-    return first_values(meta_values(tree))
-
-
 def first_values(values: dict[str, list[str]]) -> dict[str, str]:
     """The first of each key's `meta_values`."""
     return {key: listed[0] for key, listed in values.items()}

@@ -67,16 +67,18 @@ def evaluate(
     failed: Counter,
     quarantined: Mapping[str, int],
     params: params_mod.Params,
+    call: table_checks.Call = table_checks._call,
 ) -> dict:
     """Run the table suite; the validation.json document of the whole validation.
 
-    `failed`: records per failed check; `quarantined`: records per quarantine reason."""
+    `failed`: records per failed check; `quarantined`: records per quarantine reason; `call`:
+    where the suite runs (`table_checks.run`)."""
     schema = record_schema()
     return report.document(
         {"name": schema.name, "version": schema.version},
         dict(failed),
         dict(sorted(quarantined.items())),
-        table_checks.run(table, params),
+        table_checks.run(table, params, call),
         table.figures(),
     )
 
@@ -108,19 +110,22 @@ def run(
     params: params_mod.Params,
 ) -> dict:
     first_id_wins = FirstIdWins()
-    engines.import_meanwhile("great_expectations")  # table_checks' library, needed after the map
-    counts = map_stage(
-        STAGE,
-        CheckBatch(params),  # per-record verdicts kept between runs (validate_cache.py)
-        out,
-        quarantine,
-        params,
-        inp=inp,
-        reduce=first_id_wins,
-        per_batch=True,
-    )
-    table = first_id_wins.result()
-    doc = evaluate(table, first_id_wins.failed, counts["quarantined_by_reason"], params)
+    # great-expectations (table_checks' library, needed after the map) is imported meanwhile, in
+    # a process of its own that then runs the table suite; one worker: here, after the map.
+    with engines.Ahead(params.engine, "great_expectations") as ahead:
+        counts = map_stage(
+            STAGE,
+            CheckBatch(params),  # per-record verdicts kept between runs (validate_cache.py)
+            out,
+            quarantine,
+            params,
+            inp=inp,
+            reduce=first_id_wins,
+            per_batch=True,
+        )
+        table = first_id_wins.result()
+        quarantined = counts["quarantined_by_reason"]
+        doc = evaluate(table, first_id_wins.failed, quarantined, params, ahead.call)
     reset_dir(data_docs)
     report.write(data_docs, doc)
     write_plots(plots_folder(metrics), doc["figures"])

@@ -12,7 +12,7 @@ import pytest
 
 from pipeline import annotate, clean, ingest, publish, validate
 from pipeline.engine import run_batches, run_local
-from pipeline.engines import EngineError, choose, local, workers
+from pipeline.engines import Ahead, EngineError, choose, local, workers
 from pipeline.params import Params
 from pipeline.schema import quarantine_schema
 from pipeline.shards import ShardWriter
@@ -165,25 +165,75 @@ def test_an_unknown_engine_or_worker_count_is_named(monkeypatch, var, value):
         choose(PARAMS.engine)
 
 
-@pytest.mark.parametrize(("engine", "imported"), [("ray", True), ("local", False)])
-def test_a_module_needed_after_the_map_is_imported_meanwhile_on_ray_only(
-    engine, imported, tmp_path, monkeypatch
-):
-    """On Ray the stage's process waits for the cluster: it imports then what it needs next (a
-    thread). The local engine forks workers, so no thread imports there."""
+def _where(module: str) -> tuple[int, bool]:
+    """(this process's id, whether `module` is imported here): what `Ahead.call` runs."""
     import sys
-    import threading
 
-    from pipeline.engines import import_meanwhile
+    return os.getpid(), module in sys.modules
 
-    name = f"corpus_meanwhile_{engine}"
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def _die() -> None:
+    os._exit(3)
+
+
+@pytest.fixture
+def module_file(tmp_path, monkeypatch):
+    """An importable module of its own, never imported by this process."""
+    import sys
+
+    name = f"corpus_ahead_{tmp_path.name.replace('-', '_')}"
     (tmp_path / f"{name}.py").write_text("LOADED = True\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setenv("CORPUS_ENGINE", engine)
-    import_meanwhile("corpus_no_such_module", name)  # a missing module: left to the stage
-    import_meanwhile(name)
-    for thread in threading.enumerate():
-        if thread.name == "import-meanwhile":
-            thread.join(timeout=30)
-    assert (name in sys.modules) is imported
+    yield name
     sys.modules.pop(name, None)
+
+
+def test_what_validate_needs_after_its_map_is_prepared_in_a_process_of_its_own(
+    module_file, monkeypatch
+):
+    """Two workers: the module is imported and the call made in another process, which the
+    call's answer comes back from; this process never imports the module."""
+    import sys
+
+    monkeypatch.setenv("CORPUS_ENGINE", "local")
+    monkeypatch.setenv("CORPUS_WORKERS", "2")
+    with Ahead(PARAMS.engine, "corpus_no_such_module", module_file) as ahead:
+        pid, imported = ahead.call(_where, module_file)
+    assert pid != os.getpid()
+    assert imported is False  # a missing module first stops the imports: left to the call
+    with Ahead(PARAMS.engine, module_file) as ahead:
+        pid, imported = ahead.call(_where, module_file)
+    assert pid != os.getpid() and imported is True
+    assert module_file not in sys.modules
+
+
+def test_one_worker_makes_the_call_in_this_process(module_file, monkeypatch):
+    monkeypatch.setenv("CORPUS_ENGINE", "local")
+    monkeypatch.setenv("CORPUS_WORKERS", "1")
+    with Ahead(PARAMS.engine, module_file) as ahead:
+        assert ahead.call(_where, module_file) == (os.getpid(), False)
+    assert Ahead(None, module_file).call(_where, module_file)[0] == os.getpid()
+
+
+def test_the_process_s_error_or_death_reaches_the_stage(monkeypatch):
+    monkeypatch.setenv("CORPUS_ENGINE", "local")
+    monkeypatch.setenv("CORPUS_WORKERS", "2")
+    with Ahead(PARAMS.engine) as ahead, pytest.raises(ValueError, match="no table") as raised:
+        ahead.call(_fail, "no table")
+    assert any("raised in the process that ran _fail" in note for note in raised.value.__notes__)
+    with Ahead(PARAMS.engine) as ahead, pytest.raises(RuntimeError, match="exit code 3"):
+        ahead.call(_die)
+
+
+def test_a_process_never_called_is_stopped(monkeypatch):
+    """The map failed: the stage does not wait for the process's imports to end."""
+    monkeypatch.setenv("CORPUS_ENGINE", "local")
+    monkeypatch.setenv("CORPUS_WORKERS", "2")
+    ahead = Ahead(PARAMS.engine)
+    process = ahead._process
+    ahead.close()
+    assert process is not None and not process.is_alive()

@@ -20,9 +20,13 @@ changes how fast a stage runs, never what it writes. `CORPUS_WORKERS` overrides
 from __future__ import annotations
 
 import importlib
+import multiprocessing
 import os
-import threading
+import sys
+import traceback
 from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.connection import Connection
+from typing import Any
 
 import pyarrow as pa
 
@@ -85,24 +89,103 @@ def choose(engine: EngineParams | None) -> Mapper:
     return lambda split, batches: local.pool_map(split, batches, n)
 
 
-def import_meanwhile(*modules: str) -> None:
-    """On the Ray engine, start importing `modules` in a thread of this process: what the stage
-    needs after its map (great-expectations: about 5 s), imported while the process waits for
-    the cluster's workers instead of after them. Not on the local engine, which forks its
-    workers: a fork while another thread holds an import lock can leave the child deadlocked.
-    An import that fails here is left to the stage's own import, which raises it there."""
-    if kind() != "ray":
+class Ahead:
+    """A process of its own that imports now what the stage needs after its map, and makes one
+    call there once the map is done: validate's great-expectations, which takes about 4 s to
+    import. It works on another core while the map runs, where an import after the map made the
+    stage wait for it. Used on Ray and with 2 or more local workers; with one worker (one core)
+    the call is made in this process, as before.
+
+    Started by `fork` as the stage begins, before its map: no thread of this process exists yet
+    (a local pool, Ray's client threads come later), so nothing can be held locked in the copy.
+    No thread in this process serves it either (a pipe, read by the call), so the local engine's
+    own forks later copy none. If the process dies, the call says so; if the stage dies, the
+    process finds its pipe closed and exits.
+    """
+
+    def __init__(self, engine: EngineParams | None, *modules: str) -> None:
+        self._conn: Connection | None = None
+        self._process: multiprocessing.process.BaseProcess | None = None
+        if engine is None or (kind() != "ray" and workers(engine) < 2) or _ray_joined():
+            return
+        context = multiprocessing.get_context("fork")
+        self._conn, theirs = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(theirs, modules), name="corpus-ahead", daemon=True
+        )
+        self._process.start()
+        theirs.close()
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(*args)`, in the process when there is one. Once only."""
+        if self._conn is None:
+            return fn(*args)
+        conn, self._conn = self._conn, None  # once only: close() sees the call made
+        try:
+            conn.send((fn, args))
+            ok, value, trace = conn.recv()
+        except (EOFError, OSError) as exc:
+            raise RuntimeError(
+                f"the process that ran {fn.__name__} exited without an answer "
+                f"(exit code {self._exitcode()})"
+            ) from exc
+        finally:
+            conn.close()
+            self.close()
+        if not ok:
+            value.add_note(f"raised in the process that ran {fn.__name__}:\n{trace}")
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Done with the process; one that never got its call (the map failed) is stopped."""
+        called = self._conn is None or self._conn.closed
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._process is not None:
+            if not called:
+                self._process.terminate()
+            self._process.join(timeout=30)
+            self._process = None
+
+    def _exitcode(self) -> int | None:
+        if self._process is None:
+            return None
+        self._process.join(timeout=5)
+        return self._process.exitcode
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _ray_joined() -> bool:
+    """This process already joined a Ray cluster (a test, a notebook): its threads are running,
+    so no fork."""
+    ray = sys.modules.get("ray")
+    return ray is not None and ray.is_initialized()
+
+
+def _serve(conn: Connection, modules: tuple[str, ...]) -> None:
+    """The process of `Ahead`: import `modules`, then wait for the one call and answer it."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001 (raised again where the call imports it)
+            break
+    try:
+        fn, args = conn.recv()
+    except EOFError:  # the stage ended (or failed) before its call
         return
-    # The map's own imports first, in this thread (Ray Data brings pandas, pydantic, ...): the
-    # two threads then never import one module at once, which could end in a partly
-    # initialised module or in the interpreter's import-deadlock error.
-    import ray.data  # noqa: F401
-
-    def load() -> None:
-        for module in modules:
-            try:
-                importlib.import_module(module)
-            except Exception:  # noqa: BLE001 (raised again where the stage imports it)
-                return
-
-    threading.Thread(target=load, name="import-meanwhile", daemon=True).start()
+    try:
+        answer = (True, fn(*args), "")
+    except Exception as exc:  # noqa: BLE001 (sent to the stage, which raises it)
+        answer = (False, exc, traceback.format_exc())
+    try:
+        conn.send(answer)
+    except Exception as exc:  # noqa: BLE001 (an answer that does not pickle)
+        conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}"), traceback.format_exc()))
+    conn.close()

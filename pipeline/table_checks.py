@@ -24,11 +24,11 @@ from pipeline.params import Params
 
 SUITE = "table"
 # How the great-expectations run is made: `call(fn, *args)` returns `fn(*args)`, made in this
-# process (`_call`) or in another (`pipeline.engines.Ahead.call`).
+# process (`in_process`) or in another (`pipeline.engines.Ahead.call`).
 Call = Callable[..., Any]
 
 
-def _call(fn: Callable[..., Any], *args: Any) -> Any:
+def in_process(fn: Callable[..., Any], *args: Any) -> Any:
     return fn(*args)
 
 
@@ -137,7 +137,7 @@ def suite(table: Table, params: Params) -> tuple[list[Expectation], list[Expecta
     return always, sized
 
 
-def run(table: Table, params: Params, call: Call = _call) -> list[dict[str, Any]]:
+def run(table: Table, params: Params, call: Call = in_process) -> list[dict[str, Any]]:
     """Run the suite on the whole table: one result per expectation, skipped ones included.
     `call` makes the great-expectations run: here, or where validate prepared it
     (`pipeline.engines.Ahead`)."""

@@ -67,7 +67,7 @@ def evaluate(
     failed: Counter,
     quarantined: Mapping[str, int],
     params: params_mod.Params,
-    call: table_checks.Call = table_checks._call,
+    call: table_checks.Call = table_checks.in_process,
 ) -> dict:
     """Run the table suite; the validation.json document of the whole validation.
 

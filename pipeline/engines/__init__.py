@@ -106,7 +106,9 @@ class Ahead:
     def __init__(self, engine: EngineParams | None, *modules: str) -> None:
         self._conn: Connection | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
-        if engine is None or (kind() != "ray" and workers(engine) < 2) or _ray_joined():
+        from pipeline.engines import local
+
+        if choose(engine) is local.serial or _ray_joined():  # one worker: one core, no fork
             return
         context = multiprocessing.get_context("fork")
         self._conn, theirs = context.Pipe()
@@ -139,7 +141,7 @@ class Ahead:
 
     def close(self) -> None:
         """Done with the process; one that never got its call (the map failed) is stopped."""
-        called = self._conn is None or self._conn.closed
+        called = self._conn is None  # `call` took the pipe
         if self._conn is not None:
             self._conn.close()
             self._conn = None
